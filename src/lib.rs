@@ -1,0 +1,3 @@
+//! Volley: a self-hosted relay game server, wire-compatible with GameLift Realtime Servers.
+
+pub mod protocol;
