@@ -43,7 +43,10 @@ pub fn decode(mut frame: Bytes, max_len: usize) -> Result<Packet, DecodeError> {
         return Err(DecodeError::TooLong { len, max: max_len });
     }
     if len > frame.len() as u64 {
-        return Err(DecodeError::Truncated { len, available: frame.len() });
+        return Err(DecodeError::Truncated {
+            len,
+            available: frame.len(),
+        });
     }
     // `len <= frame.len()`, a usize, so the cast is lossless.
     let body = frame.split_to(len as usize);
@@ -54,7 +57,9 @@ pub fn decode(mut frame: Bytes, max_len: usize) -> Result<Packet, DecodeError> {
 pub fn encode(packet: &Packet) -> Bytes {
     let len = packet.encoded_len();
     let mut buf = BytesMut::with_capacity(len + encoded_len_varint(len as u64));
-    packet.encode_length_delimited(&mut buf).expect("buffer reserved with the exact length");
+    packet
+        .encode_length_delimited(&mut buf)
+        .expect("buffer reserved with the exact length");
     buf.freeze()
 }
 
@@ -76,7 +81,10 @@ impl FastPacket {
         let mut tail = packet.clone();
         tail.op_code = 0;
         tail.sequence_number = 0;
-        Self { op_code: packet.op_code, rest: tail.encode_to_vec().into() }
+        Self {
+            op_code: packet.op_code,
+            rest: tail.encode_to_vec().into(),
+        }
     }
 
     /// The packet's opcode.
@@ -112,8 +120,16 @@ impl FastPacket {
     }
 
     fn inner_len(&self, seq: i32) -> usize {
-        let op = if self.op_code != 0 { 1 + encoded_len_varint(zigzag(self.op_code)) } else { 0 };
-        let seq = if seq != 0 { 1 + encoded_len_varint(seq as i64 as u64) } else { 0 };
+        let op = if self.op_code != 0 {
+            1 + encoded_len_varint(zigzag(self.op_code))
+        } else {
+            0
+        };
+        let seq = if seq != 0 {
+            1 + encoded_len_varint(seq as i64 as u64)
+        } else {
+            0
+        };
         op + seq + self.rest.len()
     }
 }

@@ -33,7 +33,10 @@ pub struct Packet {
     #[prost(bytes = "bytes", tag = "15")]
     pub payload: Bytes,
     /// At most one command body.
-    #[prost(oneof = "Body", tags = "30, 31, 32, 33, 34, 35, 36, 37, 38, 40, 41, 42, 43")]
+    #[prost(
+        oneof = "Body",
+        tags = "30, 31, 32, 33, 34, 35, 36, 37, 38, 40, 41, 42, 43"
+    )]
     pub body: Option<Body>,
 }
 

@@ -11,8 +11,8 @@ pub use frame::{DecodeError, FastPacket, decode, encode};
 pub use ids::{GroupId, Opcode, OpcodeKind, PeerId};
 pub use messages::{
     Body, GroupMembershipUpdate, JoinGroup, LeaveGroup, LoginCommand, LoginResult, Packet,
-    PingCommand, PingResult, PlayerConnectMessage, PlayerDisconnectMessage,
-    RequestGroupMembership, UdpConnectMessage, VerifyIdentityCommand, VerifyIdentityResult,
+    PingCommand, PingResult, PlayerConnectMessage, PlayerDisconnectMessage, RequestGroupMembership,
+    UdpConnectMessage, VerifyIdentityCommand, VerifyIdentityResult,
 };
 
 /// `LoginCommand.clientVersion` sent by every known client.

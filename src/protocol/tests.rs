@@ -16,8 +16,15 @@ fn hex(s: &str) -> Vec<u8> {
 
 fn assert_golden(packet: &Packet, golden: &str) {
     let bytes = hex(golden);
-    assert_eq!(encode(packet).as_ref(), bytes.as_slice(), "encoding differs from the spec");
-    assert_eq!(&decode(Bytes::from(bytes), 8192).expect("golden decodes"), packet);
+    assert_eq!(
+        encode(packet).as_ref(),
+        bytes.as_slice(),
+        "encoding differs from the spec"
+    );
+    assert_eq!(
+        &decode(Bytes::from(bytes), 8192).expect("golden decodes"),
+        packet
+    );
 }
 
 fn server_packet(op: Opcode, target: i32, body: Body) -> Packet {
@@ -99,7 +106,10 @@ fn udp_handshake_matches_golden_bytes() {
         Body::UdpConnect(UdpConnectMessage {}),
     );
     ack.reliable = false;
-    assert_golden(&ack, "12 08 0b 18 01 28 ff ff ff ff ff ff ff ff ff 01 92 02 00");
+    assert_golden(
+        &ack,
+        "12 08 0b 18 01 28 ff ff ff ff ff ff ff ff ff 01 92 02 00",
+    );
 }
 
 #[test]
@@ -129,11 +139,17 @@ fn group_commands_match_golden_bytes() {
         body: Some(Body::JoinGroup(JoinGroup { group: 5 })),
         ..Default::default()
     };
-    assert_golden(&join, "16 08 13 18 ff ff ff ff ff ff ff ff ff 01 28 01 30 01 c2 02 02 08 05");
+    assert_golden(
+        &join,
+        "16 08 13 18 ff ff ff ff ff ff ff ff ff 01 28 01 30 01 c2 02 02 08 05",
+    );
     let update = server_packet(
         Opcode::GROUP_MEMBERSHIP_UPDATE,
         2,
-        Body::GroupMembershipUpdate(GroupMembershipUpdate { group: 5, players: vec![1, 2] }),
+        Body::GroupMembershipUpdate(GroupMembershipUpdate {
+            group: 5,
+            players: vec![1, 2],
+        }),
     );
     assert_golden(
         &update,
@@ -156,7 +172,10 @@ fn verify_identity_matches_golden_bytes() {
     let response = server_packet(
         Opcode::VERIFY_IDENTITY_RESPONSE,
         1,
-        Body::VerifyIdentityResult(VerifyIdentityResult { success: true, peer_id: 1 }),
+        Body::VerifyIdentityResult(VerifyIdentityResult {
+            success: true,
+            peer_id: 1,
+        }),
     );
     assert_golden(
         &response,
@@ -168,15 +187,24 @@ fn verify_identity_matches_golden_bytes() {
 fn decode_ignores_trailing_bytes_and_rejects_bad_prefixes() {
     let mut bytes = hex("12 08 09 18 ff ff ff ff ff ff ff ff ff 01 28 01 92 02 00");
     bytes.extend_from_slice(b"junk");
-    assert_eq!(decode(bytes.into(), 8192), Ok(udp_connect(Opcode::UDP_CONNECT, 0)));
+    assert_eq!(
+        decode(bytes.into(), 8192),
+        Ok(udp_connect(Opcode::UDP_CONNECT, 0))
+    );
     assert_eq!(decode(Bytes::new(), 8192), Err(DecodeError::BadPrefix));
     assert_eq!(
         decode(Bytes::from_static(&[0x05, 0x08]), 8192),
-        Err(DecodeError::Truncated { len: 5, available: 1 })
+        Err(DecodeError::Truncated {
+            len: 5,
+            available: 1
+        })
     );
     assert_eq!(
         decode(Bytes::from_static(&[0x80, 0x80, 0x01]), 100),
-        Err(DecodeError::TooLong { len: 16384, max: 100 })
+        Err(DecodeError::TooLong {
+            len: 16384,
+            max: 100
+        })
     );
     assert!(matches!(
         decode(Bytes::from_static(&[0x02, 0x0a, 0x05]), 100),

@@ -1,0 +1,30 @@
+//! The sans-IO relay core: one [`Session`] per game session (players, groups, routing,
+//! liveness, fast-path binding) and the process-wide [`Reservations`] of player sessions.
+//!
+//! No sockets, no tokio, no clock or randomness of its own. The contract, as in quinn's
+//! `Connection`:
+//!
+//! ```text
+//! host: session.handle_*(now, input)        one input at a time, with the current time
+//!       while let Some(out) = session.poll_output() { perform it, never awaiting a peer }
+//!       sleep until session.poll_timeout(); then session.handle_timeout(now)
+//! ```
+//!
+//! Every output is data: a frame for a connection, a datagram for an address, a close, a
+//! player joining or leaving, a dropped packet with its reason. Tests feed inputs and assert
+//! exactly these outputs (see `tests.rs`).
+
+mod config;
+mod packets;
+mod reservations;
+mod session;
+mod types;
+
+pub use config::SessionConfig;
+pub use packets::login_refused_frame;
+pub use reservations::{PlayerSessionStatus, Reservations, ReserveError};
+pub use session::{LoginRequest, Output, Session};
+pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,103 @@
+//! Builders for the packets the server originates (spec §5.2, §5.3, §5.9, §5.10), with the
+//! field choices of spec §3.5 and Q4: `sender` -1 unless a peer triggered the packet, the
+//! body that belongs to the opcode always present.
+
+use bytes::Bytes;
+
+use crate::protocol::{
+    Body, GroupId, GroupMembershipUpdate, LoginResult, Opcode, Packet, PeerId, PingResult,
+    PlayerConnectMessage, PlayerDisconnectMessage, UdpConnectMessage, encode,
+};
+
+/// A server packet for the WebSocket.
+fn reliable(op: Opcode, target: PeerId, sender: PeerId, body: Body) -> Packet {
+    Packet {
+        op_code: op.0,
+        target_player: target.0,
+        sender: sender.0,
+        reliable: true,
+        body: Some(body),
+        ..Default::default()
+    }
+}
+
+/// A successful LOGIN_RESULT: the peer id in both `targetPlayer` (TS) and `peerId` (C#).
+pub(super) fn login_accepted(peer: PeerId, fast_port: u16) -> Bytes {
+    encode(&reliable(
+        Opcode::LOGIN_RESULT,
+        peer,
+        PeerId::SERVER,
+        Body::LoginResult(LoginResult {
+            success: true,
+            peer_id: peer.0,
+            fast_port: fast_port.into(),
+            ..Default::default()
+        }),
+    ))
+}
+
+/// The failed LOGIN_RESULT frame sent before a 1008 close.
+pub fn login_refused_frame() -> Bytes {
+    encode(&reliable(
+        Opcode::LOGIN_RESULT,
+        PeerId::NONE,
+        PeerId::SERVER,
+        Body::LoginResult(LoginResult::default()),
+    ))
+}
+
+/// GROUP_MEMBERSHIP_UPDATE for one recipient.
+pub(super) fn membership_update(
+    recipient: PeerId,
+    sender: PeerId,
+    group: GroupId,
+    players: &[i32],
+) -> Bytes {
+    encode(&reliable(
+        Opcode::GROUP_MEMBERSHIP_UPDATE,
+        recipient,
+        sender,
+        Body::GroupMembershipUpdate(GroupMembershipUpdate {
+            group: group.0,
+            players: players.to_vec(),
+        }),
+    ))
+}
+
+/// PLAYER_CONNECT or PLAYER_DISCONNECT about `peer`, whose id also goes in `sender` so C# apps
+/// can see it (spec §5.10).
+pub(super) fn player_notification(recipient: PeerId, peer: PeerId, connected: bool) -> Bytes {
+    let (op, body) = if connected {
+        (
+            Opcode::PLAYER_CONNECT,
+            Body::PlayerConnect(PlayerConnectMessage { peer_id: peer.0 }),
+        )
+    } else {
+        (
+            Opcode::PLAYER_DISCONNECT,
+            Body::PlayerDisconnect(PlayerDisconnectMessage { peer_id: peer.0 }),
+        )
+    };
+    encode(&reliable(op, recipient, peer, body))
+}
+
+/// PING_RESULT on the WebSocket (spec Q7).
+pub(super) fn ping_result(recipient: PeerId) -> Packet {
+    reliable(
+        Opcode::PING_RESULT,
+        recipient,
+        PeerId::SERVER,
+        Body::PingResult(PingResult {}),
+    )
+}
+
+/// UDP_CONNECT_SERVER_ACK, also the UDP keepalive (spec §5.3, Q8); sent on the fast channel.
+pub(super) fn udp_server_ack(recipient: PeerId) -> Packet {
+    Packet {
+        op_code: Opcode::UDP_CONNECT_SERVER_ACK.0,
+        target_player: recipient.0,
+        sender: PeerId::SERVER.0,
+        body: Some(Body::UdpConnect(UdpConnectMessage {})),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,763 @@
+//! One game session's state machine: logins, players, groups, routing (spec §4.3, §5.7),
+//! liveness (§5.6), the plain-UDP binding handshake (§5.3) and fast-channel sequence numbers
+//! (§5.8). Owned by exactly one host task; see the module docs for the calling contract.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::packets;
+use super::{Channel, CloseReason, ConnId, DropReason, LoginRefusal, PeerIds, SessionConfig};
+use crate::protocol::{Body, FastPacket, GroupId, Opcode, OpcodeKind, Packet, PeerId, encode};
+
+/// A LOGIN that passed the player-session check, handed to the session that owns it.
+#[derive(Clone, Debug)]
+pub struct LoginRequest {
+    /// The player session id from the LOGIN.
+    pub player_session_id: String,
+    /// The connection payload from the LOGIN (for server scripts).
+    pub payload: Bytes,
+    /// The IP the WebSocket came from; UDP binding is checked against it.
+    pub ip: IpAddr,
+}
+
+/// Something the host must do. Produced in order; perform them in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Queue a frame on a connection's WebSocket. `droppable` frames carry fast-intent
+    /// messages that fell back to the WebSocket: drop them when the queue is full; close the
+    /// connection as a slow reader if a non-droppable frame does not fit.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// One length-prefixed packet, shared among the recipients of a fan-out.
+        frame: Bytes,
+        /// May be dropped under backpressure.
+        droppable: bool,
+    },
+    /// Send one datagram on the fast channel.
+    SendFast {
+        /// The peer's bound UDP address.
+        to: SocketAddr,
+        /// The sequence number to stamp into the datagram.
+        seq: i32,
+        /// The packet, shared among the recipients of a fan-out.
+        packet: FastPacket,
+    },
+    /// Send a WebSocket ping frame.
+    Ping {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Close the connection after what was queued before; the player is already removed.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// Why; decides the close code.
+        reason: CloseReason,
+    },
+    /// A login was accepted.
+    PlayerJoined {
+        /// The player's connection.
+        conn: ConnId,
+        /// The assigned peer id.
+        peer: PeerId,
+        /// The player session the login used.
+        player_session_id: String,
+    },
+    /// A player left the session, for whatever reason.
+    PlayerLeft {
+        /// The peer id, never reused.
+        peer: PeerId,
+        /// The player session it used.
+        player_session_id: String,
+    },
+    /// A packet from a player was dropped; log at debug and count.
+    Dropped {
+        /// The player it came from (as claimed, for UDP).
+        peer: PeerId,
+        /// Why.
+        reason: DropReason,
+    },
+}
+
+/// A peer's fast channel as the server sees it (spec §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastPathState {
+    /// No UDP_CONNECT yet, or it failed the source-IP check: everything goes by WebSocket.
+    Unbound,
+    /// UDP_CONNECT seen and acked; waiting for the client's ack or first data.
+    Bound(SocketAddr),
+    /// Working both ways; fast messages go by UDP.
+    Confirmed(SocketAddr),
+}
+
+/// One game session: its players, their groups and fast channels.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    peer_ids: PeerIds,
+    accepting: bool,
+    players: BTreeMap<PeerId, Player>,
+    by_conn: HashMap<ConnId, PeerId>,
+    outputs: VecDeque<Output>,
+    next_tick: Option<Instant>,
+    next_retransmit: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct Player {
+    conn: ConnId,
+    ip: IpAddr,
+    player_session_id: String,
+    last_heard: Instant,
+    /// Developer groups (> 0) the player is in; group -1 is implicit.
+    groups: BTreeSet<GroupId>,
+    fast: Fast,
+}
+
+#[derive(Debug)]
+struct Fast {
+    state: FastPathState,
+    /// Pending retransmissions of the server ack while `Bound`.
+    retransmit: Option<Retransmit>,
+    /// Sequence number of the next datagram to this peer.
+    next_seq: i32,
+    /// Highest sequence number accepted from the bound address; -1 before any.
+    last_in: i32,
+    /// When the last datagram went to this peer, for the keepalive.
+    last_sent: Instant,
+}
+
+#[derive(Debug)]
+struct Retransmit {
+    at: Instant,
+    interval: Duration,
+    left: u32,
+}
+
+impl Fast {
+    /// The address to send fast packets to, if the path is confirmed and numbers remain.
+    fn confirmed_addr(&self) -> Option<SocketAddr> {
+        match self.state {
+            FastPathState::Confirmed(addr) if self.next_seq < i32::MAX => Some(addr),
+            _ => None,
+        }
+    }
+
+    /// The bound address (confirmed or not), if numbers remain.
+    fn bound_addr(&self) -> Option<SocketAddr> {
+        match self.state {
+            FastPathState::Bound(addr) | FastPathState::Confirmed(addr)
+                if self.next_seq < i32::MAX =>
+            {
+                Some(addr)
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the next sequence number; callers checked that one remains.
+    fn take_seq(&mut self, now: Instant) -> i32 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.last_sent = now;
+        seq
+    }
+}
+
+/// Who a relayed message goes to.
+#[derive(Clone, Copy)]
+enum Recipients {
+    All,
+    Group(GroupId),
+}
+
+impl Session {
+    /// A new, empty session accepting logins.
+    pub fn new(config: SessionConfig, peer_ids: PeerIds) -> Self {
+        Self {
+            config,
+            peer_ids,
+            accepting: true,
+            players: BTreeMap::new(),
+            by_conn: HashMap::new(),
+            outputs: VecDeque::new(),
+            next_tick: None,
+            next_retransmit: None,
+        }
+    }
+
+    /// The rules in force.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Players currently logged in.
+    pub fn player_count(&self) -> usize {
+        self.players.len()
+    }
+
+    /// The peer ids of the players, ascending.
+    pub fn players(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.players.keys().copied()
+    }
+
+    /// A player's fast-channel state, if the player is here.
+    pub fn fast_path(&self, peer: PeerId) -> Option<FastPathState> {
+        self.players.get(&peer).map(|p| p.fast.state)
+    }
+
+    /// The next thing the host must do, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When the host must call [`Session::handle_timeout`] next; `None` when idle.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.next_tick, self.next_retransmit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A LOGIN whose player session the host has already checked (spec §5.1 step 4).
+    pub fn handle_login(&mut self, now: Instant, conn: ConnId, login: LoginRequest) {
+        if self.by_conn.contains_key(&conn) {
+            return; // A second LOGIN on a logged-in connection is ignored (spec §5.1).
+        }
+        let peer = if !self.accepting {
+            Err(LoginRefusal::SessionNotAccepting)
+        } else if self.players.len() >= self.config.max_players {
+            Err(LoginRefusal::SessionFull)
+        } else {
+            self.peer_ids.next().ok_or(LoginRefusal::PeerIdsExhausted)
+        };
+        let peer = match peer {
+            Ok(peer) => peer,
+            Err(refusal) => {
+                self.send(conn, packets::login_refused_frame(), false);
+                let reason = CloseReason::LoginRefused(refusal);
+                self.outputs.push_back(Output::Close { conn, reason });
+                return;
+            }
+        };
+        self.send(
+            conn,
+            packets::login_accepted(peer, self.config.fast_port),
+            false,
+        );
+        if self.config.player_notifications {
+            for (&other, player) in &self.players {
+                let frame = packets::player_notification(other, peer, true);
+                self.outputs.push_back(Output::Send {
+                    conn: player.conn,
+                    frame,
+                    droppable: false,
+                });
+            }
+        }
+        self.players.insert(
+            peer,
+            Player {
+                conn,
+                ip: login.ip,
+                player_session_id: login.player_session_id.clone(),
+                last_heard: now,
+                groups: BTreeSet::new(),
+                fast: Fast {
+                    state: FastPathState::Unbound,
+                    retransmit: None,
+                    next_seq: 1,
+                    last_in: -1,
+                    last_sent: now,
+                },
+            },
+        );
+        self.by_conn.insert(conn, peer);
+        self.next_tick
+            .get_or_insert(now + self.config.ping_interval);
+        self.outputs.push_back(Output::PlayerJoined {
+            conn,
+            peer,
+            player_session_id: login.player_session_id,
+        });
+    }
+
+    /// A packet that arrived on a logged-in connection's WebSocket.
+    pub fn handle_packet(&mut self, now: Instant, conn: ConnId, packet: Packet) {
+        let Some(&peer) = self.by_conn.get(&conn) else {
+            return; // Not (or no longer) a player here: the host owns pre-login packets.
+        };
+        if let Some(player) = self.players.get_mut(&peer) {
+            player.last_heard = now;
+        }
+        self.dispatch(now, peer, packet, Channel::Reliable);
+    }
+
+    /// A decoded datagram from the fast channel, routed here by its `sender` field.
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, packet: Packet) {
+        let peer = PeerId(packet.sender);
+        let check_ip = self.config.check_udp_source_ip;
+        let filter_stale = self.config.filter_stale_udp;
+        let Some(player) = self.players.get_mut(&peer) else {
+            self.drop_packet(peer, DropReason::UnboundSource);
+            return;
+        };
+        let seq = packet.sequence_number;
+        let bound = match player.fast.state {
+            FastPathState::Bound(addr) | FastPathState::Confirmed(addr) => Some(addr),
+            FastPathState::Unbound => None,
+        };
+        if packet.op_code == Opcode::UDP_CONNECT.0 {
+            if check_ip && from.ip() != player.ip {
+                self.drop_packet(peer, DropReason::SourceIpMismatch);
+                return;
+            }
+            player.last_heard = now;
+            if bound == Some(from) {
+                // A retry from the bound address: answer every one (spec §5.3 step 2).
+                player.fast.last_in = player.fast.last_in.max(seq);
+            } else {
+                // First binding, or the client's address changed (NAT rebinding).
+                player.fast.state = FastPathState::Bound(from);
+                player.fast.last_in = seq;
+                if self.config.udp_ack_retries > 0 {
+                    let at = now + self.config.udp_ack_retry;
+                    player.fast.retransmit = Some(Retransmit {
+                        at,
+                        interval: self.config.udp_ack_retry,
+                        left: self.config.udp_ack_retries,
+                    });
+                    self.next_retransmit = Some(self.next_retransmit.map_or(at, |t| t.min(at)));
+                }
+            }
+            self.send_server_ack(now, peer);
+            return;
+        }
+        if bound != Some(from) {
+            self.drop_packet(peer, DropReason::UnboundSource);
+            return;
+        }
+        if filter_stale && seq <= player.fast.last_in {
+            self.drop_packet(peer, DropReason::StaleSequence);
+            return;
+        }
+        player.fast.last_in = player.fast.last_in.max(seq);
+        player.last_heard = now;
+        if let FastPathState::Bound(addr) = player.fast.state {
+            // The client ack, or any later datagram, proves both directions (spec §5.3 step 4).
+            player.fast.state = FastPathState::Confirmed(addr);
+            player.fast.retransmit = None;
+        }
+        if packet.op_code == Opcode::UDP_CONNECT_CLIENT_ACK.0 {
+            return;
+        }
+        self.dispatch(now, peer, packet, Channel::Fast);
+    }
+
+    /// Something (a pong) arrived on a connection: the peer is alive.
+    pub fn handle_heard(&mut self, now: Instant, conn: ConnId) {
+        if let Some(player) = self
+            .by_conn
+            .get(&conn)
+            .and_then(|p| self.players.get_mut(p))
+        {
+            player.last_heard = now;
+        }
+    }
+
+    /// The connection is gone (close frame, EOF, error): remove its player.
+    pub fn handle_closed(&mut self, conn: ConnId) {
+        if let Some(&peer) = self.by_conn.get(&conn) {
+            self.remove_player(peer, None);
+        }
+    }
+
+    /// The host wants the connection closed (e.g. a slow reader): remove its player and emit
+    /// the close.
+    pub fn handle_close(&mut self, conn: ConnId, reason: CloseReason) {
+        if let Some(&peer) = self.by_conn.get(&conn) {
+            self.remove_player(peer, Some(reason));
+        }
+    }
+
+    /// End the session: refuse further logins and close every player's connection.
+    pub fn handle_end(&mut self, reason: CloseReason) {
+        self.accepting = false;
+        let peers: Vec<PeerId> = self.players.keys().copied().collect();
+        for peer in peers {
+            self.remove_player(peer, Some(reason));
+        }
+    }
+
+    /// Time has reached [`Session::poll_timeout`]: pings, dead peers, keepalives, acks.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.next_tick.is_some_and(|t| t <= now) {
+            self.tick(now);
+        }
+        if self.next_retransmit.is_some_and(|t| t <= now) {
+            self.retransmit(now);
+        }
+    }
+
+    fn tick(&mut self, now: Instant) {
+        let idle_timeout = self.config.idle_timeout;
+        let dead: Vec<PeerId> = self
+            .players
+            .iter()
+            .filter(|(_, p)| now.saturating_duration_since(p.last_heard) >= idle_timeout)
+            .map(|(&peer, _)| peer)
+            .collect();
+        for peer in dead {
+            self.remove_player(peer, Some(CloseReason::IdleTimeout));
+        }
+        for (&peer, player) in &mut self.players {
+            self.outputs.push_back(Output::Ping { conn: player.conn });
+            let Some(keepalive) = self.config.udp_keepalive else {
+                continue;
+            };
+            if let Some(to) = player.fast.bound_addr()
+                && now.saturating_duration_since(player.fast.last_sent) >= keepalive
+            {
+                let packet = FastPacket::new(&packets::udp_server_ack(peer));
+                let seq = player.fast.take_seq(now);
+                self.outputs.push_back(Output::SendFast { to, seq, packet });
+            }
+        }
+        self.next_tick = (!self.players.is_empty()).then(|| now + self.config.ping_interval);
+    }
+
+    fn retransmit(&mut self, now: Instant) {
+        let mut next: Option<Instant> = None;
+        let mut due = Vec::new();
+        for (&peer, player) in &mut self.players {
+            let Some(r) = &mut player.fast.retransmit else {
+                continue;
+            };
+            if r.at <= now {
+                due.push(peer);
+                r.left -= 1;
+                r.interval *= 2;
+                r.at = now + r.interval;
+            }
+            if r.left == 0 {
+                player.fast.retransmit = None;
+            } else {
+                next = Some(next.map_or(r.at, |t| t.min(r.at)));
+            }
+        }
+        self.next_retransmit = next;
+        for peer in due {
+            self.send_server_ack(now, peer);
+        }
+    }
+
+    /// Acts on a packet from a logged-in player (spec §4.1 server rule).
+    fn dispatch(&mut self, now: Instant, peer: PeerId, packet: Packet, channel: Channel) {
+        if matches!(packet.body, Some(Body::Ping(_))) {
+            self.send_to(now, peer, packets::ping_result(peer), channel);
+            return;
+        }
+        let op = Opcode(packet.op_code);
+        match op.kind() {
+            OpcodeKind::ServerOnly => self.drop_packet(peer, DropReason::ServerOnlyOpcode),
+            OpcodeKind::Application => self.route(now, peer, packet, channel),
+            OpcodeKind::Command => match op {
+                Opcode::JOIN_GROUP | Opcode::LEAVE_GROUP | Opcode::REQUEST_GROUP_MEMBERSHIP => {
+                    self.handle_group_command(peer, op, packet.body);
+                }
+                // A second LOGIN and PLAYER_READY are ignored (spec §5.1, Q14); a client ack
+                // inside DTLS is accepted and ignored (spec §5.6).
+                Opcode::LOGIN | Opcode::PLAYER_READY => {}
+                Opcode::UDP_CONNECT_CLIENT_ACK if channel == Channel::Fast => {}
+                _ => self.drop_packet(peer, DropReason::WrongChannel),
+            },
+        }
+    }
+
+    /// Routes an application message (spec §4.3, §5.7).
+    fn route(&mut self, now: Instant, from: PeerId, packet: Packet, channel: Channel) {
+        let limit = match channel {
+            Channel::Reliable => self.config.max_reliable_payload,
+            Channel::Fast => self.config.max_fast_payload,
+        };
+        if packet.payload.len() > limit {
+            self.drop_packet(from, DropReason::Oversized);
+            return;
+        }
+        let target = PeerId(packet.target_player);
+        let group = GroupId(packet.target_group);
+        let mut relay = Relay::new(&packet, from, channel, &self.config);
+        if target != PeerId::NONE {
+            if target == PeerId::SERVER {
+                return; // To the server only; with no server logic it ends here.
+            }
+            match self.players.get_mut(&target) {
+                Some(player) if target.is_player() => {
+                    relay.transmit(now, player, &mut self.outputs);
+                }
+                _ => self.drop_packet(from, DropReason::UnknownTarget),
+            }
+        } else if group == GroupId::ALL_PLAYERS || group.0 > 0 {
+            let recipients = if group.0 > 0 {
+                Recipients::Group(group)
+            } else {
+                Recipients::All
+            };
+            if let Recipients::Group(g) = recipients
+                && self.config.drop_non_member_group_messages
+                && !self
+                    .players
+                    .get(&from)
+                    .is_some_and(|p| p.groups.contains(&g))
+            {
+                self.drop_packet(from, DropReason::NotGroupMember);
+                return;
+            }
+            let echo = self.config.echo_to_sender;
+            for (&peer, player) in &mut self.players {
+                let member = match recipients {
+                    Recipients::All => true,
+                    Recipients::Group(g) => player.groups.contains(&g),
+                };
+                if member && (echo || peer != from) {
+                    relay.transmit(now, player, &mut self.outputs);
+                }
+            }
+        } else if group != GroupId::NONE {
+            self.drop_packet(from, DropReason::UnknownTarget);
+        }
+        // Neither target set: addressed to the server (spec Q11); never relayed.
+    }
+
+    fn handle_group_command(&mut self, peer: PeerId, op: Opcode, body: Option<Body>) {
+        let group = match (op, body) {
+            (Opcode::JOIN_GROUP, Some(Body::JoinGroup(b))) => GroupId(b.group),
+            (Opcode::LEAVE_GROUP, Some(Body::LeaveGroup(b))) => GroupId(b.group),
+            (Opcode::REQUEST_GROUP_MEMBERSHIP, Some(Body::RequestGroupMembership(b))) => {
+                GroupId(b.group)
+            }
+            _ => {
+                self.drop_packet(peer, DropReason::MissingBody);
+                return;
+            }
+        };
+        let updates = self.config.membership_updates;
+        let max_groups = self.config.max_groups_per_player;
+        let Some(player) = self.players.get_mut(&peer) else {
+            return;
+        };
+        match op {
+            Opcode::JOIN_GROUP if group.0 > 0 && !player.groups.contains(&group) => {
+                if player.groups.len() >= max_groups {
+                    // Refused: the client joined optimistically, so show it the real list.
+                    self.drop_packet(peer, DropReason::Refused);
+                    self.send_membership(peer, peer, group);
+                } else {
+                    player.groups.insert(group);
+                    if updates {
+                        self.broadcast_membership(group, peer, None);
+                    }
+                }
+            }
+            Opcode::LEAVE_GROUP if group.0 > 0 && player.groups.contains(&group) => {
+                player.groups.remove(&group);
+                if updates {
+                    self.broadcast_membership(group, peer, Some(peer));
+                }
+            }
+            Opcode::REQUEST_GROUP_MEMBERSHIP => self.send_membership(peer, peer, group),
+            // Joining a group one is in, leaving one one is not in, or groups 0 and -1: no
+            // change, but the client's optimistic local state is corrected (spec Q16).
+            _ if updates => self.send_membership(peer, peer, group),
+            _ => {}
+        }
+    }
+
+    /// Member peer ids of a group, ascending: everyone for -1, nobody for 0 or unknown.
+    fn members(&self, group: GroupId) -> Vec<i32> {
+        let all = group == GroupId::ALL_PLAYERS;
+        self.players
+            .iter()
+            .filter(|(_, p)| all || p.groups.contains(&group))
+            .map(|(peer, _)| peer.0)
+            .collect()
+    }
+
+    /// Sends a group's membership to one player.
+    fn send_membership(&mut self, recipient: PeerId, sender: PeerId, group: GroupId) {
+        let members = self.members(group);
+        if let Some(player) = self.players.get(&recipient) {
+            let frame = packets::membership_update(recipient, sender, group, &members);
+            self.outputs.push_back(Output::Send {
+                conn: player.conn,
+                frame,
+                droppable: false,
+            });
+        }
+    }
+
+    /// Sends a group's membership to all its members and optionally one more player.
+    fn broadcast_membership(&mut self, group: GroupId, sender: PeerId, also: Option<PeerId>) {
+        let members = self.members(group);
+        let recipients = members.iter().map(|&m| PeerId(m)).chain(also);
+        for recipient in recipients {
+            if let Some(player) = self.players.get(&recipient) {
+                let frame = packets::membership_update(recipient, sender, group, &members);
+                self.outputs.push_back(Output::Send {
+                    conn: player.conn,
+                    frame,
+                    droppable: false,
+                });
+            }
+        }
+    }
+
+    fn remove_player(&mut self, peer: PeerId, close: Option<CloseReason>) {
+        let Some(player) = self.players.remove(&peer) else {
+            return;
+        };
+        self.by_conn.remove(&player.conn);
+        if let Some(reason) = close {
+            self.outputs.push_back(Output::Close {
+                conn: player.conn,
+                reason,
+            });
+        }
+        if self.config.membership_updates {
+            for &group in &player.groups {
+                self.broadcast_membership(group, PeerId::SERVER, None);
+            }
+        }
+        if self.config.player_notifications {
+            for (&other, remaining) in &self.players {
+                let frame = packets::player_notification(other, peer, false);
+                self.outputs.push_back(Output::Send {
+                    conn: remaining.conn,
+                    frame,
+                    droppable: false,
+                });
+            }
+        }
+        if self.players.is_empty() {
+            self.next_tick = None;
+            self.next_retransmit = None;
+        }
+        self.outputs.push_back(Output::PlayerLeft {
+            peer,
+            player_session_id: player.player_session_id,
+        });
+    }
+
+    /// Sends a server packet to one player: on the fast channel when asked and confirmed,
+    /// else on the WebSocket.
+    fn send_to(&mut self, now: Instant, peer: PeerId, mut packet: Packet, channel: Channel) {
+        let Some(player) = self.players.get_mut(&peer) else {
+            return;
+        };
+        match player.fast.confirmed_addr() {
+            Some(to) if channel == Channel::Fast => {
+                packet.reliable = false;
+                let seq = player.fast.take_seq(now);
+                let packet = FastPacket::new(&packet);
+                self.outputs.push_back(Output::SendFast { to, seq, packet });
+            }
+            _ => {
+                packet.reliable = true;
+                let frame = encode(&packet);
+                self.outputs.push_back(Output::Send {
+                    conn: player.conn,
+                    frame,
+                    droppable: false,
+                });
+            }
+        }
+    }
+
+    /// UDP_CONNECT_SERVER_ACK over UDP to the bound address (spec §5.3 step 2).
+    fn send_server_ack(&mut self, now: Instant, peer: PeerId) {
+        let Some(player) = self.players.get_mut(&peer) else {
+            return;
+        };
+        let Some(to) = player.fast.bound_addr() else {
+            return;
+        };
+        let packet = FastPacket::new(&packets::udp_server_ack(peer));
+        let seq = player.fast.take_seq(now);
+        self.outputs.push_back(Output::SendFast { to, seq, packet });
+    }
+
+    fn send(&mut self, conn: ConnId, frame: Bytes, droppable: bool) {
+        self.outputs.push_back(Output::Send {
+            conn,
+            frame,
+            droppable,
+        });
+    }
+
+    fn drop_packet(&mut self, peer: PeerId, reason: DropReason) {
+        self.outputs.push_back(Output::Dropped { peer, reason });
+    }
+}
+
+/// One relayed message on its way to its recipients: encoded at most once per channel, the
+/// bytes shared by every recipient (ARCHITECTURE.md decision 2).
+struct Relay {
+    packet: Packet,
+    arrived_fast: bool,
+    fast_allowed: bool,
+    frame: Option<Bytes>,
+    fast: Option<FastPacket>,
+}
+
+impl Relay {
+    fn new(original: &Packet, from: PeerId, channel: Channel, config: &SessionConfig) -> Self {
+        let packet = Packet {
+            op_code: original.op_code,
+            target_player: original.target_player,
+            target_group: original.target_group,
+            sender: from.0,
+            payload: original.payload.clone(),
+            ..Default::default()
+        };
+        let arrived_fast = channel == Channel::Fast;
+        let fast_allowed = arrived_fast && packet.payload.len() <= config.max_fast_payload;
+        Self {
+            packet,
+            arrived_fast,
+            fast_allowed,
+            frame: None,
+            fast: None,
+        }
+    }
+
+    /// Fast recipients with a confirmed path get a datagram; everyone else the WebSocket
+    /// frame, droppable when the message was sent with fast intent (spec §5.7 step 7).
+    fn transmit(&mut self, now: Instant, player: &mut Player, outputs: &mut VecDeque<Output>) {
+        match player.fast.confirmed_addr() {
+            Some(to) if self.fast_allowed => {
+                let packet = self.fast.get_or_insert_with(|| {
+                    self.packet.reliable = false;
+                    FastPacket::new(&self.packet)
+                });
+                let packet = packet.clone();
+                let seq = player.fast.take_seq(now);
+                outputs.push_back(Output::SendFast { to, seq, packet });
+            }
+            _ => {
+                let frame = self.frame.get_or_insert_with(|| {
+                    self.packet.reliable = true;
+                    encode(&self.packet)
+                });
+                outputs.push_back(Output::Send {
+                    conn: player.conn,
+                    frame: frame.clone(),
+                    droppable: self.arrived_fast,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,1012 @@
+//! The core's rules, without sockets: given these inputs, exactly these outputs.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::session::FastPathState;
+use super::*;
+use crate::protocol::{
+    Body, GroupMembershipUpdate, JoinGroup, LeaveGroup, LoginResult, Opcode, Packet, PeerId,
+    PingCommand, RequestGroupMembership, UdpConnectMessage, decode,
+};
+
+const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+struct TestCore {
+    session: Session,
+    now: Instant,
+    next_conn: u64,
+}
+
+impl TestCore {
+    fn new() -> Self {
+        Self::with(SessionConfig::default())
+    }
+
+    fn with(config: SessionConfig) -> Self {
+        Self::sharing(config, PeerIds::new())
+    }
+
+    fn sharing(config: SessionConfig, ids: PeerIds) -> Self {
+        Self {
+            session: Session::new(config, ids),
+            now: Instant::now(),
+            next_conn: 1,
+        }
+    }
+
+    fn outputs(&mut self) -> Vec<Output> {
+        std::iter::from_fn(|| self.session.poll_output()).collect()
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        self.session.handle_timeout(self.now);
+    }
+
+    /// Logs a player in and returns its connection and peer id, checking the outputs.
+    fn login(&mut self) -> (ConnId, PeerId) {
+        let conn = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let psid = format!("psess-{}", conn.0);
+        let request = LoginRequest {
+            player_session_id: psid.clone(),
+            payload: Bytes::new(),
+            ip: IP,
+        };
+        self.session.handle_login(self.now, conn, request);
+        let outputs = self.outputs();
+        let Output::Send {
+            conn: to,
+            frame,
+            droppable: false,
+        } = &outputs[0]
+        else {
+            panic!("expected the login result first, got {outputs:?}")
+        };
+        assert_eq!(*to, conn);
+        let result = packet(frame);
+        let Some(Body::LoginResult(LoginResult {
+            success: true,
+            peer_id,
+            fast_port: 1935,
+            ..
+        })) = result.body
+        else {
+            panic!("expected a successful login result, got {result:?}")
+        };
+        assert_eq!(
+            result.target_player, peer_id,
+            "peer id also in targetPlayer for TS"
+        );
+        assert_eq!(result.sender, -1);
+        let peer = PeerId(peer_id);
+        assert_eq!(
+            outputs.last(),
+            Some(&Output::PlayerJoined {
+                conn,
+                peer,
+                player_session_id: psid
+            })
+        );
+        (conn, peer)
+    }
+
+    fn ws(&mut self, conn: ConnId, packet: Packet) -> Vec<Output> {
+        self.session.handle_packet(self.now, conn, packet);
+        self.outputs()
+    }
+
+    fn udp(&mut self, from: SocketAddr, packet: Packet) -> Vec<Output> {
+        self.session.handle_datagram(self.now, from, packet);
+        self.outputs()
+    }
+
+    /// Binds and confirms a peer's fast path from `addr`.
+    fn bind(&mut self, peer: PeerId, addr: SocketAddr) {
+        let out = self.udp(addr, udp_connect(peer, 0));
+        assert!(
+            matches!(out[..], [Output::SendFast { to, .. }] if to == addr),
+            "{out:?}"
+        );
+        assert!(self.udp(addr, client_ack(peer, 1)).is_empty());
+        assert_eq!(
+            self.session.fast_path(peer),
+            Some(FastPathState::Confirmed(addr))
+        );
+    }
+}
+
+fn packet(frame: &Bytes) -> Packet {
+    decode(frame.clone(), 8192).expect("core emits valid frames")
+}
+
+fn message(op: i32, target_player: i32, target_group: i32, payload: &'static [u8]) -> Packet {
+    Packet {
+        op_code: op,
+        target_player,
+        target_group,
+        sender: 999, // Never trusted: the server overwrites it.
+        payload: Bytes::from_static(payload),
+        ..Default::default()
+    }
+}
+
+fn command(op: Opcode, body: Body) -> Packet {
+    Packet {
+        op_code: op.0,
+        target_player: -1,
+        body: Some(body),
+        ..Default::default()
+    }
+}
+
+fn udp_connect(peer: PeerId, seq: i32) -> Packet {
+    Packet {
+        op_code: Opcode::UDP_CONNECT.0,
+        sequence_number: seq,
+        target_player: -1,
+        sender: peer.0,
+        body: Some(Body::UdpConnect(UdpConnectMessage {})),
+        ..Default::default()
+    }
+}
+
+fn client_ack(peer: PeerId, seq: i32) -> Packet {
+    Packet {
+        op_code: Opcode::UDP_CONNECT_CLIENT_ACK.0,
+        ..udp_connect(peer, seq)
+    }
+}
+
+fn fast(mut packet: Packet, peer: PeerId, seq: i32) -> Packet {
+    packet.sender = peer.0;
+    packet.sequence_number = seq;
+    packet
+}
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::new(IP, port)
+}
+
+/// The relayed packet the core sends on a WebSocket: (recipient conn, packet, droppable).
+fn ws_sends(outputs: &[Output]) -> Vec<(ConnId, Packet, bool)> {
+    outputs
+        .iter()
+        .map(|o| match o {
+            Output::Send {
+                conn,
+                frame,
+                droppable,
+            } => (*conn, packet(frame), *droppable),
+            other => panic!("expected only WebSocket sends, got {other:?}"),
+        })
+        .collect()
+}
+
+fn membership(p: &Packet) -> (i32, i32, Vec<i32>) {
+    assert_eq!(p.op_code, Opcode::GROUP_MEMBERSHIP_UPDATE.0);
+    let Some(Body::GroupMembershipUpdate(GroupMembershipUpdate { group, players })) = &p.body
+    else {
+        panic!("membership update without body: {p:?}")
+    };
+    (p.sender, *group, players.clone())
+}
+
+#[test]
+fn logins_get_increasing_peer_ids_unique_across_sessions() {
+    let ids = PeerIds::new();
+    let mut a = TestCore::sharing(SessionConfig::default(), ids.clone());
+    let mut b = TestCore::sharing(SessionConfig::default(), ids);
+    assert_eq!(a.login().1, PeerId(1));
+    assert_eq!(b.login().1, PeerId(2));
+    assert_eq!(a.login().1, PeerId(3));
+    assert_eq!(
+        a.session.players().collect::<Vec<_>>(),
+        vec![PeerId(1), PeerId(3)]
+    );
+}
+
+#[test]
+fn login_into_a_full_session_is_refused_with_1008() {
+    let mut core = TestCore::with(SessionConfig {
+        max_players: 1,
+        ..Default::default()
+    });
+    core.login();
+    let conn = ConnId(77);
+    let request = LoginRequest {
+        player_session_id: "p".into(),
+        payload: Bytes::new(),
+        ip: IP,
+    };
+    core.session.handle_login(core.now, conn, request);
+    let out = core.outputs();
+    assert_eq!(
+        out,
+        vec![
+            Output::Send {
+                conn,
+                frame: login_refused_frame(),
+                droppable: false
+            },
+            Output::Close {
+                conn,
+                reason: CloseReason::LoginRefused(LoginRefusal::SessionFull)
+            },
+        ]
+    );
+    assert_eq!(
+        CloseReason::LoginRefused(LoginRefusal::SessionFull).code(),
+        1008
+    );
+    let refused = packet(&login_refused_frame());
+    assert_eq!(refused.op_code, -1);
+    assert_eq!(
+        refused.body,
+        Some(Body::LoginResult(LoginResult::default()))
+    );
+}
+
+#[test]
+fn second_login_on_a_connection_is_ignored() {
+    let mut core = TestCore::new();
+    let (conn, _) = core.login();
+    let login = LoginRequest {
+        player_session_id: "again".into(),
+        payload: Bytes::new(),
+        ip: IP,
+    };
+    core.session.handle_login(core.now, conn, login);
+    assert!(core.outputs().is_empty());
+    assert_eq!(core.session.player_count(), 1);
+}
+
+#[test]
+fn message_to_a_player_is_relayed_with_the_authenticated_sender() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (b, pb) = core.login();
+    let out = ws_sends(&core.ws(a, message(10, pb.0, -1, b"hi")));
+    assert_eq!(
+        out.len(),
+        1,
+        "targetPlayer wins over targetGroup -1 (spec §4.3)"
+    );
+    let (to, p, droppable) = &out[0];
+    assert_eq!((*to, *droppable), (b, false));
+    assert_eq!(
+        (p.op_code, p.sender, p.target_player, p.target_group),
+        (10, pa.0, pb.0, -1)
+    );
+    assert_eq!(
+        (p.reliable, p.sequence_number, &p.payload[..]),
+        (true, 0, &b"hi"[..])
+    );
+}
+
+#[test]
+fn a_player_may_address_itself() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let out = ws_sends(&core.ws(a, message(3, pa.0, 0, b"me")));
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![a]);
+}
+
+#[test]
+fn all_players_group_reaches_everyone_including_the_sender_by_default() {
+    let mut core = TestCore::new();
+    let (a, _) = core.login();
+    let (b, _) = core.login();
+    let (c, _) = core.login();
+    let out = ws_sends(&core.ws(b, message(5, 0, -1, b"x")));
+    assert_eq!(
+        out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(),
+        vec![a, b, c]
+    );
+    // One encoding shared by every recipient.
+    let frames = core.ws(b, message(5, 0, -1, b"x"));
+    let Output::Send { frame: first, .. } = &frames[0] else {
+        panic!()
+    };
+    assert!(frames.iter().all(|o| matches!(o, Output::Send { frame, .. }
+        if frame.as_ptr() == first.as_ptr())));
+}
+
+#[test]
+fn echo_to_sender_can_be_switched_off() {
+    let mut core = TestCore::with(SessionConfig {
+        echo_to_sender: false,
+        ..Default::default()
+    });
+    let (a, _) = core.login();
+    let (b, _) = core.login();
+    let out = ws_sends(&core.ws(a, message(5, 0, -1, b"x")));
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![b]);
+}
+
+#[test]
+fn messages_to_the_server_or_no_target_are_never_relayed() {
+    let mut core = TestCore::new();
+    let (a, _) = core.login();
+    core.login();
+    assert!(core.ws(a, message(5, -1, 0, b"srv")).is_empty());
+    assert!(core.ws(a, message(5, -1, -1, b"srv")).is_empty());
+    assert!(core.ws(a, message(5, 0, 0, b"none")).is_empty());
+}
+
+#[test]
+fn bad_targets_server_opcodes_and_oversized_payloads_are_dropped() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let dropped = |reason| vec![Output::Dropped { peer: pa, reason }];
+    assert_eq!(
+        core.ws(a, message(5, 4242, 0, b"")),
+        dropped(DropReason::UnknownTarget)
+    );
+    assert_eq!(
+        core.ws(a, message(5, -7, 0, b"")),
+        dropped(DropReason::UnknownTarget)
+    );
+    assert_eq!(
+        core.ws(a, message(5, 0, -3, b"")),
+        dropped(DropReason::UnknownTarget)
+    );
+    for op in [-1, -3, -6, -13, -15, -101, -103, -1000, -1001] {
+        assert_eq!(
+            core.ws(a, message(op, 0, -1, b"")),
+            dropped(DropReason::ServerOnlyOpcode)
+        );
+    }
+    let big = Packet {
+        payload: vec![0; 4097].into(),
+        ..message(5, 0, -1, b"")
+    };
+    assert_eq!(core.ws(a, big), dropped(DropReason::Oversized));
+    let max = Packet {
+        payload: vec![0; 4096].into(),
+        ..message(5, 0, -1, b"")
+    };
+    assert_eq!(ws_sends(&core.ws(a, max)).len(), 1);
+    // Unknown negative opcodes are application data (spec Q10).
+    assert_eq!(ws_sends(&core.ws(a, message(-500, 0, -1, b""))).len(), 1);
+    // Commands without their body, and fast-channel commands on the WebSocket.
+    let join = Packet {
+        op_code: Opcode::JOIN_GROUP.0,
+        ..Default::default()
+    };
+    assert_eq!(core.ws(a, join), dropped(DropReason::MissingBody));
+    assert_eq!(
+        core.ws(a, udp_connect(pa, 0)),
+        dropped(DropReason::WrongChannel)
+    );
+    // A second LOGIN and PLAYER_READY are ignored silently.
+    assert!(core.ws(a, message(0, -1, 0, b"")).is_empty());
+    assert!(core.ws(a, message(-8, 0, 0, b"")).is_empty());
+}
+
+#[test]
+fn packets_on_unknown_connections_are_ignored() {
+    let mut core = TestCore::new();
+    core.login();
+    assert!(core.ws(ConnId(999), message(5, 0, -1, b"")).is_empty());
+}
+
+#[test]
+fn ping_body_is_answered_with_ping_result() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let out = ws_sends(&core.ws(a, command(Opcode::PING, Body::Ping(PingCommand {}))));
+    let (to, p, _) = &out[0];
+    assert_eq!(
+        (*to, p.op_code, p.target_player, p.sender),
+        (a, -3, pa.0, -1)
+    );
+    assert!(matches!(p.body, Some(Body::PingResult(_))));
+}
+
+#[test]
+fn joining_and_leaving_groups_broadcasts_membership() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (b, pb) = core.login();
+    let (c, _) = core.login();
+    let join = |g| command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: g }));
+    let out = ws_sends(&core.ws(a, join(5)));
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].0, membership(&out[0].1)),
+        (a, (pa.0, 5, vec![pa.0]))
+    );
+    let out = ws_sends(&core.ws(b, join(5)));
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![a, b]);
+    for (_, p, _) in &out {
+        assert_eq!(membership(p), (pb.0, 5, vec![pa.0, pb.0]));
+    }
+    // Group messages reach members only; from a non-member they are dropped.
+    let out = ws_sends(&core.ws(a, message(9, 0, 5, b"g")));
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![a, b]);
+    let pc = core.session.players().last().expect("three players");
+    assert_eq!(
+        core.ws(c, message(9, 0, 5, b"g")),
+        vec![Output::Dropped {
+            peer: pc,
+            reason: DropReason::NotGroupMember
+        }]
+    );
+    // Leaving tells the remaining members and the leaver.
+    let leave = command(
+        Opcode::LEAVE_GROUP,
+        Body::LeaveGroup(LeaveGroup { group: 5 }),
+    );
+    let out = ws_sends(&core.ws(a, leave));
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![b, a]);
+    for (_, p, _) in &out {
+        assert_eq!(membership(p), (pa.0, 5, vec![pb.0]));
+    }
+}
+
+#[test]
+fn idempotent_and_reserved_group_commands_answer_the_requester_only() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (_, pb) = core.login();
+    let join = |g| command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: g }));
+    core.ws(a, join(5));
+    let out = ws_sends(&core.ws(a, join(5)));
+    assert_eq!(out.len(), 1);
+    assert_eq!(membership(&out[0].1), (pa.0, 5, vec![pa.0]));
+    let out = ws_sends(&core.ws(a, join(-1)));
+    assert_eq!(out.len(), 1);
+    assert_eq!(membership(&out[0].1), (pa.0, -1, vec![pa.0, pb.0]));
+    let out = ws_sends(&core.ws(a, join(0)));
+    assert_eq!(membership(&out[0].1), (pa.0, 0, vec![]));
+    let leave = command(
+        Opcode::LEAVE_GROUP,
+        Body::LeaveGroup(LeaveGroup { group: 8 }),
+    );
+    let out = ws_sends(&core.ws(a, leave));
+    assert_eq!((out.len(), membership(&out[0].1)), (1, (pa.0, 8, vec![])));
+    let request = |g| {
+        command(
+            Opcode::REQUEST_GROUP_MEMBERSHIP,
+            Body::RequestGroupMembership(RequestGroupMembership { group: g }),
+        )
+    };
+    let out = ws_sends(&core.ws(a, request(5)));
+    assert_eq!(
+        (out[0].0, membership(&out[0].1)),
+        (a, (pa.0, 5, vec![pa.0]))
+    );
+    let out = ws_sends(&core.ws(a, request(77)));
+    assert_eq!(membership(&out[0].1), (pa.0, 77, vec![]));
+}
+
+#[test]
+fn group_count_per_player_is_bounded() {
+    let config = SessionConfig {
+        max_groups_per_player: 2,
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (a, pa) = core.login();
+    let join = |g| command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: g }));
+    core.ws(a, join(1));
+    core.ws(a, join(2));
+    let out = core.ws(a, join(3));
+    assert_eq!(
+        out[0],
+        Output::Dropped {
+            peer: pa,
+            reason: DropReason::Refused
+        }
+    );
+    assert_eq!(membership(&ws_sends(&out[1..])[0].1), (pa.0, 3, vec![]));
+}
+
+#[test]
+fn membership_updates_can_be_switched_off_except_requests() {
+    let config = SessionConfig {
+        membership_updates: false,
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (a, _) = core.login();
+    assert!(
+        core.ws(
+            a,
+            command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: 4 }))
+        )
+        .is_empty()
+    );
+    let request = RequestGroupMembership { group: 4 };
+    let out = core.ws(
+        a,
+        command(
+            Opcode::REQUEST_GROUP_MEMBERSHIP,
+            Body::RequestGroupMembership(request),
+        ),
+    );
+    assert_eq!(out.len(), 1);
+}
+
+#[test]
+fn a_departing_player_is_removed_from_groups_with_server_sent_updates() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (b, pb) = core.login();
+    let join = command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: 5 }));
+    core.ws(a, join.clone());
+    core.ws(b, join);
+    core.session.handle_closed(a);
+    let out = core.outputs();
+    assert_eq!(out.len(), 2, "{out:?}");
+    let (to, p, _) = &ws_sends(&out[..1])[0];
+    assert_eq!((*to, membership(p)), (b, (-1, 5, vec![pb.0])));
+    assert_eq!(
+        out[1],
+        Output::PlayerLeft {
+            peer: pa,
+            player_session_id: "psess-1".into()
+        }
+    );
+    assert!(
+        core.ws(a, message(5, 0, -1, b"")).is_empty(),
+        "gone players send nothing"
+    );
+    core.session.handle_closed(a);
+    assert!(core.outputs().is_empty(), "closing twice is harmless");
+}
+
+#[test]
+fn player_notifications_are_off_by_default_and_carry_the_peer_when_on() {
+    let mut core = TestCore::new();
+    let (_, _) = core.login();
+    let (b, _) = core.login(); // `login` checks outputs are just result + joined.
+    core.session.handle_closed(b);
+    assert_eq!(core.outputs().len(), 1);
+
+    let mut core = TestCore::with(SessionConfig {
+        player_notifications: true,
+        ..Default::default()
+    });
+    let (a, _) = core.login();
+    let conn = ConnId(50);
+    let login = LoginRequest {
+        player_session_id: "n".into(),
+        payload: Bytes::new(),
+        ip: IP,
+    };
+    core.session.handle_login(core.now, conn, login);
+    let out = core.outputs();
+    let notice = ws_sends(&out[1..2]);
+    let (to, p, _) = &notice[0];
+    let pb = PeerId(p.sender);
+    assert_eq!((*to, p.op_code, p.target_player), (a, -101, 1));
+    assert!(matches!(&p.body, Some(Body::PlayerConnect(m)) if m.peer_id == pb.0));
+    core.session.handle_closed(conn);
+    let out = core.outputs();
+    let (to, p, _) = &ws_sends(&out[..1])[0];
+    assert_eq!((*to, p.op_code, p.sender), (a, -103, pb.0));
+}
+
+#[test]
+fn udp_binding_handshake_confirms_the_fast_path() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    let out = core.udp(addr(4000), udp_connect(pa, 0));
+    let [Output::SendFast { to, seq: 1, packet }] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(*to, addr(4000));
+    let ack = packet.to_bytes(1);
+    let ack = decode(ack, 8192).expect("valid ack");
+    assert_eq!(
+        (ack.op_code, ack.target_player, ack.sender, ack.reliable),
+        (-6, pa.0, -1, false)
+    );
+    assert!(matches!(ack.body, Some(Body::UdpConnect(_))));
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Bound(addr(4000)))
+    );
+    // Every retry is answered, each with a new sequence number.
+    let out = core.udp(addr(4000), udp_connect(pa, 1));
+    assert!(
+        matches!(out[..], [Output::SendFast { seq: 2, .. }]),
+        "{out:?}"
+    );
+    assert!(core.udp(addr(4000), client_ack(pa, 2)).is_empty());
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Confirmed(addr(4000)))
+    );
+}
+
+#[test]
+fn fast_messages_go_by_udp_to_confirmed_peers_and_fall_back_to_the_websocket() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    let (b, pb) = core.login();
+    let (c, _) = core.login();
+    core.bind(pa, addr(4001));
+    core.bind(pb, addr(4002));
+    let out = core.udp(addr(4001), fast(message(7, 0, -1, b"go"), pa, 2));
+    assert_eq!(out.len(), 3, "{out:?}");
+    let Output::SendFast { to, seq: 2, packet } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(*to, addr(4001));
+    let relayed = decode(packet.to_bytes(2), 8192).expect("valid");
+    assert_eq!(
+        (relayed.sender, relayed.reliable, relayed.sequence_number),
+        (pa.0, false, 2)
+    );
+    assert!(matches!(out[1], Output::SendFast { to, seq: 2, .. } if to == addr(4002)));
+    // c has no fast path: the WebSocket, droppable because the intent was fast.
+    let Output::Send {
+        conn,
+        frame,
+        droppable: true,
+    } = &out[2]
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!((*conn, packet_reliable(frame)), (c, true));
+    // The same message over the WebSocket stays on the WebSocket for everyone.
+    let out = ws_sends(&core.ws(b, message(7, 0, -1, b"go")));
+    assert_eq!(out.len(), 3);
+    assert!(out.iter().all(|(_, p, droppable)| p.reliable && !droppable));
+    // Sequence numbers keep increasing per peer.
+    let out = core.udp(addr(4001), fast(message(7, pb.0, 0, b"1"), pa, 3));
+    assert!(
+        matches!(out[..], [Output::SendFast { seq: 3, .. }]),
+        "{out:?}"
+    );
+}
+
+fn packet_reliable(frame: &Bytes) -> bool {
+    packet(frame).reliable
+}
+
+#[test]
+fn oversized_fast_payloads_are_dropped() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    core.bind(pa, addr(4001));
+    let big = Packet {
+        payload: vec![1; 1201].into(),
+        ..message(7, 0, -1, b"")
+    };
+    assert_eq!(
+        core.udp(addr(4001), fast(big, pa, 5)),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::Oversized
+        }]
+    );
+}
+
+#[test]
+fn udp_from_another_ip_is_not_bound_unless_the_check_is_off() {
+    let other = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), 4000);
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    assert_eq!(
+        core.udp(other, udp_connect(pa, 0)),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::SourceIpMismatch
+        }]
+    );
+    assert_eq!(core.session.fast_path(pa), Some(FastPathState::Unbound));
+
+    let config = SessionConfig {
+        check_udp_source_ip: false,
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (_, pa) = core.login();
+    assert_eq!(core.udp(other, udp_connect(pa, 0)).len(), 1);
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Bound(other))
+    );
+}
+
+#[test]
+fn datagrams_from_unbound_addresses_or_unknown_senders_are_dropped() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    let unbound = vec![Output::Dropped {
+        peer: pa,
+        reason: DropReason::UnboundSource,
+    }];
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, 0, -1, b""), pa, 1)),
+        unbound
+    );
+    core.bind(pa, addr(4001));
+    // Right sender, right IP, wrong port: a spoof that did not do the handshake.
+    assert_eq!(
+        core.udp(addr(4999), fast(message(7, 0, -1, b""), pa, 9)),
+        unbound
+    );
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, 0, -1, b""), PeerId(4242), 9)),
+        vec![Output::Dropped {
+            peer: PeerId(4242),
+            reason: DropReason::UnboundSource
+        }]
+    );
+}
+
+#[test]
+fn stale_udp_sequence_numbers_are_dropped() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    core.bind(pa, addr(4001));
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, 10))
+            .len(),
+        1
+    );
+    let stale = vec![Output::Dropped {
+        peer: pa,
+        reason: DropReason::StaleSequence,
+    }];
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, 10)),
+        stale
+    );
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, 3)),
+        stale
+    );
+
+    let mut core = TestCore::with(SessionConfig {
+        filter_stale_udp: false,
+        ..Default::default()
+    });
+    let (_, pa) = core.login();
+    core.bind(pa, addr(4001));
+    assert_eq!(
+        core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, 1))
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn any_datagram_from_the_bound_address_acts_as_the_client_ack() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    core.udp(addr(4001), udp_connect(pa, 0));
+    // While only bound, fast messages to this peer use the WebSocket.
+    let out = core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, 1));
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Confirmed(addr(4001)))
+    );
+    assert!(
+        matches!(out[..], [Output::SendFast { .. }]),
+        "confirmed before relaying: {out:?}"
+    );
+}
+
+#[test]
+fn server_ack_is_retransmitted_with_backoff_until_the_client_acks() {
+    let config = SessionConfig {
+        udp_ack_retries: 3,
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (_, pa) = core.login();
+    let start = core.now;
+    core.udp(addr(4001), udp_connect(pa, 0));
+    let mut resent = Vec::new();
+    for _ in 0..20 {
+        let Some(at) = core.session.poll_timeout() else {
+            break;
+        };
+        if at - start > Duration::from_secs(2) {
+            break;
+        }
+        core.now = at;
+        core.session.handle_timeout(at);
+        for out in core.outputs() {
+            if let Output::SendFast { seq, .. } = out {
+                resent.push(((at - start).as_millis(), seq));
+            }
+        }
+    }
+    assert_eq!(resent, vec![(100, 2), (300, 3), (700, 4)]);
+
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    core.udp(addr(4001), udp_connect(pa, 0));
+    core.udp(addr(4001), client_ack(pa, 1));
+    core.advance(Duration::from_millis(100));
+    assert!(
+        core.outputs().is_empty(),
+        "no retransmission after the client ack"
+    );
+}
+
+#[test]
+fn pings_go_out_every_interval_and_silent_players_are_dropped() {
+    let config = SessionConfig {
+        ping_interval: Duration::from_secs(1),
+        idle_timeout: Duration::from_millis(2500),
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (a, pa) = core.login();
+    let (b, _) = core.login();
+    core.advance(Duration::from_secs(1));
+    assert_eq!(
+        core.outputs(),
+        vec![Output::Ping { conn: a }, Output::Ping { conn: b }]
+    );
+    core.session.handle_heard(core.now, b);
+    core.advance(Duration::from_secs(1));
+    assert_eq!(core.outputs().len(), 2);
+    core.advance(Duration::from_secs(1)); // a silent for 3 s, b for 2 s.
+    assert_eq!(
+        core.outputs(),
+        vec![
+            Output::Close {
+                conn: a,
+                reason: CloseReason::IdleTimeout
+            },
+            Output::PlayerLeft {
+                peer: pa,
+                player_session_id: "psess-1".into()
+            },
+            Output::Ping { conn: b },
+        ]
+    );
+    core.session.handle_closed(b);
+    core.outputs();
+    assert_eq!(
+        core.session.poll_timeout(),
+        None,
+        "an empty session needs no timer"
+    );
+}
+
+#[test]
+fn bound_peers_get_a_udp_keepalive_after_silence() {
+    let config = SessionConfig {
+        ping_interval: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let mut core = TestCore::with(config);
+    let (a, pa) = core.login();
+    core.bind(pa, addr(4001));
+    core.advance(Duration::from_secs(2));
+    assert_eq!(core.outputs(), vec![Output::Ping { conn: a }]);
+    core.session.handle_heard(core.now, a);
+    core.advance(Duration::from_secs(4)); // 6 s of UDP silence >= 5 s keepalive.
+    let out = core.outputs();
+    assert!(
+        matches!(&out[..], [Output::Ping { .. }, Output::SendFast { to, seq: 2, packet }]
+            if *to == addr(4001) && packet.op_code() == Opcode::UDP_CONNECT_SERVER_ACK.0),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn ending_the_session_closes_everyone_and_refuses_logins() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    core.session.handle_end(CloseReason::SessionEnded);
+    assert_eq!(
+        core.outputs(),
+        vec![
+            Output::Close {
+                conn: a,
+                reason: CloseReason::SessionEnded
+            },
+            Output::PlayerLeft {
+                peer: pa,
+                player_session_id: "psess-1".into()
+            },
+        ]
+    );
+    let conn = ConnId(9);
+    let login = LoginRequest {
+        player_session_id: "late".into(),
+        payload: Bytes::new(),
+        ip: IP,
+    };
+    core.session.handle_login(core.now, conn, login);
+    assert_eq!(
+        core.outputs()[1],
+        Output::Close {
+            conn,
+            reason: CloseReason::LoginRefused(LoginRefusal::SessionNotAccepting)
+        }
+    );
+}
+
+#[test]
+fn slow_reader_close_removes_the_player() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    core.session.handle_close(a, CloseReason::SlowReader);
+    assert_eq!(
+        core.outputs(),
+        vec![
+            Output::Close {
+                conn: a,
+                reason: CloseReason::SlowReader
+            },
+            Output::PlayerLeft {
+                peer: pa,
+                player_session_id: "psess-1".into()
+            },
+        ]
+    );
+}
+
+mod reservations {
+    use super::*;
+
+    fn gs(name: &str) -> GameSessionId {
+        GameSessionId::new(name)
+    }
+
+    #[test]
+    fn a_player_session_is_used_once() {
+        let now = Instant::now();
+        let mut r = Reservations::new(Duration::from_secs(60), Duration::from_secs(3600));
+        r.reserve(now, "p1".into(), gs("g")).expect("fresh id");
+        assert_eq!(
+            r.reserve(now, "p1".into(), gs("g")),
+            Err(ReserveError::DuplicateId)
+        );
+        assert_eq!(
+            r.reserve(now, String::new(), gs("g")),
+            Err(ReserveError::EmptyId)
+        );
+        assert_eq!(r.open_count(&gs("g")), 1);
+        assert_eq!(r.claim(now, "p1"), Ok(gs("g")));
+        assert_eq!(r.status("p1"), Some((PlayerSessionStatus::Active, gs("g"))));
+        assert_eq!(r.claim(now, "p1"), Err(LoginRefusal::AlreadyUsed));
+        assert_eq!(
+            r.claim(now, "nope"),
+            Err(LoginRefusal::UnknownPlayerSession)
+        );
+        assert_eq!(r.claim(now, ""), Err(LoginRefusal::EmptyPlayerSessionId));
+        r.complete(now, "p1");
+        assert_eq!(
+            r.status("p1").map(|s| s.0),
+            Some(PlayerSessionStatus::Completed)
+        );
+        assert_eq!(r.claim(now, "p1"), Err(LoginRefusal::AlreadyUsed));
+        assert_eq!(r.open_count(&gs("g")), 0);
+    }
+
+    #[test]
+    fn reservations_expire_and_ended_entries_are_forgotten() {
+        let t0 = Instant::now();
+        let mut r = Reservations::new(Duration::from_secs(60), Duration::from_secs(100));
+        r.reserve(t0, "early".into(), gs("g")).expect("fresh");
+        r.reserve(t0 + Duration::from_secs(30), "late".into(), gs("g"))
+            .expect("fresh");
+        let t60 = t0 + Duration::from_secs(60);
+        assert_eq!(r.claim(t60, "early"), Err(LoginRefusal::Expired));
+        assert_eq!(
+            r.status("early").map(|s| s.0),
+            Some(PlayerSessionStatus::TimedOut)
+        );
+        assert_eq!(r.open_count(&gs("g")), 1);
+        assert_eq!(r.claim(t60, "late"), Ok(gs("g")));
+        r.expire(t60 + Duration::from_secs(100));
+        assert_eq!(r.status("early"), None);
+        assert_eq!(r.len(), 1, "the active one stays");
+    }
+}
