@@ -1,4 +1,176 @@
-//! Volley: a self-hosted relay game server, wire-compatible with GameLift Realtime Servers.
+//! Volley: a self-hosted relay game server, wire-compatible with Amazon GameLift Realtime
+//! Servers. Game clients connect over a WebSocket and a UDP fast channel
+//! ([`protocol`]); each game session runs in its own task around a sans-IO [`core`].
+//!
+//! [`Server`] is the one place that wires the modules together: [`Server::bind`] opens the
+//! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
+pub mod client;
+pub mod config;
 pub mod core;
+mod host;
+pub mod metrics;
 pub mod protocol;
+mod transport;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+pub use host::{DEV_DEFAULT_SESSION, PlayerSessionError, Sessions};
+
+use config::Config;
+use host::Host;
+use metrics::Snapshot;
+
+/// How often expired reservations and forgotten player sessions are swept.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A listener could not be bound.
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        /// Which listener.
+        what: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Development mode was asked for on a non-loopback address.
+    #[error("--dev accepts any player session id, so it only listens on loopback, not {0}")]
+    DevNotLoopback(SocketAddr),
+}
+
+/// Options that are not part of the config file.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Development mode: a default game session, any non-empty player session id accepted.
+    pub dev: bool,
+}
+
+/// The addresses the server actually bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Addresses {
+    /// The WebSocket listener.
+    pub ws: SocketAddr,
+    /// The fast-channel UDP socket.
+    pub udp: SocketAddr,
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    host: Arc<Host>,
+    ws: tokio::net::TcpListener,
+    udp: tokio::net::UdpSocket,
+    addresses: Addresses,
+}
+
+impl Server {
+    /// Binds every listener of `config`; port 0 picks a free port (see [`Server::addresses`]).
+    pub async fn bind(config: Config, options: Options) -> Result<Self, StartError> {
+        let ws_addr = config.game.listen;
+        let udp_addr = config.game.udp_listen.unwrap_or(ws_addr);
+        if options.dev {
+            for addr in [ws_addr, udp_addr] {
+                if !addr.ip().is_loopback() {
+                    return Err(StartError::DevNotLoopback(addr));
+                }
+            }
+        }
+        let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
+        let ws = tokio::net::TcpListener::bind(ws_addr)
+            .await
+            .map_err(bind_err("ws", ws_addr))?;
+        let udp = tokio::net::UdpSocket::bind(udp_addr)
+            .await
+            .map_err(bind_err("udp", udp_addr))?;
+        let local = |r: std::io::Result<SocketAddr>, what, addr| r.map_err(bind_err(what, addr));
+        let addresses = Addresses {
+            ws: local(ws.local_addr(), "ws", ws_addr)?,
+            udp: local(udp.local_addr(), "udp", udp_addr)?,
+        };
+        // A second handle on the same socket, for session tasks to send without awaiting.
+        let sender = udp
+            .into_std()
+            .and_then(|std| Ok((std.try_clone()?, std)))
+            .and_then(|(sender, std)| Ok((sender, tokio::net::UdpSocket::from_std(std)?)))
+            .map_err(bind_err("udp", udp_addr))?;
+        let (sender, udp) = sender;
+        let fast_port = config
+            .game
+            .advertised_fast_port
+            .unwrap_or(addresses.udp.port());
+        let host = Arc::new(Host::new(config, fast_port, sender, options.dev));
+        if options.dev {
+            Sessions::new(Arc::clone(&host)).create_game_session(Some(DEV_DEFAULT_SESSION), None);
+        }
+        Ok(Self {
+            host,
+            ws,
+            udp,
+            addresses,
+        })
+    }
+
+    /// The bound addresses.
+    pub fn addresses(&self) -> Addresses {
+        self.addresses
+    }
+
+    /// The library API for game and player sessions.
+    pub fn sessions(&self) -> Sessions {
+        Sessions::new(Arc::clone(&self.host))
+    }
+
+    /// A handle to read the counters while the server runs.
+    pub fn metrics(&self) -> MetricsHandle {
+        MetricsHandle(Arc::clone(&self.host.metrics))
+    }
+
+    /// Serves until `shutdown` is cancelled, then closes every connection with 1001 and
+    /// waits up to `grace` for the tasks to finish. Returns true if they all did.
+    pub async fn run(self, shutdown: CancellationToken, grace: Duration) -> bool {
+        let host = self.host;
+        info!(ws = %self.addresses.ws, udp = %self.addresses.udp, dev = host.dev, "serving");
+        host.tasks
+            .spawn(transport::ws::serve(self.ws, Arc::clone(&host)));
+        host.tasks
+            .spawn(transport::udp::serve(self.udp, Arc::clone(&host)));
+        host.tasks.spawn(sweep(Arc::clone(&host)));
+        shutdown.cancelled().await;
+        info!("shutting down");
+        host.shutdown.cancel();
+        host.tasks.close();
+        let finished = tokio::time::timeout(grace, host.tasks.wait()).await.is_ok();
+        info!(finished, "stopped");
+        finished
+    }
+}
+
+/// Reads the server's counters.
+#[derive(Clone)]
+pub struct MetricsHandle(Arc<metrics::Metrics>);
+
+impl MetricsHandle {
+    /// The counters now.
+    pub fn snapshot(&self) -> Snapshot {
+        self.0.snapshot()
+    }
+}
+
+async fn sweep(host: Arc<Host>) {
+    let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+    loop {
+        tokio::select! {
+            () = host.shutdown.cancelled() => break,
+            _ = interval.tick() => host.directory.expire(std::time::Instant::now()),
+        }
+    }
+}

@@ -1,1 +1,121 @@
-fn main() {}
+//! The `volley` binary: parses the command line, sets up logging to stderr, and runs the
+//! chosen command. A startup error becomes one message and a non-zero exit.
+
+mod cli;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+use volley::config::Config;
+use volley::{Options, Server};
+
+use cli::{Cli, Command, LogFormat, ServeArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = init_logging(&cli) {
+        eprintln!("volley: {e:#}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("volley: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::CheckConfig { file } => check_config(&file),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("volley: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&cli.log_level)
+        .with_context(|| format!("invalid log level `{}`", cli.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.game.listen = listen;
+    }
+    if let Some(udp_listen) = args.udp_listen {
+        config.game.udp_listen = Some(udp_listen);
+    }
+    let server = Server::bind(config, Options { dev: args.dev }).await?;
+    let addresses = server.addresses();
+    // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
+    println!(
+        "{}",
+        serde_json::json!({"event": "listening", "ws": addresses.ws, "udp": addresses.udp})
+    );
+    println!("{}", serde_json::json!({"event": "ready"}));
+    let shutdown = CancellationToken::new();
+    tokio::spawn(watch_signals(shutdown.clone()));
+    server
+        .run(shutdown, Duration::from_secs(args.grace_secs))
+        .await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first SIGINT or SIGTERM starts a graceful shutdown; a second one exits at once.
+async fn watch_signals(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop the server with SIGKILL");
+        return;
+    };
+    for round in 0..2 {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        if round == 0 {
+            shutdown.cancel();
+        } else {
+            tracing::warn!("second signal: exiting now");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let config = Config::load(file)?;
+    println!(
+        "{}: ok (game on {}, udp on {}, max {} players per session, {} connections)",
+        file.display(),
+        config.game.listen,
+        config.game.udp_listen.unwrap_or(config.game.listen),
+        config.sessions.max_players,
+        config.limits.max_connections,
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -223,10 +223,17 @@ impl Session {
         }
     }
 
-    /// A LOGIN whose player session the host has already checked (spec §5.1 step 4).
-    pub fn handle_login(&mut self, now: Instant, conn: ConnId, login: LoginRequest) {
-        if self.by_conn.contains_key(&conn) {
-            return; // A second LOGIN on a logged-in connection is ignored (spec §5.1).
+    /// A LOGIN whose player session the host has already checked (spec §5.1 step 4). The
+    /// outputs say everything; the result tells the host whether the player session is now in
+    /// use or was refused.
+    pub fn handle_login(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        login: LoginRequest,
+    ) -> Result<PeerId, LoginRefusal> {
+        if let Some(&peer) = self.by_conn.get(&conn) {
+            return Ok(peer); // A second LOGIN on a logged-in connection is ignored (spec §5.1).
         }
         let peer = if !self.accepting {
             Err(LoginRefusal::SessionNotAccepting)
@@ -241,7 +248,7 @@ impl Session {
                 self.send(conn, packets::login_refused_frame(), false);
                 let reason = CloseReason::LoginRefused(refusal);
                 self.outputs.push_back(Output::Close { conn, reason });
-                return;
+                return Err(refusal);
             }
         };
         self.send(
@@ -284,6 +291,7 @@ impl Session {
             peer,
             player_session_id: login.player_session_id,
         });
+        Ok(peer)
     }
 
     /// A packet that arrived on a logged-in connection's WebSocket.

@@ -56,7 +56,9 @@ impl TestCore {
             payload: Bytes::new(),
             ip: IP,
         };
-        self.session.handle_login(self.now, conn, request);
+        self.session
+            .handle_login(self.now, conn, request)
+            .expect("accepted");
         let outputs = self.outputs();
         let Output::Send {
             conn: to,
@@ -222,7 +224,10 @@ fn login_into_a_full_session_is_refused_with_1008() {
         payload: Bytes::new(),
         ip: IP,
     };
-    core.session.handle_login(core.now, conn, request);
+    assert_eq!(
+        core.session.handle_login(core.now, conn, request),
+        Err(LoginRefusal::SessionFull)
+    );
     let out = core.outputs();
     assert_eq!(
         out,
@@ -259,7 +264,7 @@ fn second_login_on_a_connection_is_ignored() {
         payload: Bytes::new(),
         ip: IP,
     };
-    core.session.handle_login(core.now, conn, login);
+    let _ = core.session.handle_login(core.now, conn, login);
     assert!(core.outputs().is_empty());
     assert_eq!(core.session.player_count(), 1);
 }
@@ -579,7 +584,7 @@ fn player_notifications_are_off_by_default_and_carry_the_peer_when_on() {
         payload: Bytes::new(),
         ip: IP,
     };
-    core.session.handle_login(core.now, conn, login);
+    let _ = core.session.handle_login(core.now, conn, login);
     let out = core.outputs();
     let notice = ws_sends(&out[1..2]);
     let (to, p, _) = &notice[0];
@@ -922,7 +927,7 @@ fn ending_the_session_closes_everyone_and_refuses_logins() {
         payload: Bytes::new(),
         ip: IP,
     };
-    core.session.handle_login(core.now, conn, login);
+    let _ = core.session.handle_login(core.now, conn, login);
     assert_eq!(
         core.outputs()[1],
         Output::Close {

@@ -1,0 +1,63 @@
+//! The command line (clap): `serve`, `check-config`, `client` and `bench`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Volley: a self-hosted relay game server, wire-compatible with GameLift Realtime Servers.
+#[derive(Debug, Parser)]
+#[command(name = "volley", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter in env-filter syntax, e.g. `info` or `volley=debug`.
+    #[arg(long, global = true, env = "VOLLEY_LOG", default_value = "info")]
+    pub log_level: String,
+    /// Log line format (logs go to stderr).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Log line formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// Validate a config file, print a summary and exit.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
+}
+
+/// `volley serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML config file; without one the built-in defaults apply (see config/volley.toml).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Development mode: open a default game session and accept any non-empty player
+    /// session id (the part before a `/` names the game session). Loopback only.
+    #[arg(long)]
+    pub dev: bool,
+    /// WebSocket listener address (overrides `game.listen`).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Fast-channel UDP address (overrides `game.udp_listen`).
+    #[arg(long)]
+    pub udp_listen: Option<SocketAddr>,
+    /// Seconds to wait for connections to close on shutdown.
+    #[arg(long, default_value_t = 10)]
+    pub grace_secs: u64,
+}

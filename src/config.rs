@@ -1,0 +1,424 @@
+//! The TOML configuration (`config/volley.toml` is the documented example, and the built-in
+//! defaults equal it), turned into a validated [`Config`] of real types. Errors name the key.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::core::SessionConfig;
+
+/// Why a configuration was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or has unknown keys or wrong types.
+    #[error("{0}")]
+    Parse(String),
+    /// A key has a value outside its range.
+    #[error("invalid value for `{key}`: {reason}")]
+    Invalid {
+        /// The dotted key, e.g. `limits.max_frame_bytes`.
+        key: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The whole validated configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Game-client listeners.
+    pub game: GameConfig,
+    /// Limits on what peers may make the server do.
+    pub limits: Limits,
+    /// Rules of every game session.
+    pub sessions: SessionsConfig,
+}
+
+/// `[game]`: where game clients connect.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GameConfig {
+    /// WebSocket (TCP) listener.
+    pub listen: SocketAddr,
+    /// UDP socket of the fast channel; `None` means the address of `listen`.
+    pub udp_listen: Option<SocketAddr>,
+    /// `fastPort` announced to clients; `None` means the bound UDP port.
+    pub advertised_fast_port: Option<u16>,
+}
+
+/// `[limits]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Most WebSocket connections at once.
+    pub max_connections: usize,
+    /// Largest WebSocket message or datagram, prefix included.
+    pub max_frame_bytes: usize,
+    /// Largest payload relayed from the WebSocket.
+    pub max_reliable_payload_bytes: usize,
+    /// Largest payload on the fast channel.
+    pub max_fast_payload_bytes: usize,
+    /// TCP/WebSocket handshake time.
+    pub handshake_timeout: Duration,
+    /// Time allowed before LOGIN.
+    pub login_timeout: Duration,
+    /// Outbound frames queued per connection.
+    pub outbound_queue_frames: usize,
+    /// Inbound packets queued per game session.
+    pub session_queue_packets: usize,
+}
+
+/// `[sessions]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionsConfig {
+    /// Most players per game session.
+    pub max_players: usize,
+    /// Most groups per player.
+    pub max_groups_per_player: usize,
+    /// Player-session reservation timeout.
+    pub reservation_timeout: Duration,
+    /// How long ended player sessions stay describable.
+    pub retention: Duration,
+    /// Group messages come back to their sender.
+    pub echo_to_sender: bool,
+    /// PLAYER_CONNECT / PLAYER_DISCONNECT notifications.
+    pub player_notifications: bool,
+    /// Membership updates on join and leave.
+    pub membership_updates: bool,
+    /// Drop group messages from non-members.
+    pub drop_non_member_group_messages: bool,
+    /// WebSocket ping interval.
+    pub ping_interval: Duration,
+    /// Dead-peer timeout.
+    pub idle_timeout: Duration,
+    /// UDP keepalive after this silence; `None` disables.
+    pub udp_keepalive: Option<Duration>,
+    /// UDP source IP must equal the WebSocket IP.
+    pub check_udp_source_ip: bool,
+    /// Drop stale incoming UDP sequence numbers.
+    pub filter_stale_udp: bool,
+}
+
+impl Config {
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        file.validate()
+    }
+
+    /// The rules for a game session, with the `fastPort` to announce.
+    pub fn session_config(&self, fast_port: u16) -> SessionConfig {
+        let s = &self.sessions;
+        SessionConfig {
+            max_players: s.max_players,
+            max_groups_per_player: s.max_groups_per_player,
+            echo_to_sender: s.echo_to_sender,
+            player_notifications: s.player_notifications,
+            membership_updates: s.membership_updates,
+            drop_non_member_group_messages: s.drop_non_member_group_messages,
+            ping_interval: s.ping_interval,
+            idle_timeout: s.idle_timeout,
+            udp_keepalive: s.udp_keepalive,
+            check_udp_source_ip: s.check_udp_source_ip,
+            filter_stale_udp: s.filter_stale_udp,
+            max_reliable_payload: self.limits.max_reliable_payload_bytes,
+            max_fast_payload: self.limits.max_fast_payload_bytes,
+            fast_port,
+            ..SessionConfig::default()
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::parse("").expect("the built-in defaults are valid")
+    }
+}
+
+/// The file as written; every field defaults to the value in `config/volley.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct File {
+    game: GameFile,
+    limits: LimitsFile,
+    sessions: SessionsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct GameFile {
+    listen: SocketAddr,
+    udp_listen: Option<SocketAddr>,
+    advertised_fast_port: Option<u16>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LimitsFile {
+    max_connections: usize,
+    max_frame_bytes: usize,
+    max_reliable_payload_bytes: usize,
+    max_fast_payload_bytes: usize,
+    handshake_timeout_secs: u64,
+    login_timeout_secs: u64,
+    outbound_queue_frames: usize,
+    session_queue_packets: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SessionsFile {
+    max_players: usize,
+    max_groups_per_player: usize,
+    reservation_timeout_secs: u64,
+    retention_secs: u64,
+    echo_to_sender: bool,
+    player_notifications: bool,
+    membership_updates: bool,
+    drop_non_member_group_messages: bool,
+    ping_interval_ms: u64,
+    idle_timeout_secs: u64,
+    udp_keepalive_secs: u64,
+    check_udp_source_ip: bool,
+    filter_stale_udp: bool,
+}
+
+impl Default for File {
+    fn default() -> Self {
+        Self {
+            game: GameFile::default(),
+            limits: LimitsFile::default(),
+            sessions: SessionsFile::default(),
+        }
+    }
+}
+
+impl Default for GameFile {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 1935)),
+            udp_listen: None,
+            advertised_fast_port: None,
+        }
+    }
+}
+
+impl Default for LimitsFile {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            max_frame_bytes: 8192,
+            max_reliable_payload_bytes: 4096,
+            max_fast_payload_bytes: 1200,
+            handshake_timeout_secs: 10,
+            login_timeout_secs: 15,
+            outbound_queue_frames: 256,
+            session_queue_packets: 4096,
+        }
+    }
+}
+
+impl Default for SessionsFile {
+    fn default() -> Self {
+        let core = SessionConfig::default();
+        Self {
+            max_players: core.max_players,
+            max_groups_per_player: core.max_groups_per_player,
+            reservation_timeout_secs: 60,
+            retention_secs: 86_400,
+            echo_to_sender: core.echo_to_sender,
+            player_notifications: core.player_notifications,
+            membership_updates: core.membership_updates,
+            drop_non_member_group_messages: core.drop_non_member_group_messages,
+            ping_interval_ms: 3000,
+            idle_timeout_secs: 30,
+            udp_keepalive_secs: 5,
+            check_udp_source_ip: core.check_udp_source_ip,
+            filter_stale_udp: core.filter_stale_udp,
+        }
+    }
+}
+
+/// Fails with the key's name unless `ok`.
+fn check(ok: bool, key: &'static str, reason: impl Into<String>) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            key,
+            reason: reason.into(),
+        })
+    }
+}
+
+impl File {
+    fn validate(self) -> Result<Config, ConfigError> {
+        let (l, s) = (&self.limits, &self.sessions);
+        check(
+            l.max_connections > 0,
+            "limits.max_connections",
+            "must be at least 1",
+        )?;
+        check(
+            (64..=1 << 20).contains(&l.max_frame_bytes),
+            "limits.max_frame_bytes",
+            "must be between 64 and 1048576",
+        )?;
+        check(
+            l.max_reliable_payload_bytes + 64 <= l.max_frame_bytes,
+            "limits.max_reliable_payload_bytes",
+            "must leave 64 bytes of headers within limits.max_frame_bytes",
+        )?;
+        check(
+            (1..=1200).contains(&l.max_fast_payload_bytes),
+            "limits.max_fast_payload_bytes",
+            "must be between 1 and 1200 (client UDP buffers and DTLS records)",
+        )?;
+        check(
+            l.handshake_timeout_secs > 0,
+            "limits.handshake_timeout_secs",
+            "must be at least 1",
+        )?;
+        check(
+            l.login_timeout_secs > 0,
+            "limits.login_timeout_secs",
+            "must be at least 1",
+        )?;
+        check(
+            l.outbound_queue_frames > 0,
+            "limits.outbound_queue_frames",
+            "must be at least 1",
+        )?;
+        check(
+            l.session_queue_packets > 0,
+            "limits.session_queue_packets",
+            "must be at least 1",
+        )?;
+        check(
+            s.max_players > 0,
+            "sessions.max_players",
+            "must be at least 1",
+        )?;
+        check(
+            s.reservation_timeout_secs > 0,
+            "sessions.reservation_timeout_secs",
+            "must be at least 1",
+        )?;
+        check(
+            s.ping_interval_ms >= 100,
+            "sessions.ping_interval_ms",
+            "must be at least 100",
+        )?;
+        check(
+            s.idle_timeout_secs * 1000 > s.ping_interval_ms,
+            "sessions.idle_timeout_secs",
+            "must be longer than sessions.ping_interval_ms",
+        )?;
+        if let Some(port) = self.game.advertised_fast_port {
+            check(
+                port > 0,
+                "game.advertised_fast_port",
+                "must be a port from 1 to 65535",
+            )?;
+        }
+        Ok(Config {
+            game: GameConfig {
+                listen: self.game.listen,
+                udp_listen: self.game.udp_listen,
+                advertised_fast_port: self.game.advertised_fast_port,
+            },
+            limits: Limits {
+                max_connections: l.max_connections,
+                max_frame_bytes: l.max_frame_bytes,
+                max_reliable_payload_bytes: l.max_reliable_payload_bytes,
+                max_fast_payload_bytes: l.max_fast_payload_bytes,
+                handshake_timeout: Duration::from_secs(l.handshake_timeout_secs),
+                login_timeout: Duration::from_secs(l.login_timeout_secs),
+                outbound_queue_frames: l.outbound_queue_frames,
+                session_queue_packets: l.session_queue_packets,
+            },
+            sessions: SessionsConfig {
+                max_players: s.max_players,
+                max_groups_per_player: s.max_groups_per_player,
+                reservation_timeout: Duration::from_secs(s.reservation_timeout_secs),
+                retention: Duration::from_secs(s.retention_secs),
+                echo_to_sender: s.echo_to_sender,
+                player_notifications: s.player_notifications,
+                membership_updates: s.membership_updates,
+                drop_non_member_group_messages: s.drop_non_member_group_messages,
+                ping_interval: Duration::from_millis(s.ping_interval_ms),
+                idle_timeout: Duration::from_secs(s.idle_timeout_secs),
+                udp_keepalive: (s.udp_keepalive_secs > 0)
+                    .then(|| Duration::from_secs(s.udp_keepalive_secs)),
+                check_udp_source_ip: s.check_udp_source_ip,
+                filter_stale_udp: s.filter_stale_udp,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_equals_the_built_in_defaults() {
+        let example = Config::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/volley.toml"
+        )))
+        .expect("the example parses");
+        assert_eq!(example, Config::default());
+        assert_eq!(example.session_config(1935), SessionConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse("[sessions]\nmax_player = 3\n").expect_err("unknown key");
+        assert!(err.to_string().contains("max_player"), "{err}");
+        let err = Config::parse("[gmae]\n").expect_err("unknown table");
+        assert!(err.to_string().contains("gmae"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            ("[sessions]\nmax_players = 0", "sessions.max_players"),
+            (
+                "[limits]\nmax_fast_payload_bytes = 1400",
+                "limits.max_fast_payload_bytes",
+            ),
+            (
+                "[limits]\nmax_frame_bytes = 4096",
+                "limits.max_reliable_payload_bytes",
+            ),
+            (
+                "[sessions]\nidle_timeout_secs = 1\nping_interval_ms = 3000",
+                "sessions.idle_timeout_secs",
+            ),
+            ("[game]\nlisten = \"nowhere\"", "listen"),
+            ("[sessions]\necho_to_sender = \"yes\"", "echo_to_sender"),
+        ];
+        for (text, key) in cases {
+            let err = Config::parse(text).expect_err(text);
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The WebSocket listener: accepts the upgrade on any path, waits for LOGIN, admits the
+//! player to its game session, then pumps frames between the socket and the session task.
+//! One task per connection; its reader awaits the session queue (so TCP slows a fast
+//! sender down) and its writer drains the connection's bounded outbound queue.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::time::{Instant, timeout, timeout_at};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tracing::{Instrument, debug, info_span, warn};
+
+use crate::core::{CloseReason, ConnId, LoginRequest, login_refused_frame};
+use crate::host::{ConnLink, Host, Outgoing, SessionHandle, SessionMsg};
+use crate::metrics::Metrics;
+use crate::protocol::{Body, Opcode, Packet, decode};
+
+/// Read buffer per connection: small, because most players are idle most of the time and
+/// the buffer grows for the rare large frame.
+const READ_BUFFER_BYTES: usize = 1024;
+/// Frames are batched into one write up to this size.
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+/// Time a close handshake may take before the TCP connection is simply dropped.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// Most queued frames written before one flush.
+const MAX_COALESCE: usize = 64;
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// Accepts connections until shutdown.
+pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
+    let permits = Arc::new(Semaphore::new(host.config.limits.max_connections));
+    loop {
+        let (stream, addr) = tokio::select! {
+            () = host.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause briefly instead of spinning.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            debug!(%addr, "connection over the limit closed");
+            Metrics::inc(&host.metrics.connections_over_limit);
+            continue;
+        };
+        Metrics::inc(&host.metrics.connections_accepted);
+        let _ = stream.set_nodelay(true); // Latency over throughput; failure is harmless.
+        let conn = host.next_conn();
+        let span = info_span!("conn", id = %conn, peer = %addr, transport = "ws");
+        let host = Arc::clone(&host);
+        host.tasks.clone().spawn(
+            async move {
+                serve_connection(&host, conn, stream, addr).await;
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+}
+
+async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, addr: SocketAddr) {
+    let limits = &host.config.limits;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
+        .max_message_size(Some(limits.max_frame_bytes))
+        .max_frame_size(Some(limits.max_frame_bytes));
+    let accepted = timeout(
+        limits.handshake_timeout,
+        tokio_tungstenite::accept_async_with_config(stream, Some(config)),
+    );
+    let mut ws = match accepted.await {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => {
+            debug!(error = %e, "websocket handshake failed");
+            Metrics::inc(&host.metrics.handshakes_failed);
+            return;
+        }
+        Err(_) => {
+            debug!("websocket handshake timed out");
+            Metrics::inc(&host.metrics.handshakes_failed);
+            return;
+        }
+    };
+    debug!("connected");
+    let Some((login, payload)) = wait_for_login(host, &mut ws).await else {
+        return;
+    };
+    let now = Instant::now().into_std();
+    let session = match host.admit(now, &login) {
+        Ok(session) => session,
+        Err(refusal) => {
+            debug!(reason = refusal.as_str(), "login refused");
+            Metrics::inc(host.metrics.refused(refusal));
+            let _ = ws.send(Message::Binary(login_refused_frame())).await;
+            close(&mut ws, CloseReason::LoginRefused(refusal)).await;
+            return;
+        }
+    };
+    let (tx, rx) = mpsc::channel(limits.outbound_queue_frames);
+    let (kill, killed) = oneshot::channel();
+    let request = LoginRequest {
+        player_session_id: login,
+        payload,
+        ip: addr.ip(),
+    };
+    let login = SessionMsg::Login {
+        conn,
+        request,
+        link: ConnLink { tx, kill },
+    };
+    if session.tx.send(login).await.is_err() {
+        close(&mut ws, CloseReason::SessionEnded).await;
+        return;
+    }
+    let ended_by = pump(host, conn, &session, ws, rx, killed).await;
+    let _ = session.tx.send(SessionMsg::Closed { conn }).await; // The session may be gone.
+    debug!(reason = ended_by, "disconnected");
+}
+
+/// Reads frames until a LOGIN arrives (spec §5.1): other packets are ignored, and the
+/// connection is closed when the login timeout passes first.
+async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
+    let deadline = Instant::now() + host.config.limits.login_timeout;
+    let max_frame = host.config.limits.max_frame_bytes;
+    loop {
+        let next = tokio::select! {
+            () = host.shutdown.cancelled() => {
+                close(ws, CloseReason::ServerShutdown).await;
+                return None;
+            }
+            next = timeout_at(deadline, ws.next()) => next,
+        };
+        let message = match next {
+            Err(_) => {
+                debug!("no login in time");
+                Metrics::inc(&host.metrics.login_timeouts);
+                close_with(ws, CloseCode::Policy, "login timeout").await;
+                return None;
+            }
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return None,
+            Ok(Some(Ok(message))) => message,
+        };
+        let frame = match message {
+            Message::Binary(frame) => frame,
+            Message::Text(_) => {
+                Metrics::inc(&host.metrics.text_frames_in);
+                continue;
+            }
+            _ => continue,
+        };
+        Metrics::inc(&host.metrics.frames_in);
+        match decode(frame, max_frame) {
+            Ok(Packet {
+                op_code,
+                body: Some(Body::Login(login)),
+                payload,
+                ..
+            }) if op_code == Opcode::LOGIN.0 => {
+                return Some((login.player_session_id, payload));
+            }
+            Ok(_) => Metrics::inc(&host.metrics.packets_before_login),
+            Err(e) => {
+                debug!(error = %e, "malformed frame before login");
+                Metrics::inc(&host.metrics.malformed_in);
+            }
+        }
+    }
+}
+
+/// Moves frames both ways until either side ends; returns what ended it, for the log.
+async fn pump(
+    host: &Host,
+    conn: ConnId,
+    session: &SessionHandle,
+    ws: Ws,
+    mut rx: mpsc::Receiver<Outgoing>,
+    killed: oneshot::Receiver<CloseReason>,
+) -> &'static str {
+    let (mut sink, mut stream) = ws.split();
+    let max_frame = host.config.limits.max_frame_bytes;
+    let reader = async {
+        while let Some(message) = stream.next().await {
+            let message = match message {
+                Ok(message) => message,
+                Err(e) => {
+                    debug!(error = %e, "read failed");
+                    Metrics::inc(&host.metrics.malformed_in);
+                    return "read error";
+                }
+            };
+            let msg = match message {
+                Message::Binary(frame) => {
+                    Metrics::inc(&host.metrics.frames_in);
+                    match decode(frame, max_frame) {
+                        Ok(packet) => SessionMsg::Packet { conn, packet },
+                        Err(e) => {
+                            debug!(error = %e, "malformed frame dropped");
+                            Metrics::inc(&host.metrics.malformed_in);
+                            continue;
+                        }
+                    }
+                }
+                Message::Text(_) => {
+                    debug!("text frame ignored");
+                    Metrics::inc(&host.metrics.text_frames_in);
+                    continue;
+                }
+                Message::Pong(_) | Message::Ping(_) => SessionMsg::Heard { conn },
+                Message::Close(_) => return "closed by client",
+                Message::Frame(_) => continue,
+            };
+            if session.tx.send(msg).await.is_err() {
+                return "session ended";
+            }
+        }
+        "connection lost"
+    };
+    let writer = write_queued(&mut sink, &mut rx);
+    let killed = async {
+        match killed.await {
+            Ok(reason) => reason,
+            // Dropped without a reason: the orderly path (the queue) closes the connection.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let reason = tokio::select! {
+        ended = reader => return ended,
+        written = writer => match written {
+            Ok(reason) => reason,
+            Err(e) => {
+                debug!(error = %e, "write failed");
+                return "write error";
+            }
+        },
+        reason = killed => reason,
+    };
+    let frame = close_frame(reason.code(), reason.as_str());
+    let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    "closed by server"
+}
+
+/// Writes queued frames, coalescing what is already queued into one flush (one system call
+/// per batch), until the queue asks for a close or is dropped.
+async fn write_queued(
+    sink: &mut SplitSink<Ws, Message>,
+    rx: &mut mpsc::Receiver<Outgoing>,
+) -> Result<CloseReason, WsError> {
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(outgoing) = next.take() {
+            let message = match outgoing {
+                Outgoing::Frame(frame) => Message::Binary(frame),
+                Outgoing::Ping => Message::Ping(Bytes::new()),
+                Outgoing::Close(reason) => return Ok(reason),
+            };
+            sink.feed(message).await?;
+            written += 1;
+            if written < MAX_COALESCE {
+                next = rx.try_recv().ok();
+            }
+        }
+        sink.flush().await?;
+    }
+    // The session dropped the queue without a close: it ended.
+    Ok(CloseReason::SessionEnded)
+}
+
+fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    }
+}
+
+async fn close(ws: &mut Ws, reason: CloseReason) {
+    let frame = close_frame(reason.code(), reason.as_str());
+    let _ = timeout(CLOSE_TIMEOUT, ws.close(Some(frame))).await;
+}
+
+async fn close_with(ws: &mut Ws, code: CloseCode, reason: &'static str) {
+    let _ = timeout(
+        CLOSE_TIMEOUT,
+        ws.close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })),
+    )
+    .await;
+}
