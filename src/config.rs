@@ -153,7 +153,7 @@ impl Default for Config {
 }
 
 /// The file as written; every field defaults to the value in `config/volley.toml`.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct File {
     game: GameFile,
@@ -198,16 +198,6 @@ struct SessionsFile {
     udp_keepalive_secs: u64,
     check_udp_source_ip: bool,
     filter_stale_udp: bool,
-}
-
-impl Default for File {
-    fn default() -> Self {
-        Self {
-            game: GameFile::default(),
-            limits: LimitsFile::default(),
-            sessions: SessionsFile::default(),
-        }
-    }
 }
 
 impl Default for GameFile {
