@@ -1,0 +1,297 @@
+//! Test harness: the real server in process on 127.0.0.1:0 ports, real clients, a timeout on
+//! every await and a bounded retry helper for eventual conditions.
+
+#![allow(dead_code, missing_docs)] // Each test binary uses a different part of the harness.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+use volley::client::{Client, ClientConfig, ConnectionToken, DataReceived, Event};
+use volley::config::Config;
+use volley::core::GameSessionId;
+use volley::metrics::Snapshot;
+use volley::protocol::{Body, LoginCommand, Packet, decode, encode};
+use volley::{Addresses, MetricsHandle, Options, Server, Sessions};
+
+/// How long any single step may take before the test fails.
+pub const STEP: Duration = Duration::from_secs(5);
+
+/// Awaits `future` for at most [`STEP`], failing the test with `what` otherwise.
+pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(STEP, future)
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {what}"))
+}
+
+/// Retries `condition` every 10 ms for up to [`STEP`].
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..(STEP.as_millis() / 10) {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition never held: {what}");
+}
+
+pub struct TestServer {
+    pub addresses: Addresses,
+    pub sessions: Sessions,
+    pub metrics: MetricsHandle,
+    shutdown: CancellationToken,
+    task: Option<tokio::task::JoinHandle<bool>>,
+}
+
+/// A config with every listener on an ephemeral loopback port.
+pub fn test_config() -> Config {
+    let mut config = Config::default();
+    config.game.listen = "127.0.0.1:0".parse().expect("valid address");
+    config
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with(test_config(), Options::default()).await
+    }
+
+    pub async fn dev() -> Self {
+        Self::with(test_config(), Options { dev: true }).await
+    }
+
+    pub async fn with(config: Config, options: Options) -> Self {
+        let server = within("bind", Server::bind(config, options))
+            .await
+            .expect("server binds");
+        let addresses = server.addresses();
+        let sessions = server.sessions();
+        let metrics = server.metrics();
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(server.run(shutdown.clone(), Duration::from_secs(5)));
+        Self {
+            addresses,
+            sessions,
+            metrics,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    pub fn metrics(&self) -> Snapshot {
+        self.metrics.snapshot()
+    }
+
+    /// A game session with room for `max_players`.
+    pub fn game_session(&self, max_players: usize) -> GameSessionId {
+        self.sessions.create_game_session(None, Some(max_players))
+    }
+
+    pub fn player_session(&self, game_session: &GameSessionId) -> String {
+        self.sessions
+            .create_player_session(game_session, None)
+            .expect("slot available")
+    }
+
+    /// A logged-in client on its own fresh player session.
+    pub async fn player(&self, game_session: &GameSessionId) -> Client {
+        self.connect(&self.player_session(game_session), ClientConfig::default())
+            .await
+            .expect("login accepted")
+    }
+
+    /// A client that never binds UDP, like the TypeScript client.
+    pub async fn ws_player(&self, game_session: &GameSessionId) -> Client {
+        let config = ClientConfig {
+            fast_channel: false,
+            ..ClientConfig::default()
+        };
+        self.connect(&self.player_session(game_session), config)
+            .await
+            .expect("login accepted")
+    }
+
+    pub async fn connect(
+        &self,
+        player_session_id: &str,
+        config: ClientConfig,
+    ) -> Result<Client, volley::client::ClientError> {
+        let token = ConnectionToken::new(player_session_id, Bytes::new());
+        let port = self.addresses.ws.port();
+        within("connect", Client::connect("127.0.0.1", port, token, config)).await
+    }
+
+    /// A raw WebSocket to the game listener, for sending what no client would.
+    pub async fn raw(&self) -> RawWs {
+        let url = format!("ws://{}/websocket", self.addresses.ws);
+        let (ws, _) = within("raw connect", tokio_tungstenite::connect_async(url))
+            .await
+            .expect("websocket upgrade");
+        RawWs { ws }
+    }
+
+    /// Stops the server and checks that it shut down in time.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let finished = within("shutdown", task).await.expect("server task");
+            assert!(finished, "server tasks finished within the grace period");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A raw WebSocket client.
+pub struct RawWs {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What a raw client saw next.
+#[derive(Debug)]
+pub enum Seen {
+    Packet(Packet),
+    Closed(Option<u16>),
+}
+
+impl RawWs {
+    pub async fn send_bytes(&mut self, bytes: impl Into<Bytes>) {
+        within("raw send", self.ws.send(Message::Binary(bytes.into())))
+            .await
+            .expect("sent");
+    }
+
+    pub async fn send(&mut self, packet: &Packet) {
+        self.send_bytes(encode(packet)).await;
+    }
+
+    pub async fn login(&mut self, player_session_id: &str) {
+        self.send(&login_packet(player_session_id)).await;
+    }
+
+    /// The next packet or close, skipping pings.
+    pub async fn next(&mut self) -> Seen {
+        loop {
+            match within("raw receive", self.ws.next()).await {
+                Some(Ok(Message::Binary(frame))) => {
+                    return Seen::Packet(
+                        decode(frame, 1 << 16).expect("server sends valid frames"),
+                    );
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Seen::Closed(frame.map(|f| f.code.into()));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Seen::Closed(None),
+            }
+        }
+    }
+
+    pub async fn next_packet(&mut self) -> Packet {
+        match self.next().await {
+            Seen::Packet(packet) => packet,
+            Seen::Closed(code) => panic!("expected a packet, connection closed with {code:?}"),
+        }
+    }
+
+    /// Logs in and returns the peer id from the LOGIN_RESULT.
+    pub async fn login_ok(&mut self, player_session_id: &str) -> i32 {
+        self.login(player_session_id).await;
+        let result = self.next_packet().await;
+        match result.body {
+            Some(Body::LoginResult(r)) if r.success => r.peer_id,
+            other => panic!("expected a successful login, got {other:?}"),
+        }
+    }
+}
+
+pub fn login_packet(player_session_id: &str) -> Packet {
+    Packet {
+        target_player: -1,
+        reliable: true,
+        body: Some(Body::Login(LoginCommand {
+            player_session_id: player_session_id.into(),
+            client_version: 2,
+        })),
+        ..Default::default()
+    }
+}
+
+/// The next event of a client.
+pub async fn next_event(client: &mut Client) -> Event {
+    within("client event", client.next_event())
+        .await
+        .expect("client still connected")
+}
+
+/// The next data message, skipping membership updates and other events.
+pub async fn next_data(client: &mut Client) -> DataReceived {
+    loop {
+        match next_event(client).await {
+            Event::Data(data) => return data,
+            Event::Closed { code, reason } => panic!("closed ({code:?} {reason}) awaiting data"),
+            _ => continue,
+        }
+    }
+}
+
+/// The next membership update: (sender, group, players).
+pub async fn next_membership(client: &mut Client) -> (i32, i32, Vec<i32>) {
+    loop {
+        match next_event(client).await {
+            Event::GroupMembershipUpdated {
+                sender,
+                group,
+                players,
+            } => {
+                return (
+                    sender.0,
+                    group.0,
+                    players.into_iter().map(|p| p.0).collect(),
+                );
+            }
+            Event::Closed { code, reason } => panic!("closed ({code:?} {reason}) awaiting update"),
+            _ => continue,
+        }
+    }
+}
+
+/// The close code, skipping everything before it.
+pub async fn next_close(client: &mut Client) -> Option<u16> {
+    loop {
+        match within("client close", client.next_event()).await {
+            Some(Event::Closed { code, .. }) => return code,
+            Some(_) => continue,
+            None => return None,
+        }
+    }
+}
+
+/// Asserts that no data event arrives for a short while (used after an action that must
+/// produce nothing; bounded, not a readiness wait).
+pub async fn assert_no_data(client: &mut Client, quiet: Duration) {
+    let deadline = tokio::time::Instant::now() + quiet;
+    loop {
+        match tokio::time::timeout_at(deadline, client.next_event()).await {
+            Err(_) => return,
+            Ok(Some(Event::Data(data))) => panic!("unexpected data: {data:?}"),
+            Ok(Some(_)) => continue,
+            Ok(None) => return,
+        }
+    }
+}
+
+pub fn unused_addr() -> SocketAddr {
+    // Bind and drop to learn a port that nothing listens on.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("address")
+}
