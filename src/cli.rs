@@ -39,6 +39,8 @@ pub enum Command {
         /// The TOML file.
         file: PathBuf,
     },
+    /// An interactive line client: log in, send what you type, print what arrives.
+    Client(crate::client_cli::ClientArgs),
 }
 
 /// `volley serve`.

@@ -2,6 +2,7 @@
 //! chosen command. A startup error becomes one message and a non-zero exit.
 
 mod cli;
+mod client_cli;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::CheckConfig { file } => check_config(&file),
+            Command::Client(args) => client_cli::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

@@ -1,0 +1,135 @@
+//! The real `volley` binary: `serve --dev` with two `volley client` processes exchanging
+//! messages as the README shows, `check-config`, and startup refusals.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+const STEP: Duration = Duration::from_secs(10);
+const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
+
+/// A child process killed on drop, with its stdout read line by line.
+struct Process {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl Process {
+    fn spawn(args: &[&str]) -> Self {
+        let mut child = Command::new(VOLLEY)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("volley starts");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        Self { child, stdout }
+    }
+
+    /// Reads lines until one contains `needle`; returns it.
+    async fn line_containing(&mut self, needle: &str) -> String {
+        let read = async {
+            while let Some(line) = self.stdout.next_line().await.expect("readable stdout") {
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            panic!("stdout ended before a line containing {needle:?}");
+        };
+        tokio::time::timeout(STEP, read)
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in time"))
+    }
+
+    async fn type_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("piped stdin");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("stdin writable");
+    }
+}
+
+async fn output(args: &[&str]) -> std::process::Output {
+    let run = Command::new(VOLLEY).args(args).kill_on_drop(true).output();
+    tokio::time::timeout(STEP, run)
+        .await
+        .expect("exits in time")
+        .expect("runs")
+}
+
+#[tokio::test]
+async fn dev_server_and_two_line_clients_exchange_messages() {
+    let mut server = Process::spawn(&["serve", "--dev", "--listen", "127.0.0.1:0"]);
+    let listening = server.line_containing("\"listening\"").await;
+    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
+    let ws = listening["ws"].as_str().expect("ws address").to_owned();
+    assert!(listening["udp"].is_string());
+    server.line_containing("\"ready\"").await;
+
+    let mut alice = Process::spawn(&["client", "--server", &ws, "--player-session-id", "alice"]);
+    let joined = alice.line_containing("connected as peer").await;
+    let mut bob = Process::spawn(&["client", "--server", &ws, "--player-session-id", "bob"]);
+    bob.line_containing("connected as peer").await;
+
+    alice.type_line("hello from alice").await;
+    let line = bob.line_containing("hello from alice").await;
+    let alice_peer = joined.split_whitespace().nth(3).expect("peer id");
+    assert!(
+        line.starts_with(&format!("[from {alice_peer} op 1 group -1")),
+        "{line}"
+    );
+
+    bob.type_line("/op 7").await;
+    bob.type_line(&format!("/to {alice_peer} just for you"))
+        .await;
+    let line = alice.line_containing("just for you").await;
+    assert!(line.contains("op 7"), "{line}");
+
+    alice.type_line("/quit").await;
+    let status = tokio::time::timeout(STEP, alice.child.wait())
+        .await
+        .expect("quits")
+        .expect("status");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn dev_mode_refuses_a_non_loopback_address() {
+    let out = output(&["serve", "--dev", "--listen", "0.0.0.0:0"]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("loopback"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test]
+async fn check_config_accepts_the_example_and_names_bad_keys() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/volley.toml");
+    let out = output(&["check-config", example]).await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+
+    let dir = std::env::temp_dir().join(format!("volley-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[sessions]\nmax_playerz = 4\n").expect("write");
+    let out = output(&["check-config", bad.to_str().expect("utf-8 path")]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("max_playerz"),
+        "{out:?}"
+    );
+    let out = output(&["serve", "--config", bad.to_str().expect("utf-8 path")]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("max_playerz"),
+        "{out:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
