@@ -41,6 +41,8 @@ pub enum Command {
     },
     /// An interactive line client: log in, send what you type, print what arrives.
     Client(crate::client_cli::ClientArgs),
+    /// Load generator: game sessions of players relaying messages through the server.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// `volley serve`.

@@ -1,6 +1,7 @@
 //! The `volley` binary: parses the command line, sets up logging to stderr, and runs the
 //! chosen command. A startup error becomes one message and a non-zero exit.
 
+mod bench;
 mod cli;
 mod client_cli;
 
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::CheckConfig { file } => check_config(&file),
             Command::Client(args) => client_cli::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {
