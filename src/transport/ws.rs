@@ -17,16 +17,16 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tracing::{Instrument, debug, info_span, warn};
+use tracing::{Instrument, debug, debug_span, warn};
 
-use crate::core::{CloseReason, ConnId, LoginRequest, login_refused_frame};
+use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::{ConnLink, Host, Outgoing, SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
 use crate::protocol::{Body, Opcode, Packet, decode};
 
 /// Read buffer per connection: small, because most players are idle most of the time and
 /// the buffer grows for the rare large frame.
-const READ_BUFFER_BYTES: usize = 1024;
+const READ_BUFFER_BYTES: usize = 512;
 /// Frames are batched into one write up to this size.
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 /// Time a close handshake may take before the TCP connection is simply dropped.
@@ -60,7 +60,8 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
         Metrics::inc(&host.metrics.connections_accepted);
         let _ = stream.set_nodelay(true); // Latency over throughput; failure is harmless.
         let conn = host.next_conn();
-        let span = info_span!("conn", id = %conn, peer = %addr, transport = "ws");
+        // A debug span: free unless debugging, and connections are many.
+        let span = debug_span!("conn", id = %conn, peer = %addr, transport = "ws");
         let host = Arc::clone(&host);
         host.tasks.clone().spawn(
             async move {
@@ -80,10 +81,12 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
         .max_message_size(Some(limits.max_frame_bytes))
         .max_frame_size(Some(limits.max_frame_bytes));
-    let accepted = timeout(
+    // The handshake and login phases are boxed so that their state does not stay in the
+    // connection's future for its whole life (memory per idle player).
+    let accepted = Box::pin(timeout(
         limits.handshake_timeout,
         tokio_tungstenite::accept_async_with_config(stream, Some(config)),
-    );
+    ));
     let mut ws = match accepted.await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -107,8 +110,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         Err(refusal) => {
             debug!(reason = refusal.as_str(), "login refused");
             Metrics::inc(host.metrics.refused(refusal));
-            let _ = ws.send(Message::Binary(login_refused_frame())).await;
-            close(&mut ws, CloseReason::LoginRefused(refusal)).await;
+            Box::pin(refuse(&mut ws, refusal)).await;
             return;
         }
     };
@@ -125,12 +127,22 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         link: ConnLink { tx, kill },
     };
     if session.tx.send(login).await.is_err() {
-        close(&mut ws, CloseReason::SessionEnded).await;
+        Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
         return;
     }
     let ended_by = pump(host, conn, &session, ws, rx, killed).await;
     let _ = session.tx.send(SessionMsg::Closed { conn }).await; // The session may be gone.
     debug!(reason = ended_by, "disconnected");
+}
+
+/// Sends a failed LOGIN_RESULT and closes with 1008 (spec Q17).
+async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
+    let _ = timeout(
+        CLOSE_TIMEOUT,
+        ws.send(Message::Binary(login_refused_frame())),
+    )
+    .await;
+    close(ws, CloseReason::LoginRefused(refusal)).await;
 }
 
 /// Reads frames until a LOGIN arrives (spec §5.1): other packets are ignored, and the
