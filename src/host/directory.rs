@@ -51,9 +51,10 @@ impl Directory {
         write(&self.sessions).remove(id);
     }
 
-    /// The session a plain-UDP datagram's `sender` belongs to.
-    pub fn peer(&self, peer: PeerId) -> Option<SessionHandle> {
-        read(&self.peers).get(&peer).cloned()
+    /// Calls `f` with the session a plain-UDP datagram's `sender` belongs to, under the read
+    /// lock (no clone per datagram); `None` if the peer is not logged in.
+    pub fn with_peer<T>(&self, peer: PeerId, f: impl FnOnce(&SessionHandle) -> T) -> Option<T> {
+        read(&self.peers).get(&peer).map(f)
     }
 
     pub fn insert_peer(&self, peer: PeerId, handle: SessionHandle) {

@@ -44,14 +44,14 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
                 continue;
             }
         };
-        let Some(session) = host.directory.peer(PeerId(packet.sender)) else {
-            Metrics::inc(&host.metrics.datagrams_unknown_sender);
-            continue;
-        };
-        match session.tx.try_send(SessionMsg::Datagram { from, packet }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => Metrics::inc(&host.metrics.datagrams_session_busy),
-            Err(TrySendError::Closed(_)) => {}
+        let sender = PeerId(packet.sender);
+        let sent = host.directory.with_peer(sender, |session| {
+            session.tx.try_send(SessionMsg::Datagram { from, packet })
+        });
+        match sent {
+            None => Metrics::inc(&host.metrics.datagrams_unknown_sender),
+            Some(Ok(()) | Err(TrySendError::Closed(_))) => {}
+            Some(Err(TrySendError::Full(_))) => Metrics::inc(&host.metrics.datagrams_session_busy),
         }
     }
 }
