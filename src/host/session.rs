@@ -3,7 +3,6 @@
 //! sleeps until its next timeout.
 
 use std::collections::HashMap;
-use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -15,6 +14,7 @@ use super::{ConnLink, Host, Outgoing, SessionHandle};
 use crate::core::{CloseReason, ConnId, LoginRequest, Output, Session};
 use crate::metrics::Metrics;
 use crate::protocol::Packet;
+use crate::transport::udp::DatagramBatch;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
 /// cannot starve its own timers.
@@ -51,7 +51,7 @@ pub(crate) async fn run(
         host,
         handle,
         links: HashMap::new(),
-        datagram: Vec::new(),
+        datagrams: DatagramBatch::new(),
     };
     debug!("session started");
     loop {
@@ -95,8 +95,8 @@ struct SessionTask {
     host: Arc<Host>,
     handle: SessionHandle,
     links: HashMap<ConnId, ConnLink>,
-    /// Reused buffer for encoding datagrams.
-    datagram: Vec<u8>,
+    /// Datagrams of this wake, sent together.
+    datagrams: DatagramBatch,
 }
 
 impl SessionTask {
@@ -161,17 +161,9 @@ impl SessionTask {
                     }
                 }
                 Output::SendFast { to, seq, packet } => {
-                    self.datagram.clear();
-                    packet.write(seq, &mut self.datagram);
-                    match self.host.udp.send_to(&self.datagram, to) {
-                        Ok(_) => fast_out += 1,
-                        Err(e) => {
-                            if e.kind() != ErrorKind::WouldBlock {
-                                debug!(%to, error = %e, "udp send failed");
-                            }
-                            Metrics::inc(&metrics.fast_send_errors);
-                        }
-                    }
+                    let (sent, failed) = self.datagrams.push(&self.host.udp, to, seq, &packet);
+                    fast_out += sent;
+                    Metrics::add(&metrics.fast_send_errors, failed);
                 }
                 Output::Ping { conn } => {
                     if let Some(link) = self.links.get(&conn) {
@@ -208,6 +200,9 @@ impl SessionTask {
                 }
             }
         }
+        let (sent, failed) = self.datagrams.flush(&self.host.udp);
+        fast_out += sent;
+        Metrics::add(&metrics.fast_send_errors, failed);
         Metrics::add(&metrics.reliable_out, reliable_out);
         Metrics::add(&metrics.fast_out, fast_out);
     }

@@ -100,16 +100,35 @@ impl FastPacket {
 
     /// Appends the length-prefixed datagram with sequence number `seq` to `out`.
     pub fn write(&self, seq: i32, out: &mut impl BufMut) {
-        encode_varint(self.inner_len(seq) as u64, out);
+        out.put_slice(self.header(seq).as_bytes());
+        out.put_slice(&self.rest);
+    }
+
+    /// The per-recipient start of the datagram (length prefix, opcode, sequence number); the
+    /// rest is [`FastPacket::body`], the same for every recipient. For vectored sends.
+    pub fn header(&self, seq: i32) -> FastHeader {
+        let mut header = FastHeader {
+            bytes: [0; FastHeader::MAX],
+            len: 0,
+        };
+        let mut out = &mut header.bytes[..];
+        let before = out.len();
+        encode_varint(self.inner_len(seq) as u64, &mut out);
         if self.op_code != 0 {
             out.put_u8(0x08);
-            encode_varint(zigzag(self.op_code), out);
+            encode_varint(zigzag(self.op_code), &mut out);
         }
         if seq != 0 {
             out.put_u8(0x10);
-            encode_varint(seq as i64 as u64, out);
+            encode_varint(seq as i64 as u64, &mut out);
         }
-        out.put_slice(&self.rest);
+        header.len = (before - out.len()) as u8;
+        header
+    }
+
+    /// The part of the datagram shared by every recipient.
+    pub fn body(&self) -> &Bytes {
+        &self.rest
     }
 
     /// The datagram with sequence number `seq` as one buffer.
@@ -131,6 +150,24 @@ impl FastPacket {
             0
         };
         op + seq + self.rest.len()
+    }
+}
+
+/// The per-recipient start of a fast datagram, built on the stack.
+#[derive(Clone, Copy, Debug)]
+pub struct FastHeader {
+    bytes: [u8; FastHeader::MAX],
+    len: u8,
+}
+
+impl FastHeader {
+    /// Prefix (at most 5 bytes for any frame we send) + opcode field (1 + 5) + sequence field
+    /// (1 + 10 for a negative number, which the server never sends, but the bound is cheap).
+    const MAX: usize = 22;
+
+    /// The header bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 }
 

@@ -247,7 +247,11 @@ proptest! {
             op_code: op, sequence_number: seq, target_player: target, target_group: group,
             sender, payload: payload.into(), ..Default::default()
         };
-        prop_assert_eq!(FastPacket::new(&packet).to_bytes(seq), encode(&packet));
+        let fast = FastPacket::new(&packet);
+        prop_assert_eq!(fast.to_bytes(seq), encode(&packet));
+        let mut split = fast.header(seq).as_bytes().to_vec();
+        split.extend_from_slice(fast.body());
+        prop_assert_eq!(&split[..], &encode(&packet)[..]);
         prop_assert_eq!(decode(encode(&packet), 8192), Ok(packet));
     }
 }

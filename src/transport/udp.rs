@@ -3,16 +3,22 @@
 //! names, without waiting: a busy session loses the datagram (counted). Session tasks send
 //! directly on the socket.
 
+use std::cell::RefCell;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use nix::errno::Errno;
+use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
 use tracing::debug;
 
 use crate::host::{Host, SessionMsg};
 use crate::metrics::Metrics;
-use crate::protocol::{PeerId, decode};
+use crate::protocol::{FastHeader, FastPacket, PeerId, decode};
 
 /// Reads datagrams until shutdown.
 pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
@@ -53,5 +59,97 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             Some(Ok(()) | Err(TrySendError::Closed(_))) => {}
             Some(Err(TrySendError::Full(_))) => Metrics::inc(&host.metrics.datagrams_session_busy),
         }
+    }
+}
+
+/// Datagrams collected while a session task performs its outputs, sent with one `sendmmsg`
+/// per batch instead of one system call each. Each datagram is two slices: its own header
+/// (prefix, opcode, sequence number) and the body shared by the whole fan-out, so nothing is
+/// copied. Order is kept, so sequence numbers reach each peer in order (spec §5.8).
+pub(crate) struct DatagramBatch {
+    headers: Vec<FastHeader>,
+    bodies: Vec<Bytes>,
+    addrs: Vec<Option<SockaddrStorage>>,
+}
+
+thread_local! {
+    /// `sendmmsg` scratch headers. They hold raw pointers, so they cannot live in a task that
+    /// moves between threads; they are only used inside one synchronous flush.
+    static MMSG: RefCell<MultiHeaders<SockaddrStorage>> =
+        RefCell::new(MultiHeaders::preallocate(BATCH, None));
+}
+
+/// Datagrams per `sendmmsg` call (Linux sends at most 1024 per call).
+const BATCH: usize = 64;
+
+impl DatagramBatch {
+    pub fn new() -> Self {
+        Self {
+            headers: Vec::with_capacity(BATCH),
+            bodies: Vec::with_capacity(BATCH),
+            addrs: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// Adds a datagram; sends the batch when it is full. Returns (sent, failed) so far.
+    pub fn push(
+        &mut self,
+        socket: &std::net::UdpSocket,
+        to: SocketAddr,
+        seq: i32,
+        packet: &FastPacket,
+    ) -> (u64, u64) {
+        self.headers.push(packet.header(seq));
+        self.bodies.push(packet.body().clone());
+        self.addrs.push(Some(SockaddrStorage::from(to)));
+        if self.headers.len() == BATCH {
+            self.flush(socket)
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// Sends what was collected without blocking; datagrams the socket does not take are
+    /// dropped (fast messages may be lost). Returns (sent, failed).
+    pub fn flush(&mut self, socket: &std::net::UdpSocket) -> (u64, u64) {
+        let total = self.headers.len();
+        let (mut done, mut failed) = (0, 0);
+        while done < total {
+            let mut slices: [[IoSlice<'_>; 2]; BATCH] =
+                std::array::from_fn(|_| [IoSlice::new(&[]), IoSlice::new(&[])]);
+            let pending = self.headers[done..].iter().zip(&self.bodies[done..]);
+            for (slot, (header, body)) in slices.iter_mut().zip(pending) {
+                *slot = [IoSlice::new(header.as_bytes()), IoSlice::new(body)];
+            }
+            let result = MMSG.with_borrow_mut(|mmsg| {
+                sendmmsg(
+                    socket.as_raw_fd(),
+                    mmsg,
+                    &slices[..total - done],
+                    &self.addrs[done..],
+                    [],
+                    MsgFlags::MSG_DONTWAIT,
+                )
+                .map(Iterator::count)
+            });
+            match result {
+                Ok(count) => done += count.max(1),
+                // The socket buffer is full: drop the rest of the batch.
+                Err(Errno::EAGAIN) => {
+                    failed += total - done;
+                    break;
+                }
+                // This datagram cannot be sent (say, its address became unreachable): skip it.
+                Err(e) => {
+                    debug!(error = %e, "udp send failed");
+                    failed += 1;
+                    done += 1;
+                }
+            }
+        }
+        self.headers.clear();
+        self.bodies.clear();
+        self.addrs.clear();
+        ((total - failed) as u64, failed as u64)
     }
 }
