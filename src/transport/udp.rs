@@ -51,13 +51,15 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             }
         };
         let sender = PeerId(packet.sender);
-        let sent = host.directory.with_peer(sender, |session| {
-            session.tx.try_send(SessionMsg::Datagram { from, packet })
+        // Some(false): the session's queue is full; a closed queue means it just ended.
+        let queued = host.directory.with_peer(sender, |session| {
+            let sent = session.tx.try_send(SessionMsg::Datagram { from, packet });
+            !matches!(sent, Err(TrySendError::Full(_)))
         });
-        match sent {
+        match queued {
             None => Metrics::inc(&host.metrics.datagrams_unknown_sender),
-            Some(Ok(()) | Err(TrySendError::Closed(_))) => {}
-            Some(Err(TrySendError::Full(_))) => Metrics::inc(&host.metrics.datagrams_session_busy),
+            Some(false) => Metrics::inc(&host.metrics.datagrams_session_busy),
+            Some(true) => {}
         }
     }
 }
