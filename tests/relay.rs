@@ -342,3 +342,26 @@ async fn udp_from_another_ip_is_not_bound_and_the_client_keeps_the_websocket() {
         .expect("bound without the check");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_close_is_answered_and_frees_the_player() {
+    let server = TestServer::dev().await;
+    let mut raw = server.raw().await;
+    raw.login_ok("closer").await;
+    within("close", futures_util::SinkExt::close(&mut raw.ws))
+        .await
+        .expect("close sent");
+    assert!(
+        matches!(raw.next().await, Seen::Closed(_)),
+        "the server answered the close"
+    );
+    let mut b = server
+        .connect("other", volley::client::ClientConfig::default())
+        .await
+        .expect("login");
+    b.request_group_membership(GroupId::ALL_PLAYERS)
+        .await
+        .expect("sent");
+    assert_eq!(next_membership(&mut b).await.2, vec![b.peer_id().0]);
+    server.stop().await;
+}
