@@ -155,6 +155,11 @@ impl SessionTask {
                         Err(TrySendError::Full(_)) => {
                             debug!(%conn, "closing slow reader");
                             Metrics::inc(&metrics.slow_reader_closes);
+                            // Close it now and forget its link: frames this batch still holds
+                            // for it are skipped instead of closing (and counting) it again.
+                            if let Some(link) = self.links.remove(&conn) {
+                                link.close(CloseReason::SlowReader);
+                            }
                             core.handle_close(conn, CloseReason::SlowReader);
                         }
                         Err(TrySendError::Closed(_)) => {} // Its Closed message is on the way.

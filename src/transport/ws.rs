@@ -87,7 +87,13 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         limits.handshake_timeout,
         tokio_tungstenite::accept_async_with_config(stream, Some(config)),
     ));
-    let mut ws = match accepted.await {
+    let accepted = tokio::select! {
+        // No WebSocket yet, so nothing to close: a peer that never completes the handshake
+        // must not hold shutdown up for the handshake timeout.
+        () = host.shutdown.cancelled() => return,
+        accepted = accepted => accepted,
+    };
+    let mut ws = match accepted {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
             debug!(error = %e, "websocket handshake failed");
@@ -202,7 +208,7 @@ async fn pump(
     session: &SessionHandle,
     ws: Ws,
     mut rx: mpsc::Receiver<Outgoing>,
-    killed: oneshot::Receiver<CloseReason>,
+    mut killed: oneshot::Receiver<CloseReason>,
 ) -> &'static str {
     let (mut sink, mut stream) = ws.split();
     let max_frame = host.config.limits.max_frame_bytes;
@@ -244,11 +250,16 @@ async fn pump(
         "connection lost"
     };
     let writer = write_queued(&mut sink, &mut rx);
-    let killed = async {
-        match killed.await {
-            Ok(reason) => reason,
-            // Dropped without a reason: the orderly path (the queue) closes the connection.
-            Err(_) => std::future::pending().await,
+    let kill = async {
+        match (&mut killed).await {
+            Ok(reason) => Some(reason),
+            // Dropped without a reason: the session let go of the connection and the orderly
+            // path (the queue) closes it, unless the peer reads nothing and the writer is
+            // stuck: then give up after the close timeout instead of holding it forever.
+            Err(_) => {
+                tokio::time::sleep(CLOSE_TIMEOUT).await;
+                None
+            }
         }
     };
     let reason = tokio::select! {
@@ -260,8 +271,13 @@ async fn pump(
                 return "write error";
             }
         },
-        reason = killed => reason,
+        reason = kill => match reason {
+            Some(reason) => reason,
+            None => return "close timed out",
+        },
     };
+    // A kill drops the queue too, so the writer may see that first: the kill's reason wins.
+    let reason = killed.try_recv().unwrap_or(reason);
     let frame = close_frame(reason.code(), reason.as_str());
     let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
     "closed by server"
