@@ -180,16 +180,21 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
     let stdout = child.stdout.take().context("server stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let addr = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut addr = String::new();
         while let Some(line) = lines.next_line().await? {
             let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
             if value["event"] == "listening" {
-                return Ok(value["ws"].as_str().unwrap_or_default().to_owned());
+                addr = value["ws"].as_str().unwrap_or_default().to_owned();
+            } else if value["event"] == "ready" {
+                break;
             }
         }
-        anyhow::Ok(String::new())
+        anyhow::Ok(addr)
     })
     .await
     .context("the server did not start in 10 s")??;
+    // Keep reading what the server prints, so it never writes into a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let _ = std::fs::remove_file(&config);
     if addr.is_empty() {
         bail!("the server exited before listening");

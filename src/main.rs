@@ -74,17 +74,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let server = Server::bind(config, Options { dev: args.dev }).await?;
     let addresses = server.addresses();
     // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
-    println!(
-        "{}",
-        serde_json::json!({"event": "listening", "ws": addresses.ws, "udp": addresses.udp})
-    );
-    println!("{}", serde_json::json!({"event": "ready"}));
+    announce(serde_json::json!({"event": "listening", "ws": addresses.ws, "udp": addresses.udp}));
+    announce(serde_json::json!({"event": "ready"}));
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
     server
         .run(shutdown, Duration::from_secs(args.grace_secs))
         .await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one line to stdout. A reader that went away (a closed pipe) must not stop the
+/// server, so write errors are ignored rather than panicking as `println!` would.
+fn announce(line: serde_json::Value) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
 /// The first SIGINT or SIGTERM starts a graceful shutdown; a second one exits at once.

@@ -133,3 +133,42 @@ async fn check_config_accepts_the_example_and_names_bad_keys() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn the_server_keeps_serving_when_its_stdout_reader_is_gone() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader); // Every write to stdout now fails with a broken pipe.
+    let mut child = Command::new(VOLLEY)
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("volley starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    let find_ws = async {
+        while let Some(line) = stderr.next_line().await.expect("readable stderr") {
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if value["fields"]["message"] == "serving" {
+                return value["fields"]["ws"].as_str().expect("ws field").to_owned();
+            }
+        }
+        panic!("the server exited before serving");
+    };
+    let ws = tokio::time::timeout(STEP, find_ws)
+        .await
+        .expect("serving in time");
+    let mut client = Process::spawn(&["client", "--server", &ws, "--player-session-id", "p"]);
+    client.line_containing("connected as peer").await;
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the server is still running"
+    );
+}
