@@ -613,12 +613,11 @@ async fn a_frame_over_max_frame_bytes_closes_only_that_connection() {
     assert_eq!((got.sender.0, &got.payload[..]), (pb, &b"still open"[..]));
     assert_eq!(server.metrics().malformed_in, 1);
 
-    // One byte more: the connection is dropped (without a close frame: the server stops
-    // reading mid-frame).
+    // One byte more: the connection is closed with 1009 (message too big).
     big.send_bytes(vec![0u8; max_frame + 1]).await;
     assert!(
-        matches!(big.next().await, Seen::Closed(None)),
-        "connection dropped"
+        matches!(big.next().await, Seen::Closed(Some(1009))),
+        "connection closed with 1009"
     );
     assert_eq!(next_membership(&mut stayer).await, (-1, 7, vec![me]));
     assert_eq!(server.metrics().malformed_in, 2);

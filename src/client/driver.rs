@@ -214,7 +214,7 @@ impl Driver {
             };
             if packet.op_code == Opcode::LOGIN_RESULT.0 {
                 return Ok(match packet.body {
-                    Some(Body::LoginResult(result)) => Some(result),
+                    Some(Body::LoginResult(result)) => Some(*result),
                     _ => None,
                 });
             }

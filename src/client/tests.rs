@@ -151,7 +151,10 @@ fn login_result(success: bool, fast_port: u16) -> Packet {
         fast_port: fast_port.into(),
         ..Default::default()
     };
-    server_packet(Opcode::LOGIN_RESULT, Some(Body::LoginResult(result)))
+    server_packet(
+        Opcode::LOGIN_RESULT,
+        Some(Body::LoginResult(Box::new(result))),
+    )
 }
 
 fn data(op: i32, seq: i32, payload: &'static str) -> Packet {

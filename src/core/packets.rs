@@ -27,12 +27,12 @@ pub(super) fn login_accepted(peer: PeerId, fast_port: u16) -> Bytes {
         Opcode::LOGIN_RESULT,
         peer,
         PeerId::SERVER,
-        Body::LoginResult(LoginResult {
+        Body::LoginResult(Box::new(LoginResult {
             success: true,
             peer_id: peer.0,
             fast_port: fast_port.into(),
             ..Default::default()
-        }),
+        })),
     ))
 }
 
@@ -42,7 +42,7 @@ pub fn login_refused_frame() -> Bytes {
         Opcode::LOGIN_RESULT,
         PeerId::NONE,
         PeerId::SERVER,
-        Body::LoginResult(LoginResult::default()),
+        Body::LoginResult(Box::default()),
     ))
 }
 

@@ -120,15 +120,18 @@ pub enum CloseReason {
     SessionEnded,
     /// The server is shutting down.
     ServerShutdown,
+    /// A frame exceeded the size limit.
+    FrameTooLarge,
 }
 
 impl CloseReason {
     /// The WebSocket close code: 1008 for policy (refused login, slow reader), 1001 when the
-    /// server side goes away (session end, shutdown, dead peer).
+    /// server side goes away (session end, shutdown, dead peer), 1009 for a frame too large.
     pub fn code(self) -> u16 {
         match self {
             Self::LoginRefused(_) | Self::SlowReader => 1008,
             Self::IdleTimeout | Self::SessionEnded | Self::ServerShutdown => 1001,
+            Self::FrameTooLarge => 1009,
         }
     }
 
@@ -140,6 +143,7 @@ impl CloseReason {
             Self::SlowReader => "slow_reader",
             Self::SessionEnded => "session_ended",
             Self::ServerShutdown => "server_shutdown",
+            Self::FrameTooLarge => "frame_too_large",
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -52,14 +52,16 @@ pub(crate) struct Host {
 pub(crate) struct SessionHandle {
     pub id: GameSessionId,
     pub max_players: usize,
-    pub tx: mpsc::Sender<SessionMsg>,
+    /// Lazily allocated, unlike tokio's channel, which preallocates 32 slots per queue.
+    pub tx: flume::Sender<SessionMsg>,
 }
 
 /// A logged-in connection as its session task sees it: the outbound queue, and a way to
 /// close it at once when the queue is full.
 #[derive(Debug)]
 pub(crate) struct ConnLink {
-    pub tx: mpsc::Sender<Outgoing>,
+    /// Lazily allocated, like the session queue: idle players are the common case.
+    pub tx: flume::Sender<Outgoing>,
     pub kill: oneshot::Sender<CloseReason>,
 }
 
@@ -144,7 +146,7 @@ impl Host {
     /// Starts a game session's task and lists it in the directory; an existing session with
     /// the same id is returned instead.
     pub fn open_session(self: &Arc<Self>, id: GameSessionId, max_players: usize) -> SessionHandle {
-        let (tx, rx) = mpsc::channel(self.config.limits.session_queue_packets);
+        let (tx, rx) = flume::bounded(self.config.limits.session_queue_packets);
         let handle = SessionHandle {
             id: id.clone(),
             max_players,
@@ -224,7 +226,7 @@ impl Sessions {
         let Some(handle) = self.host.directory.session(game_session) else {
             return false;
         };
-        handle.tx.send(SessionMsg::End).await.is_ok()
+        handle.tx.send_async(SessionMsg::End).await.is_ok()
     }
 
     /// The ids of the open game sessions.

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::sync::mpsc::{self, error::TrySendError};
+use flume::TrySendError;
+use futures_util::StreamExt;
 use tokio::time::Instant;
 use tracing::debug;
 
@@ -14,7 +15,7 @@ use super::{ConnLink, Host, Outgoing, SessionHandle};
 use crate::core::{CloseReason, ConnId, LoginRequest, Output, Session};
 use crate::metrics::Metrics;
 use crate::protocol::Packet;
-use crate::transport::udp::DatagramBatch;
+use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
 /// cannot starve its own timers.
@@ -45,15 +46,15 @@ pub(crate) async fn run(
     host: Arc<Host>,
     handle: SessionHandle,
     mut core: Session,
-    mut rx: mpsc::Receiver<SessionMsg>,
+    rx: flume::Receiver<SessionMsg>,
 ) {
     let mut task = SessionTask {
         host,
         handle,
         links: HashMap::new(),
-        datagrams: DatagramBatch::new(),
     };
     debug!("session started");
+    let mut inbox = rx.stream();
     loop {
         let deadline = core.poll_timeout().map(Instant::from_std);
         let mut ending = false;
@@ -63,7 +64,7 @@ pub(crate) async fn run(
                 core.handle_end(CloseReason::ServerShutdown);
                 ending = true;
             }
-            msg = rx.recv() => {
+            msg = inbox.next() => {
                 // The directory holds a sender until this task removes it, so `None` cannot
                 // happen; treat it as an end all the same.
                 let Some(msg) = msg else { break };
@@ -95,8 +96,6 @@ struct SessionTask {
     host: Arc<Host>,
     handle: SessionHandle,
     links: HashMap<ConnId, ConnLink>,
-    /// Datagrams of this wake, sent together.
-    datagrams: DatagramBatch,
 }
 
 impl SessionTask {
@@ -162,11 +161,11 @@ impl SessionTask {
                             }
                             core.handle_close(conn, CloseReason::SlowReader);
                         }
-                        Err(TrySendError::Closed(_)) => {} // Its Closed message is on the way.
+                        Err(TrySendError::Disconnected(_)) => {} // Its Closed message is on the way.
                     }
                 }
                 Output::SendFast { to, seq, packet } => {
-                    let (sent, failed) = self.datagrams.push(&self.host.udp, to, seq, &packet);
+                    let (sent, failed) = udp::queue_datagram(&self.host.udp, to, seq, &packet);
                     fast_out += sent;
                     Metrics::add(&metrics.fast_send_errors, failed);
                 }
@@ -205,7 +204,7 @@ impl SessionTask {
                 }
             }
         }
-        let (sent, failed) = self.datagrams.flush(&self.host.udp);
+        let (sent, failed) = udp::flush_datagrams(&self.host.udp);
         fast_out += sent;
         Metrics::add(&metrics.fast_send_errors, failed);
         Metrics::add(&metrics.reliable_out, reliable_out);

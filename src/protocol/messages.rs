@@ -46,9 +46,10 @@ pub enum Body {
     /// Client login (opcode 0).
     #[prost(message, tag = "30")]
     Login(LoginCommand),
-    /// Server reply to a login (opcode -1).
-    #[prost(message, tag = "31")]
-    LoginResult(LoginResult),
+    /// Server reply to a login (opcode -1). Boxed: it is the largest body and only one per
+    /// player is ever sent, so every other packet stays small.
+    #[prost(message, boxed, tag = "31")]
+    LoginResult(Box<LoginResult>),
     /// Protocol-level ping; no client sends it (spec Q7).
     #[prost(message, tag = "32")]
     Ping(PingCommand),

@@ -73,12 +73,12 @@ fn login_result_matches_golden_bytes() {
     let result = server_packet(
         Opcode::LOGIN_RESULT,
         1,
-        Body::LoginResult(LoginResult {
+        Body::LoginResult(Box::new(LoginResult {
             success: true,
             peer_id: 1,
             fast_port: 1935,
             ..Default::default()
-        }),
+        })),
     );
     assert_golden(
         &result,

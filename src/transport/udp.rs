@@ -10,10 +10,10 @@ use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use flume::TrySendError;
 use nix::errno::Errno;
 use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc::error::TrySendError;
 use tracing::debug;
 
 use crate::host::{Host, SessionMsg};
@@ -64,56 +64,63 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
     }
 }
 
-/// Datagrams collected while a session task performs its outputs, sent with one `sendmmsg`
-/// per batch instead of one system call each. Each datagram is two slices: its own header
-/// (prefix, opcode, sequence number) and the body shared by the whole fan-out, so nothing is
-/// copied. Order is kept, so sequence numbers reach each peer in order (spec §5.8).
-pub(crate) struct DatagramBatch {
-    headers: Vec<FastHeader>,
-    bodies: Vec<Bytes>,
-    addrs: Vec<Option<SockaddrStorage>>,
-}
-
-thread_local! {
-    /// `sendmmsg` scratch headers. They hold raw pointers, so they cannot live in a task that
-    /// moves between threads; they are only used inside one synchronous flush.
-    static MMSG: RefCell<MultiHeaders<SockaddrStorage>> =
-        RefCell::new(MultiHeaders::preallocate(BATCH, None));
-}
-
-/// Datagrams per `sendmmsg` call (Linux sends at most 1024 per call).
-const BATCH: usize = 64;
-
-impl DatagramBatch {
-    pub fn new() -> Self {
-        Self {
-            headers: Vec::with_capacity(BATCH),
-            bodies: Vec::with_capacity(BATCH),
-            addrs: Vec::with_capacity(BATCH),
-        }
-    }
-
-    /// Adds a datagram; sends the batch when it is full. Returns (sent, failed) so far.
-    pub fn push(
-        &mut self,
-        socket: &std::net::UdpSocket,
-        to: SocketAddr,
-        seq: i32,
-        packet: &FastPacket,
-    ) -> (u64, u64) {
-        self.headers.push(packet.header(seq));
-        self.bodies.push(packet.body().clone());
-        self.addrs.push(Some(SockaddrStorage::from(to)));
-        if self.headers.len() == BATCH {
-            self.flush(socket)
+/// Queues a fast-channel datagram; it is sent by [`flush_datagrams`] (or sooner, once a
+/// batch is full). Returns (sent, failed) by the send this push triggered, if any.
+///
+/// Datagrams are collected per worker thread, not per session: a session task fills the
+/// batch while it performs its outputs and flushes it before it yields, so batches never mix
+/// tasks across an await and idle sessions hold no buffers.
+pub(crate) fn queue_datagram(
+    socket: &std::net::UdpSocket,
+    to: SocketAddr,
+    seq: i32,
+    packet: &FastPacket,
+) -> (u64, u64) {
+    BATCH_BUFFER.with_borrow_mut(|batch| {
+        batch.headers.push(packet.header(seq));
+        batch.bodies.push(packet.body().clone());
+        batch.addrs.push(Some(SockaddrStorage::from(to)));
+        if batch.headers.len() == BATCH {
+            batch.flush(socket)
         } else {
             (0, 0)
         }
-    }
+    })
+}
 
+/// Sends the datagrams queued on this thread. Returns (sent, failed).
+pub(crate) fn flush_datagrams(socket: &std::net::UdpSocket) -> (u64, u64) {
+    BATCH_BUFFER.with_borrow_mut(|batch| batch.flush(socket))
+}
+
+/// Datagrams per `sendmmsg` call (Linux takes at most 1024).
+const BATCH: usize = 64;
+
+thread_local! {
+    static BATCH_BUFFER: RefCell<DatagramBatch> = RefCell::new(DatagramBatch {
+        headers: Vec::with_capacity(BATCH),
+        bodies: Vec::with_capacity(BATCH),
+        addrs: Vec::with_capacity(BATCH),
+        mmsg: MultiHeaders::preallocate(BATCH, None),
+    });
+}
+
+/// Datagrams sent with one `sendmmsg` per batch instead of one system call each. Each is two
+/// slices: its own header (prefix, opcode, sequence number) and the body shared by the whole
+/// fan-out, so nothing is copied. Order is kept, so each peer gets its sequence numbers in
+/// order (spec §5.8).
+struct DatagramBatch {
+    headers: Vec<FastHeader>,
+    bodies: Vec<Bytes>,
+    addrs: Vec<Option<SockaddrStorage>>,
+    /// `sendmmsg` scratch headers (raw pointers, hence thread-local).
+    mmsg: MultiHeaders<SockaddrStorage>,
+}
+
+impl DatagramBatch {
     /// Sends what was collected without blocking; datagrams the socket does not take are
     /// dropped (fast messages may be lost). Returns (sent, failed).
-    pub fn flush(&mut self, socket: &std::net::UdpSocket) -> (u64, u64) {
+    fn flush(&mut self, socket: &std::net::UdpSocket) -> (u64, u64) {
         let total = self.headers.len();
         let (mut done, mut failed) = (0, 0);
         while done < total {
@@ -123,17 +130,15 @@ impl DatagramBatch {
             for (slot, (header, body)) in slices.iter_mut().zip(pending) {
                 *slot = [IoSlice::new(header.as_bytes()), IoSlice::new(body)];
             }
-            let result = MMSG.with_borrow_mut(|mmsg| {
-                sendmmsg(
-                    socket.as_raw_fd(),
-                    mmsg,
-                    &slices[..total - done],
-                    &self.addrs[done..],
-                    [],
-                    MsgFlags::MSG_DONTWAIT,
-                )
-                .map(Iterator::count)
-            });
+            let result = sendmmsg(
+                socket.as_raw_fd(),
+                &mut self.mmsg,
+                &slices[..total - done],
+                &self.addrs[done..],
+                [],
+                MsgFlags::MSG_DONTWAIT,
+            )
+            .map(Iterator::count);
             match result {
                 Ok(count) => done += count.max(1),
                 // The socket buffer is full: drop the rest of the batch.

@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::stream::SplitSink;
+use flume::TrySendError;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -74,40 +75,13 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
 }
 
 async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, addr: SocketAddr) {
-    let limits = &host.config.limits;
-    let config = WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
-        .max_message_size(Some(limits.max_frame_bytes))
-        .max_frame_size(Some(limits.max_frame_bytes));
     // The handshake and login phases are boxed so that their state does not stay in the
     // connection's future for its whole life (memory per idle player).
-    let accepted = Box::pin(timeout(
-        limits.handshake_timeout,
-        tokio_tungstenite::accept_async_with_config(stream, Some(config)),
-    ));
-    let accepted = tokio::select! {
-        // No WebSocket yet, so nothing to close: a peer that never completes the handshake
-        // must not hold shutdown up for the handshake timeout.
-        () = host.shutdown.cancelled() => return,
-        accepted = accepted => accepted,
-    };
-    let mut ws = match accepted {
-        Ok(Ok(ws)) => ws,
-        Ok(Err(e)) => {
-            debug!(error = %e, "websocket handshake failed");
-            Metrics::inc(&host.metrics.handshakes_failed);
-            return;
-        }
-        Err(_) => {
-            debug!("websocket handshake timed out");
-            Metrics::inc(&host.metrics.handshakes_failed);
-            return;
-        }
+    let Some(mut ws) = Box::pin(handshake(host, stream)).await else {
+        return;
     };
     debug!("connected");
-    let Some((login, payload)) = wait_for_login(host, &mut ws).await else {
+    let Some((login, payload)) = Box::pin(wait_for_login(host, &mut ws)).await else {
         return;
     };
     let now = Instant::now().into_std();
@@ -120,7 +94,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
-    let (tx, rx) = mpsc::channel(limits.outbound_queue_frames);
+    let (tx, rx) = flume::bounded(host.config.limits.outbound_queue_frames);
     let (kill, killed) = oneshot::channel();
     let request = LoginRequest {
         player_session_id: login,
@@ -132,13 +106,46 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         request,
         link: ConnLink { tx, kill },
     };
-    if session.tx.send(login).await.is_err() {
+    if Box::pin(session.tx.send_async(login)).await.is_err() {
         Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
         return;
     }
     let ended_by = pump(host, conn, &session, ws, rx, killed).await;
-    let _ = session.tx.send(SessionMsg::Closed { conn }).await; // The session may be gone.
+    // The session may be gone already.
+    let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
     debug!(reason = ended_by, "disconnected");
+}
+
+/// Upgrades to a WebSocket within the handshake timeout, or gives up at shutdown. The stream
+/// is boxed so that it does not sit in the connection's future twice.
+async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
+    let limits = &host.config.limits;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
+        .max_message_size(Some(limits.max_frame_bytes))
+        .max_frame_size(Some(limits.max_frame_bytes));
+    let accept = tokio_tungstenite::accept_async_with_config(stream, Some(config));
+    let accepted = tokio::select! {
+        // No WebSocket yet, so nothing to close: a peer that never completes the handshake
+        // must not hold shutdown up for the handshake timeout.
+        () = host.shutdown.cancelled() => return None,
+        accepted = timeout(limits.handshake_timeout, accept) => accepted,
+    };
+    match accepted {
+        Ok(Ok(ws)) => Some(Box::new(ws)),
+        Ok(Err(e)) => {
+            debug!(error = %e, "websocket handshake failed");
+            Metrics::inc(&host.metrics.handshakes_failed);
+            None
+        }
+        Err(_) => {
+            debug!("websocket handshake timed out");
+            Metrics::inc(&host.metrics.handshakes_failed);
+            None
+        }
+    }
 }
 
 /// Sends a failed LOGIN_RESULT and closes with 1008 (spec Q17).
@@ -201,80 +208,38 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
     }
 }
 
+/// Why a connection's reader stopped: its session is gone.
+const SESSION_ENDED: &str = "session ended";
+/// Why a connection's reader stopped: a frame above the size limit.
+const FRAME_TOO_LARGE: &str = "frame too large";
+
 /// Moves frames both ways until either side ends; returns what ended it, for the log.
 async fn pump(
     host: &Host,
     conn: ConnId,
     session: &SessionHandle,
-    ws: Ws,
-    mut rx: mpsc::Receiver<Outgoing>,
+    ws: Box<Ws>,
+    rx: flume::Receiver<Outgoing>,
     mut killed: oneshot::Receiver<CloseReason>,
 ) -> &'static str {
     let (mut sink, mut stream) = ws.split();
-    let max_frame = host.config.limits.max_frame_bytes;
-    let reader = async {
-        while let Some(message) = stream.next().await {
-            let message = match message {
-                Ok(message) => message,
-                Err(e) => {
-                    debug!(error = %e, "read failed");
-                    Metrics::inc(&host.metrics.malformed_in);
-                    return "read error";
-                }
-            };
-            let msg = match message {
-                Message::Binary(frame) => {
-                    Metrics::inc(&host.metrics.frames_in);
-                    match decode(frame, max_frame) {
-                        Ok(packet) => SessionMsg::Packet { conn, packet },
-                        Err(e) => {
-                            debug!(error = %e, "malformed frame dropped");
-                            Metrics::inc(&host.metrics.malformed_in);
-                            continue;
-                        }
-                    }
-                }
-                Message::Text(_) => {
-                    debug!("text frame ignored");
-                    Metrics::inc(&host.metrics.text_frames_in);
-                    continue;
-                }
-                Message::Pong(_) | Message::Ping(_) => SessionMsg::Heard { conn },
-                Message::Close(_) => return "closed by client",
-                Message::Frame(_) => continue,
-            };
-            if session.tx.send(msg).await.is_err() {
-                return "session ended";
-            }
-        }
-        "connection lost"
+    let ended = tokio::select! {
+        ended = read_frames(host, conn, session, &mut stream) => Err(ended),
+        written = write_queued(&mut sink, &rx) => written.map_err(|e| {
+            debug!(error = %e, "write failed");
+            "write error"
+        }),
+        reason = killed_or_released(&mut killed) => reason.ok_or("close timed out"),
     };
-    let writer = write_queued(&mut sink, &mut rx);
-    let kill = async {
-        match (&mut killed).await {
-            Ok(reason) => Some(reason),
-            // Dropped without a reason: the session let go of the connection and the orderly
-            // path (the queue) closes it, unless the peer reads nothing and the writer is
-            // stuck: then give up after the close timeout instead of holding it forever.
-            Err(_) => {
-                tokio::time::sleep(CLOSE_TIMEOUT).await;
-                None
-            }
-        }
-    };
-    let reason = tokio::select! {
-        ended = reader => return ended,
-        written = writer => match written {
-            Ok(reason) => reason,
-            Err(e) => {
-                debug!(error = %e, "write failed");
-                return "write error";
-            }
+    let reason = match ended {
+        Ok(reason) => reason,
+        // The session let go first: what it queued last, its close included, still goes out.
+        Err(SESSION_ENDED) => match timeout(CLOSE_TIMEOUT, write_queued(&mut sink, &rx)).await {
+            Ok(Ok(reason)) => reason,
+            _ => return SESSION_ENDED,
         },
-        reason = kill => match reason {
-            Some(reason) => reason,
-            None => return "close timed out",
-        },
+        Err(FRAME_TOO_LARGE) => CloseReason::FrameTooLarge,
+        Err(ended) => return ended,
     };
     // A kill drops the queue too, so the writer may see that first: the kill's reason wins.
     let reason = killed.try_recv().unwrap_or(reason);
@@ -283,13 +248,85 @@ async fn pump(
     "closed by server"
 }
 
+/// Decodes frames into the session's queue until the connection or the session ends. The
+/// queue is awaited only when full, so TCP slows a client down when its session is busy.
+async fn read_frames(
+    host: &Host,
+    conn: ConnId,
+    session: &SessionHandle,
+    stream: &mut SplitStream<Box<Ws>>,
+) -> &'static str {
+    let max_frame = host.config.limits.max_frame_bytes;
+    while let Some(message) = stream.next().await {
+        let message = match message {
+            Ok(message) => message,
+            Err(WsError::Capacity(e)) => {
+                debug!(error = %e, "frame too large");
+                Metrics::inc(&host.metrics.malformed_in);
+                return FRAME_TOO_LARGE;
+            }
+            Err(e) => {
+                debug!(error = %e, "read failed");
+                Metrics::inc(&host.metrics.malformed_in);
+                return "read error";
+            }
+        };
+        let msg = match message {
+            Message::Binary(frame) => {
+                Metrics::inc(&host.metrics.frames_in);
+                match decode(frame, max_frame) {
+                    Ok(packet) => SessionMsg::Packet { conn, packet },
+                    Err(e) => {
+                        debug!(error = %e, "malformed frame dropped");
+                        Metrics::inc(&host.metrics.malformed_in);
+                        continue;
+                    }
+                }
+            }
+            Message::Text(_) => {
+                debug!("text frame ignored");
+                Metrics::inc(&host.metrics.text_frames_in);
+                continue;
+            }
+            Message::Pong(_) | Message::Ping(_) => SessionMsg::Heard { conn },
+            Message::Close(_) => return "closed by client",
+            Message::Frame(_) => continue,
+        };
+        match session.tx.try_send(msg) {
+            Ok(()) => {}
+            Err(TrySendError::Full(msg)) => {
+                // Boxed: the wait is rare, and inline it would enlarge every connection.
+                if Box::pin(session.tx.send_async(msg)).await.is_err() {
+                    return SESSION_ENDED;
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => return SESSION_ENDED,
+        }
+    }
+    "connection lost"
+}
+
+/// The close the session asked for when it could not queue it, or `None` once the session
+/// let go of the connection and the close timeout passed without the writer finishing (a
+/// peer that reads nothing must not hold its connection forever).
+async fn killed_or_released(killed: &mut oneshot::Receiver<CloseReason>) -> Option<CloseReason> {
+    match killed.await {
+        Ok(reason) => Some(reason),
+        Err(_) => {
+            Box::pin(tokio::time::sleep(CLOSE_TIMEOUT)).await;
+            None
+        }
+    }
+}
+
 /// Writes queued frames, coalescing what is already queued into one flush (one system call
 /// per batch), until the queue asks for a close or is dropped.
 async fn write_queued(
-    sink: &mut SplitSink<Ws, Message>,
-    rx: &mut mpsc::Receiver<Outgoing>,
+    sink: &mut SplitSink<Box<Ws>, Message>,
+    rx: &flume::Receiver<Outgoing>,
 ) -> Result<CloseReason, WsError> {
-    while let Some(first) = rx.recv().await {
+    let mut queue = rx.stream();
+    while let Some(first) = queue.next().await {
         let mut next = Some(first);
         let mut written = 0;
         while let Some(outgoing) = next.take() {
