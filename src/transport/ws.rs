@@ -27,7 +27,7 @@ use crate::protocol::{Body, Opcode, Packet, decode};
 
 /// Read buffer per connection: small, because most players are idle most of the time and
 /// the buffer grows for the rare large frame.
-const READ_BUFFER_BYTES: usize = 512;
+const READ_BUFFER_BYTES: usize = 256;
 /// Frames are batched into one write up to this size.
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 /// Time a close handshake may take before the TCP connection is simply dropped.
@@ -256,54 +256,69 @@ async fn read_frames(
     session: &SessionHandle,
     stream: &mut SplitStream<Box<Ws>>,
 ) -> &'static str {
-    let max_frame = host.config.limits.max_frame_bytes;
-    while let Some(message) = stream.next().await {
-        let message = match message {
-            Ok(message) => message,
-            Err(WsError::Capacity(e)) => {
-                debug!(error = %e, "frame too large");
-                Metrics::inc(&host.metrics.malformed_in);
-                return FRAME_TOO_LARGE;
-            }
-            Err(e) => {
-                debug!(error = %e, "read failed");
-                Metrics::inc(&host.metrics.malformed_in);
-                return "read error";
-            }
+    loop {
+        let msg = match session_msg(host, conn, stream.next().await) {
+            Ok(Some(msg)) => msg,
+            Ok(None) => continue,
+            Err(ended) => return ended,
         };
-        let msg = match message {
-            Message::Binary(frame) => {
-                Metrics::inc(&host.metrics.frames_in);
-                match decode(frame, max_frame) {
-                    Ok(packet) => SessionMsg::Packet { conn, packet },
-                    Err(e) => {
-                        debug!(error = %e, "malformed frame dropped");
-                        Metrics::inc(&host.metrics.malformed_in);
-                        continue;
-                    }
-                }
-            }
-            Message::Text(_) => {
-                debug!("text frame ignored");
-                Metrics::inc(&host.metrics.text_frames_in);
-                continue;
-            }
-            Message::Pong(_) | Message::Ping(_) => SessionMsg::Heard { conn },
-            Message::Close(_) => return "closed by client",
-            Message::Frame(_) => continue,
-        };
-        match session.tx.try_send(msg) {
-            Ok(()) => {}
-            Err(TrySendError::Full(msg)) => {
-                // Boxed: the wait is rare, and inline it would enlarge every connection.
-                if Box::pin(session.tx.send_async(msg)).await.is_err() {
-                    return SESSION_ENDED;
-                }
-            }
+        // The rare wait for room is boxed and nothing large is held across it, so every
+        // idle connection's future stays small.
+        let wait = match session.tx.try_send(msg) {
+            Ok(()) => None,
+            Err(TrySendError::Full(msg)) => Some(Box::pin(session.tx.send_async(msg))),
             Err(TrySendError::Disconnected(_)) => return SESSION_ENDED,
+        };
+        if let Some(wait) = wait
+            && wait.await.is_err()
+        {
+            return SESSION_ENDED;
         }
     }
-    "connection lost"
+}
+
+/// What a frame read from a connection means for its session: a message, nothing (dropped
+/// or ignored, and counted), or the end of the connection.
+fn session_msg(
+    host: &Host,
+    conn: ConnId,
+    read: Option<Result<Message, WsError>>,
+) -> Result<Option<SessionMsg>, &'static str> {
+    let message = match read {
+        None => return Err("connection lost"),
+        Some(Ok(message)) => message,
+        Some(Err(WsError::Capacity(e))) => {
+            debug!(error = %e, "frame too large");
+            Metrics::inc(&host.metrics.malformed_in);
+            return Err(FRAME_TOO_LARGE);
+        }
+        Some(Err(e)) => {
+            debug!(error = %e, "read failed");
+            Metrics::inc(&host.metrics.malformed_in);
+            return Err("read error");
+        }
+    };
+    Ok(match message {
+        Message::Binary(frame) => {
+            Metrics::inc(&host.metrics.frames_in);
+            match decode(frame, host.config.limits.max_frame_bytes) {
+                Ok(packet) => Some(SessionMsg::Packet { conn, packet }),
+                Err(e) => {
+                    debug!(error = %e, "malformed frame dropped");
+                    Metrics::inc(&host.metrics.malformed_in);
+                    None
+                }
+            }
+        }
+        Message::Text(_) => {
+            debug!("text frame ignored");
+            Metrics::inc(&host.metrics.text_frames_in);
+            None
+        }
+        Message::Pong(_) | Message::Ping(_) => Some(SessionMsg::Heard { conn }),
+        Message::Close(_) => return Err("closed by client"),
+        Message::Frame(_) => None,
+    })
 }
 
 /// The close the session asked for when it could not queue it, or `None` once the session
@@ -328,16 +343,15 @@ async fn write_queued(
     let mut queue = rx.stream();
     while let Some(first) = queue.next().await {
         let mut next = Some(first);
-        let mut written = 0;
+        let mut batch = 0;
         while let Some(outgoing) = next.take() {
-            let message = match outgoing {
-                Outgoing::Frame(frame) => Message::Binary(frame),
-                Outgoing::Ping => Message::Ping(Bytes::new()),
-                Outgoing::Close(reason) => return Ok(reason),
+            let message = match message(outgoing) {
+                Ok(message) => message,
+                Err(reason) => return Ok(reason),
             };
             sink.feed(message).await?;
-            written += 1;
-            if written < MAX_COALESCE {
+            batch += 1;
+            if batch < MAX_COALESCE {
                 next = rx.try_recv().ok();
             }
         }
@@ -345,6 +359,15 @@ async fn write_queued(
     }
     // The session dropped the queue without a close: it ended.
     Ok(CloseReason::SessionEnded)
+}
+
+/// The WebSocket message for a queued item; a close ends the writer with its reason.
+fn message(outgoing: Outgoing) -> Result<Message, CloseReason> {
+    match outgoing {
+        Outgoing::Frame(frame) => Ok(Message::Binary(frame)),
+        Outgoing::Ping => Ok(Message::Ping(Bytes::new())),
+        Outgoing::Close(reason) => Err(reason),
+    }
 }
 
 fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
