@@ -256,16 +256,7 @@ impl Session {
             packets::login_accepted(peer, self.config.fast_port),
             false,
         );
-        if self.config.player_notifications {
-            for (&other, player) in &self.players {
-                let frame = packets::player_notification(other, peer, true);
-                self.outputs.push_back(Output::Send {
-                    conn: player.conn,
-                    frame,
-                    droppable: false,
-                });
-            }
-        }
+        self.notify_players(peer, true);
         self.players.insert(
             peer,
             Player {
@@ -640,16 +631,7 @@ impl Session {
                 self.broadcast_membership(group, PeerId::SERVER, None);
             }
         }
-        if self.config.player_notifications {
-            for (&other, remaining) in &self.players {
-                let frame = packets::player_notification(other, peer, false);
-                self.outputs.push_back(Output::Send {
-                    conn: remaining.conn,
-                    frame,
-                    droppable: false,
-                });
-            }
-        }
+        self.notify_players(peer, false);
         if self.players.is_empty() {
             self.next_tick = None;
             self.next_retransmit = None;
@@ -658,6 +640,23 @@ impl Session {
             peer,
             player_session_id: player.player_session_id,
         });
+    }
+
+    /// PLAYER_CONNECT or PLAYER_DISCONNECT about `peer` to every other player, when enabled.
+    fn notify_players(&mut self, peer: PeerId, connected: bool) {
+        if !self.config.player_notifications {
+            return;
+        }
+        for (&other, player) in &self.players {
+            if other != peer {
+                let frame = packets::player_notification(other, peer, connected);
+                self.outputs.push_back(Output::Send {
+                    conn: player.conn,
+                    frame,
+                    droppable: false,
+                });
+            }
+        }
     }
 
     /// Sends a server packet to one player: on the fast channel when asked and confirmed,
