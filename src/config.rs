@@ -1,13 +1,14 @@
 //! The TOML configuration (`config/volley.toml` is the documented example, and the built-in
 //! defaults equal it), turned into a validated [`Config`] of real types. Errors name the key.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::core::SessionConfig;
+use crate::secret::Secret;
 
 /// Why a configuration was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,61 @@ pub struct Config {
     pub limits: Limits,
     /// Rules of every game session.
     pub sessions: SessionsConfig,
+    /// The control API.
+    pub control: ControlConfig,
+    /// The fleet this server presents itself as.
+    pub fleet: FleetConfig,
+}
+
+/// `[control]`: the GameLift service API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlConfig {
+    /// HTTP listener.
+    pub listen: SocketAddr,
+    /// How requests are authenticated.
+    pub auth: AuthMode,
+    /// Largest accepted difference between a request's date and the server clock.
+    pub max_clock_skew: Duration,
+    /// Access keys whose signatures are accepted.
+    pub access_keys: Vec<AccessKey>,
+}
+
+/// How control API requests are authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// AWS Signature Version 4 with one of the configured access keys.
+    Sigv4,
+    /// No authentication, for local development; loopback only.
+    None,
+}
+
+/// An access key id and its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessKey {
+    /// The access key id.
+    pub id: String,
+    /// The secret access key.
+    pub secret: Secret,
+}
+
+/// `[fleet]`: the one fleet this server is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetConfig {
+    /// Fleet id, `fleet-...`.
+    pub id: String,
+    /// Fleet name.
+    pub name: String,
+    /// Region name used in ARNs.
+    pub region: String,
+    /// The fleet's location.
+    pub location: String,
+    /// IP address game clients connect to; `None` means the game listener's.
+    pub ip_address: Option<IpAddr>,
+    /// DNS name game clients connect to; `None` means the IP address.
+    pub dns_name: Option<String>,
+    /// Port game clients connect to; `None` means the game listener's.
+    pub port: Option<u16>,
 }
 
 /// `[game]`: where game clients connect.
@@ -159,6 +215,61 @@ struct File {
     game: GameFile,
     limits: LimitsFile,
     sessions: SessionsFile,
+    control: ControlFile,
+    fleet: FleetFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ControlFile {
+    listen: SocketAddr,
+    auth: AuthMode,
+    max_clock_skew_secs: u64,
+    access_keys: Vec<AccessKeyFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessKeyFile {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FleetFile {
+    id: String,
+    name: String,
+    region: String,
+    location: String,
+    ip_address: Option<IpAddr>,
+    dns_name: Option<String>,
+    port: Option<u16>,
+}
+
+impl Default for ControlFile {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            auth: AuthMode::Sigv4,
+            max_clock_skew_secs: 900,
+            access_keys: Vec::new(),
+        }
+    }
+}
+
+impl Default for FleetFile {
+    fn default() -> Self {
+        Self {
+            id: "fleet-local".into(),
+            name: "volley".into(),
+            region: "local".into(),
+            location: "local".into(),
+            ip_address: None,
+            dns_name: None,
+            port: None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -328,6 +439,57 @@ impl File {
                 "must be a port from 1 to 65535",
             )?;
         }
+        let c = &self.control;
+        check(
+            c.auth == AuthMode::Sigv4 || c.listen.ip().is_loopback(),
+            "control.auth",
+            "\"none\" is only allowed on a loopback control.listen address",
+        )?;
+        check(
+            c.max_clock_skew_secs > 0,
+            "control.max_clock_skew_secs",
+            "must be at least 1",
+        )?;
+        for key in &c.access_keys {
+            check(
+                !key.access_key_id.is_empty() && !key.secret_access_key.is_empty(),
+                "control.access_keys",
+                "access_key_id and secret_access_key must not be empty",
+            )?;
+        }
+        let f = &self.fleet;
+        check(
+            f.id.len() <= 128
+                && f.id.split_once("fleet-").is_some_and(|(prefix, rest)| {
+                    prefix.bytes().all(|b| b.is_ascii_lowercase())
+                        && !rest.is_empty()
+                        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                }),
+            "fleet.id",
+            "must look like fleet-<letters, digits, dashes>",
+        )?;
+        for (key, value) in [("fleet.region", &f.region), ("fleet.location", &f.location)] {
+            check(
+                (1..=64).contains(&value.len())
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                key,
+                "must be 1-64 letters, digits or dashes",
+            )?;
+        }
+        check(
+            (1..=1024).contains(&f.name.len()),
+            "fleet.name",
+            "must be 1-1024 characters",
+        )?;
+        if let Some(port) = f.port {
+            check(
+                (1..=60000).contains(&port),
+                "fleet.port",
+                "must be a port from 1 to 60000",
+            )?;
+        }
         Ok(Config {
             game: GameConfig {
                 listen: self.game.listen,
@@ -343,6 +505,28 @@ impl File {
                 login_timeout: Duration::from_secs(l.login_timeout_secs),
                 outbound_queue_frames: l.outbound_queue_frames,
                 session_queue_packets: l.session_queue_packets,
+            },
+            control: ControlConfig {
+                listen: c.listen,
+                auth: c.auth,
+                max_clock_skew: Duration::from_secs(c.max_clock_skew_secs),
+                access_keys: c
+                    .access_keys
+                    .iter()
+                    .map(|k| AccessKey {
+                        id: k.access_key_id.clone(),
+                        secret: Secret::new(k.secret_access_key.clone()),
+                    })
+                    .collect(),
+            },
+            fleet: FleetConfig {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                region: f.region.clone(),
+                location: f.location.clone(),
+                ip_address: f.ip_address,
+                dns_name: f.dns_name.clone(),
+                port: f.port,
             },
             sessions: SessionsConfig {
                 max_players: s.max_players,

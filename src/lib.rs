@@ -11,6 +11,7 @@ pub mod core;
 mod host;
 pub mod metrics;
 pub mod protocol;
+pub mod secret;
 mod transport;
 
 use std::net::SocketAddr;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-pub use host::{DEV_DEFAULT_SESSION, PlayerSessionError, Sessions};
+pub use host::{DEV_DEFAULT_SESSION, Sessions};
 
 use config::Config;
 use host::Host;
@@ -109,7 +110,8 @@ impl Server {
             .unwrap_or(addresses.udp.port());
         let host = Arc::new(Host::new(config, fast_port, sender, options.dev));
         if options.dev {
-            Sessions::new(Arc::clone(&host)).create_game_session(Some(DEV_DEFAULT_SESSION), None);
+            let max_players = host.config.sessions.max_players;
+            host.open_session(core::GameSessionId::new(DEV_DEFAULT_SESSION), max_players);
         }
         Ok(Self {
             host,
@@ -170,7 +172,7 @@ async fn sweep(host: Arc<Host>) {
     loop {
         tokio::select! {
             () = host.shutdown.cancelled() => break,
-            _ = interval.tick() => host.directory.expire(std::time::Instant::now()),
+            _ = interval.tick() => host.directory.expire(std::time::SystemTime::now()),
         }
     }
 }

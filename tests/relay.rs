@@ -94,8 +94,10 @@ async fn a_full_session_refuses_the_next_login() {
     let game = server.game_session(1);
     server.player_session(&game);
     assert_eq!(
-        server.sessions.create_player_session(&game, None),
-        Err(volley::PlayerSessionError::GameSessionFull)
+        server
+            .sessions
+            .create_player_sessions(&game, vec![("late".into(), None)]),
+        Err(volley::core::CatalogError::Full(game.clone()))
     );
     server.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The sans-IO relay core: one [`Session`] per game session (players, groups, routing,
-//! liveness, fast-path binding) and the process-wide [`Reservations`] of player sessions.
+//! liveness, fast-path binding) and the process-wide [`Catalog`] of game sessions and player
+//! sessions.
 //!
 //! No sockets, no tokio, no clock or randomness of its own. The contract, as in quinn's
 //! `Connection`:
@@ -14,15 +15,18 @@
 //! player joining or leaving, a dropped packet with its reason. Tests feed inputs and assert
 //! exactly these outputs (see `tests.rs`).
 
+mod catalog;
 mod config;
 mod packets;
-mod reservations;
 mod session;
 mod types;
 
+pub use catalog::{
+    Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, PlayerSession,
+    PlayerSessionStatus,
+};
 pub use config::SessionConfig;
 pub use packets::login_refused_frame;
-pub use reservations::{PlayerSessionStatus, Reservations, ReserveError};
 pub use session::{LoginRequest, Output, Session};
 pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
 

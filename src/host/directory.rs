@@ -1,19 +1,19 @@
 //! Who is where, shared by every task: game session id -> session queue, peer id -> session
-//! queue (to route plain-UDP datagrams by their `sender`), and the player-session
-//! reservations. Read-mostly; every lock is held for a map operation only.
+//! queue (to route plain-UDP datagrams by their `sender`), and the catalog of game sessions
+//! and player sessions. Read-mostly; every lock is held for a map operation only.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
-use super::{PlayerSessionError, SessionHandle};
-use crate::core::{GameSessionId, LoginRefusal, Reservations, ReserveError};
+use super::SessionHandle;
+use crate::core::{Catalog, GameSessionId, LoginRefusal};
 use crate::protocol::PeerId;
 
 pub(crate) struct Directory {
     sessions: RwLock<HashMap<GameSessionId, SessionHandle>>,
     peers: RwLock<HashMap<PeerId, SessionHandle>>,
-    reservations: Mutex<Reservations>,
+    catalog: Mutex<Catalog>,
 }
 
 impl Directory {
@@ -21,7 +21,7 @@ impl Directory {
         Self {
             sessions: RwLock::default(),
             peers: RwLock::default(),
-            reservations: Mutex::new(Reservations::new(reservation_timeout, retention)),
+            catalog: Mutex::new(Catalog::new(reservation_timeout, retention)),
         }
     }
 
@@ -65,42 +65,22 @@ impl Directory {
         write(&self.peers).remove(&peer);
     }
 
-    /// Reserves a slot, if the game session exists and has one free.
-    pub fn reserve(
-        &self,
-        now: Instant,
-        id: String,
-        game_session: &GameSessionId,
-    ) -> Result<(), PlayerSessionError> {
-        let max_players = self
-            .session(game_session)
-            .ok_or(PlayerSessionError::GameSessionNotFound)?
-            .max_players;
-        let mut reservations = lock(&self.reservations);
-        reservations.expire(now);
-        if reservations.open_count(game_session) >= max_players {
-            return Err(PlayerSessionError::GameSessionFull);
-        }
-        reservations
-            .reserve(now, id, game_session.clone())
-            .map_err(|e| match e {
-                ReserveError::DuplicateId | ReserveError::EmptyId => {
-                    PlayerSessionError::DuplicateId
-                }
-            })
+    /// The catalog, locked for one operation.
+    pub fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        lock(&self.catalog)
     }
 
-    pub fn claim(&self, now: Instant, id: &str) -> Result<GameSessionId, LoginRefusal> {
-        lock(&self.reservations).claim(now, id)
+    pub fn claim(&self, now: SystemTime, id: &str) -> Result<GameSessionId, LoginRefusal> {
+        self.catalog().claim(now, id)
     }
 
-    pub fn complete(&self, now: Instant, id: &str) {
-        lock(&self.reservations).complete(now, id);
+    pub fn complete(&self, now: SystemTime, id: &str) {
+        self.catalog().complete(now, id);
     }
 
-    /// Times out and forgets player sessions; called periodically.
-    pub fn expire(&self, now: Instant) {
-        lock(&self.reservations).expire(now);
+    /// Times out and forgets player sessions and game sessions; called periodically.
+    pub fn expire(&self, now: SystemTime) {
+        self.catalog().expire(now);
     }
 }
 

@@ -8,7 +8,7 @@ mod session;
 use std::net::UdpSocket;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +19,10 @@ pub(crate) use directory::Directory;
 pub(crate) use session::SessionMsg;
 
 use crate::config::Config;
-use crate::core::{CloseReason, ConnId, GameSessionId, LoginRefusal, PeerIds, Session};
+use crate::core::{
+    CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
+    GameSessionStatus, LoginRefusal, PeerIds, PlayerSession, Session,
+};
 use crate::metrics::Metrics;
 
 /// The game session that `--dev` mode opens and that ids without a `/` join.
@@ -51,7 +54,6 @@ pub(crate) struct Host {
 #[derive(Clone, Debug)]
 pub(crate) struct SessionHandle {
     pub id: GameSessionId,
-    pub max_players: usize,
     /// Lazily allocated, unlike tokio's channel, which preallocates 32 slots per queue.
     pub tx: flume::Sender<SessionMsg>,
 }
@@ -113,7 +115,7 @@ impl Host {
     /// The game session a LOGIN's player session id belongs to, with the id now used.
     pub fn admit(
         self: &Arc<Self>,
-        now: Instant,
+        now: SystemTime,
         player_session_id: &str,
     ) -> Result<SessionHandle, LoginRefusal> {
         if self.dev {
@@ -147,11 +149,7 @@ impl Host {
     /// the same id is returned instead.
     pub fn open_session(self: &Arc<Self>, id: GameSessionId, max_players: usize) -> SessionHandle {
         let (tx, rx) = flume::bounded(self.config.limits.session_queue_packets);
-        let handle = SessionHandle {
-            id: id.clone(),
-            max_players,
-            tx,
-        };
+        let handle = SessionHandle { id: id.clone(), tx };
         let handle = match self.directory.insert_session(handle) {
             Ok(handle) => handle,
             Err(existing) => return existing,
@@ -173,64 +171,108 @@ pub struct Sessions {
     host: Arc<Host>,
 }
 
-/// Why a player session could not be created.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PlayerSessionError {
-    /// No such game session.
-    #[error("game session not found")]
-    GameSessionNotFound,
-    /// Every slot is reserved or taken.
-    #[error("game session is full")]
-    GameSessionFull,
-    /// The id is already in use.
-    #[error("player session id already exists")]
-    DuplicateId,
-}
-
 impl Sessions {
     pub(crate) fn new(host: Arc<Host>) -> Self {
         Self { host }
     }
 
-    /// Opens a game session for at most `max_players` players (the config's `max_players`
-    /// when `None`) and returns its id: `id` if given, else a fresh `gsess-<uuid>`.
-    pub fn create_game_session(
-        &self,
-        id: Option<&str>,
-        max_players: Option<usize>,
-    ) -> GameSessionId {
-        let id = id.map_or_else(|| format!("gsess-{}", uuid::Uuid::new_v4()), str::to_owned);
-        let max_players = max_players.unwrap_or(self.host.config.sessions.max_players);
-        self.host
-            .open_session(GameSessionId::new(id), max_players)
-            .id
+    /// Creates a game session on this server's fleet and starts it: recorded `ACTIVATING`,
+    /// `ACTIVE` once its task runs. Its id is the ARN
+    /// `arn:aws:gamelift:<region>::gamesession/<fleet id>/<token or gsess-uuid>`. With an
+    /// idempotency token used before, the earlier game session is returned.
+    pub fn create_game_session(&self, spec: GameSessionSpec) -> Result<GameSession, CatalogError> {
+        let fleet = &self.host.config.fleet;
+        let suffix = spec
+            .idempotency_token
+            .clone()
+            .unwrap_or_else(|| format!("gsess-{}", uuid::Uuid::new_v4()));
+        let id = GameSessionId::new(format!(
+            "arn:aws:gamelift:{}::gamesession/{}/{suffix}",
+            fleet.region, fleet.id
+        ));
+        let now = SystemTime::now();
+        let max_players = spec.max_players as usize;
+        let (record, created) =
+            self.host
+                .directory
+                .catalog()
+                .create_game_session(now, id.clone(), spec)?;
+        if !created {
+            return Ok(record);
+        }
+        self.host.open_session(id.clone(), max_players);
+        let mut catalog = self.host.directory.catalog();
+        catalog.activate(now, &id, true);
+        Ok(catalog.game_session(&id).cloned().unwrap_or(record))
     }
 
-    /// Reserves a slot in a game session and returns the player session id a client logs in
-    /// with: `id` if given, else a fresh `psess-<uuid>`.
-    pub fn create_player_session(
+    /// Reserves one slot per `(player id, player data)` in a game session, all or nothing,
+    /// and returns the player sessions (ids `psess-<uuid>`) clients log in with.
+    pub fn create_player_sessions(
         &self,
         game_session: &GameSessionId,
-        id: Option<&str>,
-    ) -> Result<String, PlayerSessionError> {
-        let id = id.map_or_else(|| format!("psess-{}", uuid::Uuid::new_v4()), str::to_owned);
+        players: Vec<(String, Option<String>)>,
+    ) -> Result<Vec<PlayerSession>, CatalogError> {
+        let players = players
+            .into_iter()
+            .map(|(player_id, data)| (format!("psess-{}", uuid::Uuid::new_v4()), player_id, data))
+            .collect();
         self.host
             .directory
-            .reserve(Instant::now(), id.clone(), game_session)?;
-        Ok(id)
+            .catalog()
+            .reserve(SystemTime::now(), game_session, players)
     }
 
-    /// Ends a game session: its players are disconnected (close code 1001) and its slots
-    /// freed. Returns false if there is no such session.
-    pub async fn end_game_session(&self, game_session: &GameSessionId) -> bool {
-        let Some(handle) = self.host.directory.session(game_session) else {
-            return false;
-        };
-        handle.tx.send_async(SessionMsg::End).await.is_ok()
+    /// Ends a game session: its players are disconnected (close code 1001), its player
+    /// sessions complete and it becomes `TERMINATED`, with `reason` as its status reason.
+    pub async fn terminate_game_session(
+        &self,
+        game_session: &GameSessionId,
+        reason: &'static str,
+    ) -> Result<(), CatalogError> {
+        let found = self
+            .host
+            .directory
+            .catalog()
+            .game_session(game_session)
+            .is_some();
+        if !found {
+            return Err(CatalogError::NotFound(game_session.to_string()));
+        }
+        self.host
+            .directory
+            .catalog()
+            .terminating(game_session, reason);
+        match self.host.directory.session(game_session) {
+            Some(handle) if handle.tx.send_async(SessionMsg::End).await.is_ok() => {}
+            // No task (it ended already): finish the record here.
+            _ => self.host.directory.catalog().end_game_session(
+                SystemTime::now(),
+                game_session,
+                GameSessionStatus::Terminated,
+                Some(reason),
+            ),
+        }
+        Ok(())
     }
 
-    /// The ids of the open game sessions.
-    pub fn game_sessions(&self) -> Vec<GameSessionId> {
+    /// A game session's record, while it is remembered.
+    pub fn game_session(&self, id: &GameSessionId) -> Option<GameSession> {
+        self.host.directory.catalog().game_session(id).cloned()
+    }
+
+    /// A player session's record, while it is remembered.
+    pub fn player_session(&self, id: &str) -> Option<PlayerSession> {
+        self.host.directory.catalog().player_session(id).cloned()
+    }
+
+    /// The ids of the running game sessions.
+    pub fn running_game_sessions(&self) -> Vec<GameSessionId> {
         self.host.directory.session_ids()
+    }
+
+    /// Records remembered by the catalog: (game sessions, player sessions).
+    pub fn catalog_len(&self) -> (usize, usize) {
+        self.host.directory.catalog().len()
     }
 }

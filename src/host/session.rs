@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use flume::TrySendError;
 use futures_util::StreamExt;
@@ -12,7 +13,7 @@ use tokio::time::Instant;
 use tracing::debug;
 
 use super::{ConnLink, Host, Outgoing, SessionHandle};
-use crate::core::{CloseReason, ConnId, LoginRequest, Output, Session};
+use crate::core::{CloseReason, ConnId, GameSessionStatus, LoginRequest, Output, Session};
 use crate::metrics::Metrics;
 use crate::protocol::Packet;
 use crate::transport::udp;
@@ -82,6 +83,13 @@ pub(crate) async fn run(
         }
     }
     task.host.directory.remove_session(&task.handle.id);
+    let ended = SystemTime::now();
+    task.host.directory.catalog().end_game_session(
+        ended,
+        &task.handle.id,
+        GameSessionStatus::Terminated,
+        None,
+    );
     debug!("session ended");
 }
 
@@ -113,7 +121,9 @@ impl SessionTask {
                 if let Err(refusal) = core.handle_login(now, conn, request) {
                     debug!(%conn, reason = refusal.as_str(), "login refused");
                     Metrics::inc(self.host.metrics.refused(refusal));
-                    self.host.directory.complete(now, &player_session_id);
+                    self.host
+                        .directory
+                        .complete(SystemTime::now(), &player_session_id);
                 }
             }
             SessionMsg::Packet { conn, packet } => core.handle_packet(now, conn, packet),
@@ -196,7 +206,7 @@ impl SessionTask {
                     self.host.directory.remove_peer(peer);
                     self.host
                         .directory
-                        .complete(Instant::now().into_std(), &player_session_id);
+                        .complete(SystemTime::now(), &player_session_id);
                 }
                 Output::Dropped { peer, reason } => {
                     debug!(%peer, reason = reason.as_str(), "dropped packet");

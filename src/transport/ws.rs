@@ -84,8 +84,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     let Some((login, payload)) = Box::pin(wait_for_login(host, &mut ws)).await else {
         return;
     };
-    let now = Instant::now().into_std();
-    let session = match host.admit(now, &login) {
+    let session = match host.admit(std::time::SystemTime::now(), &login) {
         Ok(session) => session,
         Err(refusal) => {
             debug!(reason = refusal.as_str(), "login refused");

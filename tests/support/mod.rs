@@ -15,7 +15,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use volley::client::{Client, ClientConfig, ConnectionToken, DataReceived, Event};
 use volley::config::Config;
-use volley::core::GameSessionId;
+use volley::core::{GameSessionId, GameSessionSpec};
 use volley::metrics::Snapshot;
 use volley::protocol::{Body, LoginCommand, Packet, decode, encode};
 use volley::{Addresses, MetricsHandle, Options, Server, Sessions};
@@ -88,14 +88,25 @@ impl TestServer {
     }
 
     /// A game session with room for `max_players`.
-    pub fn game_session(&self, max_players: usize) -> GameSessionId {
-        self.sessions.create_game_session(None, Some(max_players))
+    pub fn game_session(&self, max_players: u32) -> GameSessionId {
+        let spec = GameSessionSpec {
+            max_players,
+            location: "local".into(),
+            ..Default::default()
+        };
+        self.sessions
+            .create_game_session(spec)
+            .expect("game session created")
+            .id
     }
 
     pub fn player_session(&self, game_session: &GameSessionId) -> String {
-        self.sessions
-            .create_player_session(game_session, None)
-            .expect("slot available")
+        let players = vec![("player".to_owned(), None)];
+        let mut created = self
+            .sessions
+            .create_player_sessions(game_session, players)
+            .expect("slot available");
+        created.remove(0).id
     }
 
     /// A logged-in client on its own fresh player session.

@@ -1,0 +1,517 @@
+//! The catalog of game sessions and player sessions, process-wide, as the GameLift service
+//! API describes them (spec `control-api.md` §3): their records, lifecycles and slots.
+//!
+//! A player session id maps to one game session, can be used by one login, times out if no
+//! login uses it within the reservation timeout, and completes when its player leaves. Ended
+//! game sessions and player sessions stay describable for a retention period, then are
+//! forgotten, so memory stays bounded under churn. The host keeps one catalog behind a lock;
+//! the data plane claims and completes player sessions, the control API creates and reads.
+//! Sans-IO: the caller passes the wall-clock time.
+
+use std::collections::hash_map::Entry as MapEntry;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime};
+
+use super::{GameSessionId, LoginRefusal};
+
+/// A game session's status (GameLift `GameSessionStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GameSessionStatus {
+    /// Created, not yet accepting players.
+    Activating,
+    /// Accepting players.
+    Active,
+    /// Being terminated.
+    Terminating,
+    /// Ended.
+    Terminated,
+    /// Failed to start.
+    Error,
+}
+
+impl GameSessionStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activating => "ACTIVATING",
+            Self::Active => "ACTIVE",
+            Self::Terminating => "TERMINATING",
+            Self::Terminated => "TERMINATED",
+            Self::Error => "ERROR",
+        }
+    }
+
+    /// Parses an API name, case-insensitively.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Activating,
+            Self::Active,
+            Self::Terminating,
+            Self::Terminated,
+            Self::Error,
+        ]
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(name))
+    }
+
+    fn is_ended(self) -> bool {
+        matches!(self, Self::Terminated | Self::Error)
+    }
+}
+
+/// A player session's status (GameLift `PlayerSessionStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlayerSessionStatus {
+    /// Reserved, waiting for its client's LOGIN.
+    Reserved,
+    /// Its client logged in.
+    Active,
+    /// Its client left, or its game session ended.
+    Completed,
+    /// No LOGIN arrived within the reservation timeout.
+    TimedOut,
+}
+
+impl PlayerSessionStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "RESERVED",
+            Self::Active => "ACTIVE",
+            Self::Completed => "COMPLETED",
+            Self::TimedOut => "TIMEDOUT",
+        }
+    }
+
+    /// Parses an API name, case-insensitively.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Reserved,
+            Self::Active,
+            Self::Completed,
+            Self::TimedOut,
+        ]
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(name))
+    }
+
+    fn holds_slot(self) -> bool {
+        matches!(self, Self::Reserved | Self::Active)
+    }
+}
+
+/// What a new game session is created with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GameSessionSpec {
+    /// Most player sessions (reserved plus active) at once.
+    pub max_players: u32,
+    /// Optional name.
+    pub name: Option<String>,
+    /// Key/value properties, at most 16.
+    pub properties: Vec<(String, String)>,
+    /// Who asked for it.
+    pub creator_id: Option<String>,
+    /// Opaque data for the game.
+    pub game_session_data: Option<String>,
+    /// Idempotency token; also the last segment of the id.
+    pub idempotency_token: Option<String>,
+    /// The location it runs in.
+    pub location: String,
+}
+
+/// A game session's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GameSession {
+    /// Its id (an ARN).
+    pub id: GameSessionId,
+    /// What it was created with.
+    pub spec: GameSessionSpec,
+    /// Its status.
+    pub status: GameSessionStatus,
+    /// Why it was terminated, when it was.
+    pub status_reason: Option<&'static str>,
+    /// When it was created.
+    pub creation_time: SystemTime,
+    /// When it ended.
+    pub termination_time: Option<SystemTime>,
+    /// Reserved plus active player sessions.
+    pub current_player_sessions: u32,
+    /// Whether new player sessions are accepted (`ACCEPT_ALL`) or not (`DENY_ALL`).
+    pub accepting_player_sessions: bool,
+}
+
+/// A player session's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlayerSession {
+    /// Its id, `psess-...`.
+    pub id: String,
+    /// The developer's player id.
+    pub player_id: String,
+    /// Opaque player data.
+    pub player_data: Option<String>,
+    /// The game session it belongs to.
+    pub game_session: GameSessionId,
+    /// Its status.
+    pub status: PlayerSessionStatus,
+    /// When it was reserved.
+    pub creation_time: SystemTime,
+    /// When it completed or timed out.
+    pub termination_time: Option<SystemTime>,
+}
+
+/// Why a catalog operation was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// No such game session or player session.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The game session's status or policy forbids it.
+    #[error("game session {id} is {status} and does not accept player sessions")]
+    InvalidStatus {
+        /// The game session.
+        id: GameSessionId,
+        /// Its status, or `DENY_ALL`.
+        status: &'static str,
+    },
+    /// Not enough free slots.
+    #[error("game session {0} does not have enough free player slots")]
+    Full(GameSessionId),
+    /// An idempotency token reused with other parameters.
+    #[error("idempotency token {0} was already used with different parameters")]
+    IdempotentMismatch(String),
+    /// An id already exists.
+    #[error("{0} already exists")]
+    Duplicate(String),
+}
+
+/// The catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    reservation_timeout: Duration,
+    retention: Duration,
+    game_sessions: HashMap<GameSessionId, GameSession>,
+    player_sessions: HashMap<String, PlayerSession>,
+    /// Player session ids of each game session, in creation order.
+    by_game_session: HashMap<GameSessionId, Vec<String>>,
+    /// Reservations in the order they time out (one timeout for all: insertion order).
+    expiring: VecDeque<(SystemTime, String)>,
+    /// Ended game sessions in the order they are forgotten.
+    ended: VecDeque<(SystemTime, GameSessionId)>,
+    /// Player sessions that ended while their game session lives on, in forgetting order.
+    ended_players: VecDeque<(SystemTime, String)>,
+}
+
+impl Catalog {
+    /// An empty catalog.
+    pub fn new(reservation_timeout: Duration, retention: Duration) -> Self {
+        Self {
+            reservation_timeout,
+            retention,
+            game_sessions: HashMap::new(),
+            player_sessions: HashMap::new(),
+            by_game_session: HashMap::new(),
+            expiring: VecDeque::new(),
+            ended: VecDeque::new(),
+            ended_players: VecDeque::new(),
+        }
+    }
+
+    /// Records a new game session, `ACTIVATING`, under `id`. With an idempotency token that
+    /// was used before, returns the earlier session if the parameters match.
+    pub fn create_game_session(
+        &mut self,
+        now: SystemTime,
+        id: GameSessionId,
+        spec: GameSessionSpec,
+    ) -> Result<(GameSession, bool), CatalogError> {
+        self.expire(now);
+        if let Some(existing) = self.game_sessions.get(&id) {
+            return match &spec.idempotency_token {
+                Some(_) if existing.spec == spec => Ok((existing.clone(), false)),
+                Some(token) => Err(CatalogError::IdempotentMismatch(token.clone())),
+                None => Err(CatalogError::Duplicate(id.to_string())),
+            };
+        }
+        let record = GameSession {
+            id: id.clone(),
+            spec,
+            status: GameSessionStatus::Activating,
+            status_reason: None,
+            creation_time: now,
+            termination_time: None,
+            current_player_sessions: 0,
+            accepting_player_sessions: true,
+        };
+        self.game_sessions.insert(id, record.clone());
+        Ok((record, true))
+    }
+
+    /// Marks a game session `ACTIVE` (its task runs) or `ERROR` (it could not start).
+    pub fn activate(&mut self, now: SystemTime, id: &GameSessionId, started: bool) {
+        if let Some(record) = self.game_sessions.get_mut(id)
+            && record.status == GameSessionStatus::Activating
+        {
+            if started {
+                record.status = GameSessionStatus::Active;
+            } else {
+                self.end_game_session(now, id, GameSessionStatus::Error, None);
+            }
+        }
+    }
+
+    /// Marks a game session `TERMINATING` (a termination was asked for).
+    pub fn terminating(&mut self, id: &GameSessionId, reason: &'static str) {
+        if let Some(record) = self.game_sessions.get_mut(id)
+            && !record.status.is_ended()
+        {
+            record.status = GameSessionStatus::Terminating;
+            record.status_reason = Some(reason);
+        }
+    }
+
+    /// A game session ended: it becomes `status` (`TERMINATED` or `ERROR`), its remaining
+    /// player sessions complete, and it is forgotten after the retention period.
+    pub fn end_game_session(
+        &mut self,
+        now: SystemTime,
+        id: &GameSessionId,
+        status: GameSessionStatus,
+        reason: Option<&'static str>,
+    ) {
+        let Some(record) = self.game_sessions.get_mut(id) else {
+            return;
+        };
+        if record.status.is_ended() {
+            return;
+        }
+        record.status = status;
+        if reason.is_some() {
+            record.status_reason = reason;
+        }
+        record.termination_time = Some(now);
+        record.current_player_sessions = 0;
+        for psid in self.by_game_session.get(id).into_iter().flatten() {
+            if let Some(player) = self.player_sessions.get_mut(psid)
+                && player.status.holds_slot()
+            {
+                player.status = PlayerSessionStatus::Completed;
+                player.termination_time = Some(now);
+            }
+        }
+        self.ended.push_back((now + self.retention, id.clone()));
+    }
+
+    /// Sets whether new player sessions are accepted.
+    pub fn set_accepting_player_sessions(&mut self, id: &GameSessionId, accepting: bool) -> bool {
+        self.game_sessions
+            .get_mut(id)
+            .map(|r| r.accepting_player_sessions = accepting)
+            .is_some()
+    }
+
+    /// Reserves one slot per `(id, player id, player data)`, all or nothing.
+    pub fn reserve(
+        &mut self,
+        now: SystemTime,
+        game_session: &GameSessionId,
+        players: Vec<(String, String, Option<String>)>,
+    ) -> Result<Vec<PlayerSession>, CatalogError> {
+        self.expire(now);
+        let record = self
+            .game_sessions
+            .get_mut(game_session)
+            .ok_or_else(|| CatalogError::NotFound(game_session.to_string()))?;
+        if record.status != GameSessionStatus::Active || !record.accepting_player_sessions {
+            let status = if record.accepting_player_sessions {
+                record.status.as_str()
+            } else {
+                "DENY_ALL"
+            };
+            return Err(CatalogError::InvalidStatus {
+                id: game_session.clone(),
+                status,
+            });
+        }
+        let wanted = u32::try_from(players.len()).unwrap_or(u32::MAX);
+        if record.current_player_sessions.saturating_add(wanted) > record.spec.max_players {
+            return Err(CatalogError::Full(game_session.clone()));
+        }
+        if let Some((id, ..)) = players
+            .iter()
+            .find(|(id, ..)| self.player_sessions.contains_key(id))
+        {
+            return Err(CatalogError::Duplicate(id.clone()));
+        }
+        record.current_player_sessions += wanted;
+        let ids = self
+            .by_game_session
+            .entry(game_session.clone())
+            .or_default();
+        let mut created = Vec::with_capacity(players.len());
+        for (id, player_id, player_data) in players {
+            let session = PlayerSession {
+                id: id.clone(),
+                player_id,
+                player_data,
+                game_session: game_session.clone(),
+                status: PlayerSessionStatus::Reserved,
+                creation_time: now,
+                termination_time: None,
+            };
+            ids.push(id.clone());
+            self.expiring
+                .push_back((now + self.reservation_timeout, id.clone()));
+            self.player_sessions.insert(id, session.clone());
+            created.push(session);
+        }
+        Ok(created)
+    }
+
+    /// A LOGIN presents player session `id`: its game session, now `ACTIVE`, or why not.
+    pub fn claim(&mut self, now: SystemTime, id: &str) -> Result<GameSessionId, LoginRefusal> {
+        if id.is_empty() {
+            return Err(LoginRefusal::EmptyPlayerSessionId);
+        }
+        self.expire(now);
+        let session = self
+            .player_sessions
+            .get_mut(id)
+            .ok_or(LoginRefusal::UnknownPlayerSession)?;
+        match session.status {
+            PlayerSessionStatus::Reserved => {
+                session.status = PlayerSessionStatus::Active;
+                Ok(session.game_session.clone())
+            }
+            PlayerSessionStatus::Active | PlayerSessionStatus::Completed => {
+                Err(LoginRefusal::AlreadyUsed)
+            }
+            PlayerSessionStatus::TimedOut => Err(LoginRefusal::Expired),
+        }
+    }
+
+    /// Player session `id`'s client left, or its login was refused after the claim.
+    pub fn complete(&mut self, now: SystemTime, id: &str) {
+        self.end_player_session(now, id, PlayerSessionStatus::Completed);
+    }
+
+    /// A game session's record.
+    pub fn game_session(&self, id: &GameSessionId) -> Option<&GameSession> {
+        self.game_sessions.get(id)
+    }
+
+    /// Every game session's record, in creation order (then id).
+    pub fn game_sessions(&self) -> Vec<&GameSession> {
+        let mut all: Vec<&GameSession> = self.game_sessions.values().collect();
+        all.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        all
+    }
+
+    /// A player session's record.
+    pub fn player_session(&self, id: &str) -> Option<&PlayerSession> {
+        self.player_sessions.get(id)
+    }
+
+    /// A game session's player sessions, in creation order.
+    pub fn player_sessions_of(&self, game_session: &GameSessionId) -> Vec<&PlayerSession> {
+        let ids = self
+            .by_game_session
+            .get(game_session)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        ids.iter()
+            .filter_map(|id| self.player_sessions.get(id))
+            .collect()
+    }
+
+    /// Every player session of one player, in creation order (then id).
+    pub fn player_sessions_of_player(&self, player_id: &str) -> Vec<&PlayerSession> {
+        let mut found: Vec<&PlayerSession> = self
+            .player_sessions
+            .values()
+            .filter(|p| p.player_id == player_id)
+            .collect();
+        found.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        found
+    }
+
+    /// Records remembered: (game sessions, player sessions).
+    pub fn len(&self) -> (usize, usize) {
+        (self.game_sessions.len(), self.player_sessions.len())
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.game_sessions.is_empty() && self.player_sessions.is_empty()
+    }
+
+    /// Times out reservations past their deadline and forgets records past their retention.
+    /// Cheap when nothing is due; call it periodically so memory stays bounded.
+    pub fn expire(&mut self, now: SystemTime) {
+        while let Some((at, _)) = self.expiring.front()
+            && *at <= now
+        {
+            let Some((deadline, id)) = self.expiring.pop_front() else {
+                break;
+            };
+            if self
+                .player_sessions
+                .get(&id)
+                .is_some_and(|p| p.status == PlayerSessionStatus::Reserved)
+            {
+                // It timed out at its deadline, however late this sweep noticed. Its retention
+                // counts from the deadline too, so the forgetting queue may be out of order by
+                // at most the reservation timeout, which only delays forgetting.
+                self.end_player_session(deadline, &id, PlayerSessionStatus::TimedOut);
+            }
+        }
+        while let Some((at, _)) = self.ended_players.front()
+            && *at <= now
+        {
+            let Some((_, id)) = self.ended_players.pop_front() else {
+                break;
+            };
+            if let Some(player) = self.player_sessions.remove(&id)
+                && let MapEntry::Occupied(mut ids) = self.by_game_session.entry(player.game_session)
+            {
+                ids.get_mut().retain(|p| *p != id);
+                if ids.get().is_empty() {
+                    ids.remove();
+                }
+            }
+        }
+        while let Some((at, _)) = self.ended.front()
+            && *at <= now
+        {
+            let Some((_, id)) = self.ended.pop_front() else {
+                break;
+            };
+            self.game_sessions.remove(&id);
+            for psid in self.by_game_session.remove(&id).into_iter().flatten() {
+                self.player_sessions.remove(&psid);
+            }
+        }
+    }
+
+    fn end_player_session(&mut self, now: SystemTime, id: &str, status: PlayerSessionStatus) {
+        let Some(player) = self.player_sessions.get_mut(id) else {
+            return;
+        };
+        let from = player.status;
+        let to_end = match status {
+            PlayerSessionStatus::Completed => from == PlayerSessionStatus::Active,
+            _ => from == PlayerSessionStatus::Reserved,
+        };
+        if !to_end {
+            return;
+        }
+        player.status = status;
+        player.termination_time = Some(now);
+        if let Some(game) = self.game_sessions.get_mut(&player.game_session)
+            && !game.status.is_ended()
+        {
+            game.current_player_sessions = game.current_player_sessions.saturating_sub(1);
+        }
+        self.ended_players
+            .push_back((now + self.retention, id.to_owned()));
+    }
+}
