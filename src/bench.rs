@@ -167,6 +167,8 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
             "--dev",
             "--listen",
             "127.0.0.1:0",
+            "--control-listen",
+            "127.0.0.1:0",
             "--log-level",
             "warn",
             "--config",

@@ -51,8 +51,9 @@ pub struct ServeArgs {
     /// TOML config file; without one the built-in defaults apply (see config/volley.toml).
     #[arg(long, short)]
     pub config: Option<PathBuf>,
-    /// Development mode: open a default game session and accept any non-empty player
-    /// session id (the part before a `/` names the game session). Loopback only.
+    /// Development mode: open a default game session, accept any non-empty player session id
+    /// (the part before a `/` names the game session) and unsigned control API requests.
+    /// Loopback only.
     #[arg(long)]
     pub dev: bool,
     /// WebSocket listener address (overrides `game.listen`).
@@ -61,6 +62,9 @@ pub struct ServeArgs {
     /// Fast-channel UDP address (overrides `game.udp_listen`).
     #[arg(long)]
     pub udp_listen: Option<SocketAddr>,
+    /// Control API address (overrides `control.listen`).
+    #[arg(long)]
+    pub control_listen: Option<SocketAddr>,
     /// Seconds to wait for connections to close on shutdown.
     #[arg(long, default_value_t = 10)]
     pub grace_secs: u64,

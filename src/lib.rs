@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod config;
+mod control;
 pub mod core;
 mod host;
 pub mod metrics;
@@ -63,12 +64,15 @@ pub struct Addresses {
     pub ws: SocketAddr,
     /// The fast-channel UDP socket.
     pub udp: SocketAddr,
+    /// The control API.
+    pub control: SocketAddr,
 }
 
 /// A bound, not yet running server.
 pub struct Server {
     host: Arc<Host>,
     ws: tokio::net::TcpListener,
+    control: tokio::net::TcpListener,
     udp: tokio::net::UdpSocket,
     addresses: Addresses,
 }
@@ -79,7 +83,7 @@ impl Server {
         let ws_addr = config.game.listen;
         let udp_addr = config.game.udp_listen.unwrap_or(ws_addr);
         if options.dev {
-            for addr in [ws_addr, udp_addr] {
+            for addr in [ws_addr, udp_addr, config.control.listen] {
                 if !addr.ip().is_loopback() {
                     return Err(StartError::DevNotLoopback(addr));
                 }
@@ -89,6 +93,10 @@ impl Server {
         let ws = tokio::net::TcpListener::bind(ws_addr)
             .await
             .map_err(bind_err("ws", ws_addr))?;
+        let control_addr = config.control.listen;
+        let control = tokio::net::TcpListener::bind(control_addr)
+            .await
+            .map_err(bind_err("control", control_addr))?;
         let udp = tokio::net::UdpSocket::bind(udp_addr)
             .await
             .map_err(bind_err("udp", udp_addr))?;
@@ -96,6 +104,7 @@ impl Server {
         let addresses = Addresses {
             ws: local(ws.local_addr(), "ws", ws_addr)?,
             udp: local(udp.local_addr(), "udp", udp_addr)?,
+            control: local(control.local_addr(), "control", control_addr)?,
         };
         // A second handle on the same socket, for session tasks to send without awaiting.
         let sender = udp
@@ -108,7 +117,8 @@ impl Server {
             .game
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
-        let host = Arc::new(Host::new(config, fast_port, sender, options.dev));
+        let endpoint = client_endpoint(&config, addresses.ws);
+        let host = Arc::new(Host::new(config, endpoint, fast_port, sender, options.dev));
         if options.dev {
             let max_players = host.config.sessions.max_players;
             host.open_session(core::GameSessionId::new(DEV_DEFAULT_SESSION), max_players);
@@ -116,6 +126,7 @@ impl Server {
         Ok(Self {
             host,
             ws,
+            control,
             udp,
             addresses,
         })
@@ -140,12 +151,28 @@ impl Server {
     /// waits up to `grace` for the tasks to finish. Returns true if they all did.
     pub async fn run(self, shutdown: CancellationToken, grace: Duration) -> bool {
         let host = self.host;
-        info!(ws = %self.addresses.ws, udp = %self.addresses.udp, dev = host.dev, "serving");
+        info!(
+            ws = %self.addresses.ws,
+            udp = %self.addresses.udp,
+            control = %self.addresses.control,
+            dev = host.dev,
+            "serving"
+        );
         host.tasks
             .spawn(transport::ws::serve(self.ws, Arc::clone(&host)));
         host.tasks
             .spawn(transport::udp::serve(self.udp, Arc::clone(&host)));
         host.tasks.spawn(sweep(Arc::clone(&host)));
+        let api = control::router(Arc::new(control::Control::new(Arc::clone(&host))));
+        let stop = host.shutdown.clone();
+        host.tasks.spawn(async move {
+            let served = axum::serve(self.control, api)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "control api stopped");
+            }
+        });
         shutdown.cancelled().await;
         info!("shutting down");
         host.shutdown.cancel();
@@ -164,6 +191,27 @@ impl MetricsHandle {
     /// The counters now.
     pub fn snapshot(&self) -> Snapshot {
         self.0.snapshot()
+    }
+}
+
+/// Where game clients connect: the `[fleet]` settings, else the game listener (loopback when
+/// it listens on every address).
+fn client_endpoint(config: &Config, ws: SocketAddr) -> host::Endpoint {
+    let ip = config.fleet.ip_address.unwrap_or_else(|| {
+        if ws.ip().is_unspecified() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            ws.ip()
+        }
+    });
+    host::Endpoint {
+        ip,
+        dns_name: config
+            .fleet
+            .dns_name
+            .clone()
+            .unwrap_or_else(|| ip.to_string()),
+        port: config.fleet.port.unwrap_or(ws.port()),
     }
 }
 

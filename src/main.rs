@@ -71,10 +71,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(udp_listen) = args.udp_listen {
         config.game.udp_listen = Some(udp_listen);
     }
+    if let Some(control_listen) = args.control_listen {
+        config.control.listen = control_listen;
+    }
+    if args.dev {
+        // Dev mode only listens on loopback (checked at bind).
+        config.control.auth = volley::config::AuthMode::None;
+    }
     let server = Server::bind(config, Options { dev: args.dev }).await?;
     let addresses = server.addresses();
     // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
-    announce(serde_json::json!({"event": "listening", "ws": addresses.ws, "udp": addresses.udp}));
+    announce(serde_json::json!({
+        "event": "listening",
+        "ws": addresses.ws,
+        "udp": addresses.udp,
+        "control": addresses.control,
+    }));
     announce(serde_json::json!({"event": "ready"}));
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));

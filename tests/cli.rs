@@ -64,7 +64,14 @@ async fn output(args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn dev_server_and_two_line_clients_exchange_messages() {
-    let mut server = Process::spawn(&["serve", "--dev", "--listen", "127.0.0.1:0"]);
+    let mut server = Process::spawn(&[
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--control-listen",
+        "127.0.0.1:0",
+    ]);
     let listening = server.line_containing("\"listening\"").await;
     let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
     let ws = listening["ws"].as_str().expect("ws address").to_owned();
@@ -143,6 +150,8 @@ async fn the_server_keeps_serving_when_its_stdout_reader_is_gone() {
             "serve",
             "--dev",
             "--listen",
+            "127.0.0.1:0",
+            "--control-listen",
             "127.0.0.1:0",
             "--log-format",
             "json",

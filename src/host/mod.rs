@@ -31,9 +31,22 @@ pub const DEV_DEFAULT_SESSION: &str = "default";
 /// Most game sessions dev mode opens on demand; it is for trying things, not for load.
 const DEV_MAX_SESSIONS: usize = 10_000;
 
+/// Where game clients connect, as reported in GameSession and PlayerSession objects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// IP address.
+    pub ip: std::net::IpAddr,
+    /// DNS name (the IP address as text unless configured).
+    pub dns_name: String,
+    /// WebSocket port.
+    pub port: u16,
+}
+
 /// Everything the tasks of one server share.
 pub(crate) struct Host {
     pub config: Config,
+    /// Where game clients connect.
+    pub endpoint: Endpoint,
     /// `fastPort` announced in LOGIN_RESULT.
     pub fast_port: u16,
     pub peer_ids: PeerIds,
@@ -88,13 +101,20 @@ impl ConnLink {
 }
 
 impl Host {
-    pub fn new(config: Config, fast_port: u16, udp: UdpSocket, dev: bool) -> Self {
+    pub fn new(
+        config: Config,
+        endpoint: Endpoint,
+        fast_port: u16,
+        udp: UdpSocket,
+        dev: bool,
+    ) -> Self {
         let directory = Directory::new(
             config.sessions.reservation_timeout,
             config.sessions.retention,
         );
         Self {
             config,
+            endpoint,
             fast_port,
             peer_ids: PeerIds::new(),
             directory,

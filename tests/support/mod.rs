@@ -53,6 +53,7 @@ pub struct TestServer {
 pub fn test_config() -> Config {
     let mut config = Config::default();
     config.game.listen = "127.0.0.1:0".parse().expect("valid address");
+    config.control.listen = "127.0.0.1:0".parse().expect("valid address");
     config
 }
 

@@ -1,0 +1,118 @@
+//! [`ApiError`]: every failure of the control API, answered the way the AWS SDKs read errors
+//! (spec `control-api.md` §1.5): HTTP 400 (500 for internal faults) with
+//! `{"__type": ..., "message": ...}` and the `x-amzn-ErrorType` header.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// An error type name from the GameLift model or the AWS JSON front end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorType {
+    /// Input failed validation.
+    InvalidRequest,
+    /// The body is not JSON, or a member has the wrong JSON type.
+    Serialization,
+    /// No such resource.
+    NotFound,
+    /// The game session's status forbids the action.
+    InvalidGameSessionStatus,
+    /// Not enough free player slots.
+    GameSessionFull,
+    /// An idempotency token reused with different parameters.
+    IdempotentParameterMismatch,
+    /// A missing or unknown `X-Amz-Target`.
+    UnknownOperation,
+    /// An authentication failure; the type name comes from the verifier.
+    Auth(&'static str),
+    /// A bug or unexpected failure; its cause is logged, not sent.
+    Internal,
+}
+
+impl ErrorType {
+    /// The `__type` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "InvalidRequestException",
+            Self::Serialization => "SerializationException",
+            Self::NotFound => "NotFoundException",
+            Self::InvalidGameSessionStatus => "InvalidGameSessionStatusException",
+            Self::GameSessionFull => "GameSessionFullException",
+            Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::UnknownOperation => "UnknownOperationException",
+            Self::Auth(name) => name,
+            Self::Internal => "InternalServiceException",
+        }
+    }
+}
+
+/// A failed request: its error type and a message for the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The error type.
+    pub kind: ErrorType,
+    /// The message; never holds secrets or internals.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorType, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// `InvalidRequestException` in the AWS validation style, naming the member.
+    pub fn invalid(member: &str, constraint: impl std::fmt::Display) -> Self {
+        Self::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "1 validation error detected: Value at '{}' failed to satisfy constraint: {constraint}",
+                lower_camel(member)
+            ),
+        )
+    }
+
+    /// `InvalidRequestException` for a missing required member.
+    pub fn missing(member: &str) -> Self {
+        Self::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "1 validation error detected: Value null at '{}' failed to satisfy constraint: \
+                 Member must not be null",
+                lower_camel(member)
+            ),
+        )
+    }
+
+    /// `NotFoundException`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorType::NotFound, message)
+    }
+}
+
+/// `MaximumPlayerSessionCount` -> `maximumPlayerSessionCount`, as AWS names members.
+fn lower_camel(member: &str) -> String {
+    let mut chars = member.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match self.kind {
+            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let name = self.kind.name();
+        let body = serde_json::json!({"__type": name, "message": self.message});
+        let mut response = super::json_response(status, &body);
+        response
+            .headers_mut()
+            .insert("x-amzn-ErrorType", HeaderValue::from_static(name));
+        response
+    }
+}

@@ -1,0 +1,185 @@
+//! Reading a request body member by member, with the model's constraints (spec
+//! `control-api.md` §1.3, §2.2): a wrong JSON type is a `SerializationException`, a missing
+//! required member or a value out of its length, range or pattern an
+//! `InvalidRequestException` naming the member. Unknown members are ignored and `null` counts
+//! as absent. Messages never repeat the values, some of which are sensitive.
+
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, ErrorType};
+
+/// A request body: a JSON object.
+pub struct Input(Map<String, Value>);
+
+impl Input {
+    /// Parses a body; an empty body is `{}`.
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ApiError::new(
+                ErrorType::Serialization,
+                "the body must be a JSON object",
+            )),
+            Err(_) => Err(ApiError::new(
+                ErrorType::Serialization,
+                "the body is not valid JSON",
+            )),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    /// An optional string of `min..=max` characters.
+    pub fn string(&self, name: &str, min: usize, max: usize) -> Result<Option<String>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let text = value.as_str().ok_or_else(|| wrong_type(name, "a string"))?;
+        check_length(name, text, min, max)?;
+        Ok(Some(text.to_owned()))
+    }
+
+    /// A required string of `min..=max` characters.
+    pub fn required_string(&self, name: &str, min: usize, max: usize) -> Result<String, ApiError> {
+        self.string(name, min, max)?
+            .ok_or_else(|| ApiError::missing(name))
+    }
+
+    /// An optional integer in `min..=max`.
+    pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let number = value
+            .as_i64()
+            .ok_or_else(|| wrong_type(name, "an integer"))?;
+        if !(min..=max).contains(&number) {
+            return Err(ApiError::invalid(
+                name,
+                format!("Member must have value between {min} and {max}"),
+            ));
+        }
+        Ok(Some(number))
+    }
+
+    /// An optional list of strings, each `min..=max` characters, at most `max_items` long.
+    pub fn strings(
+        &self,
+        name: &str,
+        (min_items, max_items): (usize, usize),
+        (min, max): (usize, usize),
+    ) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let items = value.as_array().ok_or_else(|| wrong_type(name, "a list"))?;
+        if !(min_items..=max_items).contains(&items.len()) {
+            return Err(ApiError::invalid(
+                name,
+                format!("Member must have length between {min_items} and {max_items}"),
+            ));
+        }
+        let mut strings = Vec::with_capacity(items.len());
+        for item in items {
+            let text = item
+                .as_str()
+                .ok_or_else(|| wrong_type(name, "a list of strings"))?;
+            check_length(name, text, min, max)?;
+            strings.push(text.to_owned());
+        }
+        Ok(Some(strings))
+    }
+
+    /// An optional map of string to string, keys and values checked like strings.
+    pub fn string_map(
+        &self,
+        name: &str,
+        (key_min, key_max): (usize, usize),
+        (min, max): (usize, usize),
+    ) -> Result<Option<Vec<(String, String)>>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let map = value.as_object().ok_or_else(|| wrong_type(name, "a map"))?;
+        let mut pairs = Vec::with_capacity(map.len());
+        for (key, value) in map {
+            let text = value
+                .as_str()
+                .ok_or_else(|| wrong_type(name, "a map of strings"))?;
+            check_length(name, key, key_min, key_max)?;
+            check_length(name, text, min, max)?;
+            pairs.push((key.clone(), text.to_owned()));
+        }
+        Ok(Some(pairs))
+    }
+
+    /// Optional `GameProperties`: at most 16 `{Key, Value}`, key at most 32 characters,
+    /// value at most 96.
+    pub fn game_properties(&self, name: &str) -> Result<Option<Vec<(String, String)>>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let items = value.as_array().ok_or_else(|| wrong_type(name, "a list"))?;
+        if items.len() > 16 {
+            return Err(ApiError::invalid(
+                name,
+                "Member must have length less than or equal to 16",
+            ));
+        }
+        let mut properties = Vec::with_capacity(items.len());
+        for item in items {
+            let property = Input(
+                item.as_object()
+                    .cloned()
+                    .ok_or_else(|| wrong_type(name, "a list of objects"))?,
+            );
+            let key = property.required_string("Key", 0, 32)?;
+            let value = property.required_string("Value", 0, 96)?;
+            properties.push((key, value));
+        }
+        Ok(Some(properties))
+    }
+}
+
+/// Fails unless `value` is `min..=max` characters long.
+pub fn check_length(name: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let length = value.chars().count();
+    if (min..=max).contains(&length) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            name,
+            format!("Member must have length between {min} and {max}"),
+        ))
+    }
+}
+
+/// Fails unless every character of `value` satisfies `allowed`; `pattern` is the model's
+/// regular expression, quoted in the message.
+pub fn check_chars(
+    name: &str,
+    value: &str,
+    pattern: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), ApiError> {
+    if value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            name,
+            format!("Member must satisfy regular expression pattern: {pattern}"),
+        ))
+    }
+}
+
+fn wrong_type(name: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        ErrorType::Serialization,
+        format!("{name} must be {expected}"),
+    )
+}

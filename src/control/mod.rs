@@ -1,0 +1,158 @@
+//! The control API: the GameLift service API (AWS JSON 1.1 over HTTP, SigV4-signed) so game
+//! backends using boto3, the AWS CLI or an AWS SDK work against Volley by changing only their
+//! endpoint URL (spec `control-api.md`). [`router`] answers `POST` on any path with an
+//! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
+//! API ([`crate::Sessions`]).
+
+mod error;
+mod input;
+mod ops;
+mod output;
+mod paging;
+pub mod sigv4;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tracing::{debug, error};
+
+pub use error::{ApiError, ErrorType};
+
+use crate::Sessions;
+use crate::config::{AuthMode, FleetConfig};
+use crate::host::Host;
+
+/// Largest request body: a 5,000,000-byte script zip is about 6.7 MB in base64.
+const MAX_BODY_BYTES: usize = 8 << 20;
+/// The `X-Amz-Target` prefix of every GameLift operation.
+const TARGET_PREFIX: &str = "GameLift.";
+/// The service name in SigV4 credential scopes.
+const SERVICE: &str = "gamelift";
+
+/// What the handlers share.
+pub(crate) struct Control {
+    host: Arc<Host>,
+    sessions: Sessions,
+    verifier: Option<sigv4::Verifier>,
+}
+
+impl Control {
+    pub(crate) fn new(host: Arc<Host>) -> Self {
+        let config = &host.config.control;
+        let verifier = (config.auth == AuthMode::Sigv4).then(|| {
+            let keys = config.access_keys.iter().map(|key| {
+                (
+                    key.id.clone(),
+                    sigv4::Secret::new(key.secret.expose().to_owned()),
+                )
+            });
+            sigv4::Verifier::new(keys, SERVICE, config.max_clock_skew)
+        });
+        Self {
+            sessions: Sessions::new(Arc::clone(&host)),
+            host,
+            verifier,
+        }
+    }
+
+    fn fleet(&self) -> &FleetConfig {
+        &self.host.config.fleet
+    }
+}
+
+/// The control API's routes.
+pub(crate) fn router(control: Arc<Control>) -> Router {
+    Router::new().fallback(handle).with_state(control)
+}
+
+async fn handle(State(control): State<Arc<Control>>, request: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = request.into_parts();
+    let op = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(|target| target.strip_prefix(TARGET_PREFIX).unwrap_or("").to_owned());
+    let result = serve(&control, &parts, body, op.as_deref()).await;
+    let mut response = match result {
+        Ok(output) => json_response(StatusCode::OK, &output),
+        Err(e) => {
+            if e.kind == ErrorType::Internal {
+                error!(op = op.as_deref().unwrap_or(""), %request_id, message = %e.message, "internal error");
+            } else {
+                debug!(op = op.as_deref().unwrap_or(""), error = e.kind.name(), message = %e.message, "request refused");
+            }
+            let status = if parts.method == Method::POST {
+                e.into_response()
+            } else {
+                let mut response = e.into_response();
+                *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+                response
+            };
+            status
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-RequestId", value);
+    }
+    response
+}
+
+async fn serve(
+    control: &Control,
+    parts: &axum::http::request::Parts,
+    body: Body,
+    op: Option<&str>,
+) -> Result<serde_json::Value, ApiError> {
+    if parts.method != Method::POST {
+        return Err(ApiError::new(
+            ErrorType::UnknownOperation,
+            "only POST is supported",
+        ));
+    }
+    let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::new(
+            ErrorType::Serialization,
+            "the body is too large or unreadable",
+        )
+    })?;
+    if let Some(verifier) = &control.verifier {
+        let path = parts.uri.path();
+        let query = parts.uri.query().unwrap_or("");
+        verifier
+            .verify(
+                parts.method.as_str(),
+                path,
+                query,
+                &parts.headers,
+                &body,
+                SystemTime::now(),
+            )
+            .map_err(|e| ApiError::new(ErrorType::Auth(e.error_type()), e.to_string()))?;
+    }
+    let op = op.filter(|op| !op.is_empty()).ok_or_else(|| {
+        ApiError::new(
+            ErrorType::UnknownOperation,
+            "missing or unknown X-Amz-Target",
+        )
+    })?;
+    let input = input::Input::parse(&body)?;
+    let output = ops::dispatch(control, op, &input).await?;
+    debug!(op, "request served");
+    Ok(output)
+}
+
+/// A JSON response with the AWS JSON 1.1 content type.
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    response
+}

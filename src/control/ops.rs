@@ -1,0 +1,334 @@
+//! The operations (spec `control-api.md` §2.3): each reads its input, validates it as the
+//! model says, acts through the host's library API and returns its output object.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::Control;
+use super::error::{ApiError, ErrorType};
+use super::input::{Input, check_chars, check_length};
+use super::output::Shapes;
+use super::paging::{Page, key};
+use crate::core::{
+    CatalogError, GameSessionId, GameSessionSpec, GameSessionStatus, PlayerSessionStatus,
+};
+
+/// Most players per game session (the GameLift limit, not adjustable).
+const MAX_PLAYERS_PER_GAME_SESSION: i64 = 200;
+/// Most player sessions created by one `CreatePlayerSessions`.
+const MAX_PLAYER_IDS: usize = 25;
+
+/// Runs operation `op` (the part of `X-Amz-Target` after `GameLift.`).
+pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Value, ApiError> {
+    match op {
+        "CreateGameSession" => create_game_session(control, input),
+        "DescribeGameSessions" => describe_game_sessions(control, input),
+        "CreatePlayerSession" => create_player_sessions(control, input, false),
+        "CreatePlayerSessions" => create_player_sessions(control, input, true),
+        "DescribePlayerSessions" => describe_player_sessions(control, input),
+        _ => Err(ApiError::new(
+            ErrorType::UnknownOperation,
+            format!("operation GameLift.{op} is not supported"),
+        )),
+    }
+}
+
+fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    fleet_or_alias(control, input, true)?;
+    let max_players = input
+        .int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?
+        .ok_or_else(|| ApiError::missing("MaximumPlayerSessionCount"))?;
+    let token = idempotency_token(input)?;
+    let location = location(control, input)?.unwrap_or_else(|| control.fleet().location.clone());
+    let spec = GameSessionSpec {
+        // In range 0..=200 by the check above.
+        max_players: u32::try_from(max_players).unwrap_or(0),
+        name: input.string("Name", 1, 1024)?,
+        properties: input.game_properties("GameProperties")?.unwrap_or_default(),
+        creator_id: input.string("CreatorId", 1, 1024)?,
+        game_session_data: input.string("GameSessionData", 1, 262_144)?,
+        idempotency_token: token,
+        location,
+    };
+    let session = control
+        .sessions
+        .create_game_session(spec)
+        .map_err(catalog_error)?;
+    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
+}
+
+fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let game_session = game_session_id(input, false)?;
+    if game_session.is_none() {
+        fleet_or_alias(control, input, true)?;
+    }
+    let location = location(control, input)?;
+    let status = match input.string("StatusFilter", 1, 1024)? {
+        None => None,
+        Some(name) => Some(GameSessionStatus::parse(&name).ok_or_else(|| {
+            ApiError::invalid(
+                "StatusFilter",
+                "Member must be one of ACTIVE, ACTIVATING, TERMINATING, TERMINATED, ERROR",
+            )
+        })?),
+    };
+    let query = (
+        game_session.as_ref().map(|g| g.as_str().to_owned()),
+        &location,
+        status.map(|s| s.as_str()),
+    );
+    let page = Page::read(input, "DescribeGameSessions", &query)?;
+    let catalog = control.host.directory.catalog();
+    let sessions = match &game_session {
+        Some(id) => vec![
+            catalog
+                .game_session(id)
+                .ok_or_else(|| not_found_game_session(id))?,
+        ],
+        None => catalog
+            .game_sessions()
+            .into_iter()
+            .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
+            .filter(|g| status.is_none_or(|s| s == g.status))
+            .collect(),
+    };
+    let (sessions, next) = page.apply(sessions, |g| key(g.creation_time, g.id.as_str()));
+    let shapes = control.shapes();
+    let mut output = json!({"GameSessions": sessions.iter().map(|g| shapes.game_session(g)).collect::<Vec<_>>()});
+    with_next_token(&mut output, next);
+    Ok(output)
+}
+
+fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Result<Value, ApiError> {
+    let game_session =
+        game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
+    let players: Vec<(String, Option<String>)> = if many {
+        let ids = input
+            .strings("PlayerIds", (1, MAX_PLAYER_IDS), (1, 1024))?
+            .ok_or_else(|| ApiError::missing("PlayerIds"))?;
+        let mut seen = HashSet::new();
+        if let Some(duplicate) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+            let _ = duplicate; // Player ids are sensitive: the message does not repeat them.
+            return Err(ApiError::invalid(
+                "PlayerIds",
+                "Member must not contain duplicates",
+            ));
+        }
+        let mut data = input
+            .string_map("PlayerDataMap", (1, 1024), (1, 2048))?
+            .unwrap_or_default();
+        ids.into_iter()
+            .map(|id| {
+                let player_data = data
+                    .iter()
+                    .position(|(key, _)| *key == id)
+                    .map(|i| data.swap_remove(i).1);
+                (id, player_data)
+            })
+            .collect()
+    } else {
+        let id = input.required_string("PlayerId", 1, 1024)?;
+        vec![(id, input.string("PlayerData", 1, 2048)?)]
+    };
+    let created = control
+        .sessions
+        .create_player_sessions(&game_session, players)
+        .map_err(catalog_error)?;
+    let shapes = control.shapes();
+    Ok(if many {
+        json!({"PlayerSessions": created.iter().map(|p| shapes.player_session(p)).collect::<Vec<_>>()})
+    } else {
+        json!({"PlayerSession": created.first().map(|p| shapes.player_session(p))})
+    })
+}
+
+fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let player_session = input.string("PlayerSessionId", 1, 128)?;
+    if let Some(id) = &player_session {
+        check_chars("PlayerSessionId", id, "^psess-\\S+$", |c| {
+            !c.is_whitespace()
+        })?;
+        if !id.starts_with("psess-") {
+            return Err(ApiError::invalid(
+                "PlayerSessionId",
+                "Member must satisfy regular expression pattern: ^psess-\\S+$",
+            ));
+        }
+    }
+    let game_session = game_session_id(input, false)?;
+    let player_id = input.string("PlayerId", 1, 1024)?;
+    let given = [
+        player_session.is_some(),
+        game_session.is_some(),
+        player_id.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            "exactly one of PlayerSessionId, GameSessionId and PlayerId is required",
+        ));
+    }
+    let status = match input.string("PlayerSessionStatusFilter", 1, 1024)? {
+        None => None,
+        Some(name) => Some(PlayerSessionStatus::parse(&name).ok_or_else(|| {
+            ApiError::invalid(
+                "PlayerSessionStatusFilter",
+                "Member must be one of RESERVED, ACTIVE, COMPLETED, TIMEDOUT",
+            )
+        })?),
+    };
+    let query = (
+        &player_session,
+        game_session.as_ref().map(|g| g.as_str().to_owned()),
+        &player_id,
+        status.map(|s| s.as_str()),
+    );
+    let page = Page::read(input, "DescribePlayerSessions", &query)?;
+    let catalog = control.host.directory.catalog();
+    let (sessions, next) = if let Some(id) = &player_session {
+        // One item addressed: Limit and NextToken do not apply.
+        let found = catalog
+            .player_session(id)
+            .ok_or_else(|| ApiError::not_found(format!("No player session matches {id}")))?;
+        (vec![found], None)
+    } else {
+        let sessions = match (&game_session, &player_id) {
+            (Some(id), _) => {
+                if catalog.game_session(id).is_none() {
+                    return Err(not_found_game_session(id));
+                }
+                catalog
+                    .player_sessions_of(id)
+                    .into_iter()
+                    .filter(|p| status.is_none_or(|s| s == p.status))
+                    .collect()
+            }
+            // The status filter has no effect with PlayerId (model).
+            (None, Some(player)) => catalog.player_sessions_of_player(player),
+            (None, None) => Vec::new(),
+        };
+        page.apply(sessions, |p| key(p.creation_time, &p.id))
+    };
+    let shapes = control.shapes();
+    let mut output = json!({
+        "PlayerSessions": sessions.iter().map(|p| shapes.player_session(p)).collect::<Vec<_>>()
+    });
+    with_next_token(&mut output, next);
+    Ok(output)
+}
+
+/// Checks `FleetId` / `AliasId`: exactly one (when `required`), naming this server's fleet.
+fn fleet_or_alias(control: &Control, input: &Input, required: bool) -> Result<(), ApiError> {
+    let fleet = input.string("FleetId", 1, 512)?;
+    let alias = input.string("AliasId", 1, 512)?;
+    match (fleet, alias) {
+        (Some(_), Some(_)) => Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            "FleetId and AliasId are mutually exclusive",
+        )),
+        (None, None) if required => Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            "one of FleetId and AliasId is required",
+        )),
+        (None, None) => Ok(()),
+        (Some(fleet), None) => {
+            let id = fleet
+                .rsplit_once("fleet/")
+                .map_or(fleet.as_str(), |(_, id)| id);
+            if id == control.fleet().id {
+                Ok(())
+            } else {
+                Err(ApiError::not_found(format!("No fleet matches {fleet}")))
+            }
+        }
+        // This server has no aliases.
+        (None, Some(alias)) => Err(ApiError::not_found(format!("No alias matches {alias}"))),
+    }
+}
+
+/// `IdempotencyToken`, or its deprecated alias `GameSessionId`.
+fn idempotency_token(input: &Input) -> Result<Option<String>, ApiError> {
+    let mut token = None;
+    for name in ["IdempotencyToken", "GameSessionId"] {
+        if let Some(value) = input.string(name, 1, 48)? {
+            check_chars(name, &value, "^[a-zA-Z0-9-]+$", |c| {
+                c.is_ascii_alphanumeric() || c == '-'
+            })?;
+            if token.as_ref().is_some_and(|t| *t != value) {
+                return Err(ApiError::new(
+                    ErrorType::InvalidRequest,
+                    "IdempotencyToken and GameSessionId differ",
+                ));
+            }
+            token = Some(value);
+        }
+    }
+    Ok(token)
+}
+
+/// `Location`, which must be this fleet's.
+fn location(control: &Control, input: &Input) -> Result<Option<String>, ApiError> {
+    let Some(location) = input.string("Location", 1, 64)? else {
+        return Ok(None);
+    };
+    check_chars("Location", &location, "^[A-Za-z0-9\\-]+$", |c| {
+        c.is_ascii_alphanumeric() || c == '-'
+    })?;
+    if location != control.fleet().location {
+        return Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "location {location} is not a location of fleet {}",
+                control.fleet().id
+            ),
+        ));
+    }
+    Ok(Some(location))
+}
+
+/// `GameSessionId`: an ARN-like id of at most 512 characters.
+fn game_session_id(input: &Input, required: bool) -> Result<Option<GameSessionId>, ApiError> {
+    let id = if required {
+        Some(input.required_string("GameSessionId", 1, 512)?)
+    } else {
+        input.string("GameSessionId", 1, 512)?
+    };
+    let Some(id) = id else { return Ok(None) };
+    check_length("GameSessionId", &id, 1, 512)?;
+    check_chars("GameSessionId", &id, "^[a-zA-Z0-9:/-]+$", |c| {
+        c.is_ascii_alphanumeric() || ":/-".contains(c)
+    })?;
+    Ok(Some(GameSessionId::new(id)))
+}
+
+fn not_found_game_session(id: &GameSessionId) -> ApiError {
+    ApiError::not_found(format!("No game session matches {id}"))
+}
+
+fn with_next_token(output: &mut Value, next: Option<String>) {
+    if let (Some(token), Value::Object(map)) = (next, output) {
+        map.insert("NextToken".into(), token.into());
+    }
+}
+
+fn catalog_error(error: CatalogError) -> ApiError {
+    let kind = match &error {
+        CatalogError::NotFound(_) => ErrorType::NotFound,
+        CatalogError::InvalidStatus { .. } => ErrorType::InvalidGameSessionStatus,
+        CatalogError::Full(_) => ErrorType::GameSessionFull,
+        CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
+        // Ids are generated or come from idempotency tokens, which are matched above.
+        CatalogError::Duplicate(_) => ErrorType::Internal,
+    };
+    ApiError::new(kind, error.to_string())
+}
+
+impl Control {
+    fn shapes(&self) -> Shapes<'_> {
+        Shapes {
+            fleet: self.fleet(),
+            endpoint: &self.host.endpoint,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `Limit` and `NextToken` (spec `control-api.md` §5): keyset paging over items ordered by
+//! creation time then id, so creations during a scan neither skip nor repeat items. The token
+//! is opaque base64url JSON naming the operation, a digest of the query and the last key.
+
+use std::hash::{Hash, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::input::Input;
+
+/// Page size when `Limit` is absent.
+const DEFAULT_LIMIT: usize = 50;
+/// Largest page; a larger `Limit` is reduced to it.
+const MAX_LIMIT: usize = 100;
+
+/// The sort key of an item: creation time in milliseconds, then id.
+pub type Key = (u128, String);
+
+/// The sort key of an item created at `time` with `id`.
+pub fn key(time: SystemTime, id: &str) -> Key {
+    (
+        time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()),
+        id.to_owned(),
+    )
+}
+
+#[derive(Serialize, Deserialize)]
+struct Token {
+    op: String,
+    q: u64,
+    t: u128,
+    id: String,
+}
+
+/// A page request: how many items, after which key.
+pub struct Page {
+    limit: usize,
+    after: Option<Key>,
+    op: &'static str,
+    query: u64,
+}
+
+impl Page {
+    /// Reads `Limit` and `NextToken` for operation `op`, whose other parameters are `query`.
+    pub fn read(input: &Input, op: &'static str, query: &impl Hash) -> Result<Self, ApiError> {
+        let limit = input
+            .int("Limit", 1, i64::from(i32::MAX))?
+            .map_or(DEFAULT_LIMIT, |n| {
+                usize::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT))
+            });
+        let mut hasher = std::hash::DefaultHasher::new();
+        query.hash(&mut hasher);
+        let query = hasher.finish();
+        let after = match input.string("NextToken", 1, 1024)? {
+            None => None,
+            Some(token) => {
+                let token: Token = URL_SAFE_NO_PAD
+                    .decode(token.as_bytes())
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .filter(|t: &Token| t.op == op && t.q == query)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "NextToken",
+                            "Member must be a token from a previous call with the same parameters",
+                        )
+                    })?;
+                Some((token.t, token.id))
+            }
+        };
+        Ok(Self {
+            limit,
+            after,
+            op,
+            query,
+        })
+    }
+
+    /// The items of this page from `items` (sorted by `key_of`), and the next token if more
+    /// remain.
+    pub fn apply<T>(&self, items: Vec<T>, key_of: impl Fn(&T) -> Key) -> (Vec<T>, Option<String>) {
+        let mut rest: Vec<T> = match &self.after {
+            Some(after) => items
+                .into_iter()
+                .filter(|item| key_of(item) > *after)
+                .collect(),
+            None => items,
+        };
+        if rest.len() <= self.limit {
+            return (rest, None);
+        }
+        rest.truncate(self.limit);
+        let next = rest.last().map(|last| {
+            let (t, id) = key_of(last);
+            let token = Token {
+                op: self.op.to_owned(),
+                q: self.query,
+                t,
+                id,
+            };
+            // Serializing a struct of strings and integers cannot fail.
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
+        });
+        (rest, next)
+    }
+}
