@@ -367,3 +367,50 @@ async fn a_client_close_is_answered_and_frees_the_player() {
     assert_eq!(next_membership(&mut b).await.2, vec![b.peer_id().0]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn terminating_a_game_session_disconnects_its_players_and_completes_their_sessions() {
+    use volley::core::{GameSessionStatus, PlayerSessionStatus};
+    let server = TestServer::start().await;
+    let game = server.game_session(4);
+    let id = server.player_session(&game);
+    let mut player = server
+        .connect(&id, ClientConfig::default())
+        .await
+        .expect("login");
+    let other = server.game_session(4);
+    let mut bystander = server.ws_player(&other).await;
+    eventually("player session active", || {
+        server.sessions.player_session(&id).map(|p| p.status) == Some(PlayerSessionStatus::Active)
+    })
+    .await;
+    within(
+        "terminate",
+        server
+            .sessions
+            .terminate_game_session(&game, "FORCE_TERMINATED"),
+    )
+    .await
+    .expect("known game session");
+    assert_eq!(next_close(&mut player).await, Some(1001));
+    eventually("game session terminated", || {
+        server.sessions.game_session(&game).map(|g| g.status) == Some(GameSessionStatus::Terminated)
+    })
+    .await;
+    let record = server.sessions.game_session(&game).expect("remembered");
+    assert_eq!(record.status_reason, Some("FORCE_TERMINATED"));
+    assert_eq!(
+        server.sessions.player_session(&id).map(|p| p.status),
+        Some(PlayerSessionStatus::Completed)
+    );
+    // Another game session is untouched.
+    bystander
+        .request_group_membership(GroupId::ALL_PLAYERS)
+        .await
+        .expect("sent");
+    assert_eq!(
+        next_membership(&mut bystander).await.2,
+        vec![bystander.peer_id().0]
+    );
+    server.stop().await;
+}

@@ -39,24 +39,25 @@ pub(crate) struct Control {
     host: Arc<Host>,
     sessions: Sessions,
     verifier: Option<sigv4::Verifier>,
+    /// When the server started: the fleet's creation time.
+    started: SystemTime,
 }
 
 impl Control {
     pub(crate) fn new(host: Arc<Host>) -> Self {
         let config = &host.config.control;
         let verifier = (config.auth == AuthMode::Sigv4).then(|| {
-            let keys = config.access_keys.iter().map(|key| {
-                (
-                    key.id.clone(),
-                    sigv4::Secret::new(key.secret.expose().to_owned()),
-                )
-            });
+            let keys = config
+                .access_keys
+                .iter()
+                .map(|key| (key.id.clone(), key.secret.clone()));
             sigv4::Verifier::new(keys, SERVICE, config.max_clock_skew)
         });
         Self {
             sessions: Sessions::new(Arc::clone(&host)),
             host,
             verifier,
+            started: SystemTime::now(),
         }
     }
 
@@ -87,14 +88,11 @@ async fn handle(State(control): State<Arc<Control>>, request: Request) -> Respon
             } else {
                 debug!(op = op.as_deref().unwrap_or(""), error = e.kind.name(), message = %e.message, "request refused");
             }
-            let status = if parts.method == Method::POST {
-                e.into_response()
-            } else {
-                let mut response = e.into_response();
+            let mut response = e.into_response();
+            if parts.method != Method::POST {
                 *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-                response
-            };
-            status
+            }
+            response
         }
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -11,7 +11,8 @@ use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
 use super::paging::{Page, key};
 use crate::core::{
-    CatalogError, GameSessionId, GameSessionSpec, GameSessionStatus, PlayerSessionStatus,
+    CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
+    GameSessionUpdate, PlayerSessionStatus,
 };
 
 /// Most players per game session (the GameLift limit, not adjustable).
@@ -27,6 +28,13 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
         "CreatePlayerSession" => create_player_sessions(control, input, false),
         "CreatePlayerSessions" => create_player_sessions(control, input, true),
         "DescribePlayerSessions" => describe_player_sessions(control, input),
+        "DescribeGameSessionDetails" => describe_game_session_details(control, input),
+        "UpdateGameSession" => update_game_session(control, input).await,
+        "TerminateGameSession" => terminate_game_session(control, input).await,
+        "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes),
+        "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity),
+        "DescribeFleetUtilization" => describe_fleets(control, input, FleetView::Utilization),
+        "ListFleets" => list_fleets(control, input),
         _ => Err(ApiError::new(
             ErrorType::UnknownOperation,
             format!("operation GameLift.{op} is not supported"),
@@ -59,6 +67,40 @@ fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiErr
 }
 
 fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessions")?;
+    let shapes = control.shapes();
+    let sessions: Vec<Value> = sessions.iter().map(|g| shapes.game_session(g)).collect();
+    let mut output = json!({"GameSessions": sessions});
+    with_next_token(&mut output, next);
+    Ok(output)
+}
+
+fn describe_game_session_details(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessionDetails")?;
+    let shapes = control.shapes();
+    let details: Vec<Value> = sessions
+        .iter()
+        .map(|g| {
+            let protection = if g.protected {
+                "FullProtection"
+            } else {
+                "NoProtection"
+            };
+            json!({"GameSession": shapes.game_session(g), "ProtectionPolicy": protection})
+        })
+        .collect();
+    let mut output = json!({"GameSessionDetails": details});
+    with_next_token(&mut output, next);
+    Ok(output)
+}
+
+/// The game sessions a describe call selects (spec §2.3.2), one page of them, and the next
+/// page's token.
+fn select_game_sessions(
+    control: &Control,
+    input: &Input,
+    op: &'static str,
+) -> Result<(Vec<GameSession>, Option<String>), ApiError> {
     let game_session = game_session_id(input, false)?;
     if game_session.is_none() {
         fleet_or_alias(control, input, true)?;
@@ -78,26 +120,224 @@ fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, Api
         &location,
         status.map(|s| s.as_str()),
     );
-    let page = Page::read(input, "DescribeGameSessions", &query)?;
+    let page = Page::read(input, op, &query)?;
     let catalog = control.host.directory.catalog();
-    let sessions = match &game_session {
+    let sessions: Vec<GameSession> = match &game_session {
         Some(id) => vec![
             catalog
                 .game_session(id)
-                .ok_or_else(|| not_found_game_session(id))?,
+                .ok_or_else(|| not_found_game_session(id))?
+                .clone(),
         ],
         None => catalog
             .game_sessions()
             .into_iter()
             .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
             .filter(|g| status.is_none_or(|s| s == g.status))
+            .cloned()
             .collect(),
     };
-    let (sessions, next) = page.apply(sessions, |g| key(g.creation_time, g.id.as_str()));
+    Ok(page.apply(sessions, |g| key(g.creation_time, g.id.as_str())))
+}
+
+async fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
+    let max_players = input.int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?;
+    let policy = enum_member(
+        input,
+        "PlayerSessionCreationPolicy",
+        &["ACCEPT_ALL", "DENY_ALL"],
+    )?;
+    let protection = enum_member(
+        input,
+        "ProtectionPolicy",
+        &["NoProtection", "FullProtection"],
+    )?;
+    let update = GameSessionUpdate {
+        // In range 0..=200 by the check above.
+        max_players: max_players.map(|n| u32::try_from(n).unwrap_or(0)),
+        name: input.string("Name", 1, 1024)?,
+        accepting_player_sessions: policy.map(|p| p == "ACCEPT_ALL"),
+        protected: protection.map(|p| p == "FullProtection"),
+        properties: input.game_properties("GameProperties")?.unwrap_or_default(),
+    };
+    let session = control
+        .sessions
+        .update_game_session(&id, update)
+        .await
+        .map_err(catalog_error)?;
+    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
+}
+
+async fn terminate_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
+    let mode = enum_member(
+        input,
+        "TerminationMode",
+        &["TRIGGER_ON_PROCESS_TERMINATE", "FORCE_TERMINATE"],
+    )?
+    .ok_or_else(|| ApiError::missing("TerminationMode"))?;
+    let status = control
+        .sessions
+        .game_session(&id)
+        .ok_or_else(|| not_found_game_session(&id))?
+        .status;
+    if !matches!(
+        status,
+        GameSessionStatus::Activating | GameSessionStatus::Active
+    ) {
+        return Err(ApiError::new(
+            ErrorType::InvalidGameSessionStatus,
+            format!(
+                "game session {id} is {} and cannot be terminated",
+                status.as_str()
+            ),
+        ));
+    }
+    // Without server logic to run, both modes end the session at once; the reason says which
+    // was asked for.
+    let reason = if mode == "FORCE_TERMINATE" {
+        "FORCE_TERMINATED"
+    } else {
+        "TRIGGERED_ON_PROCESS_TERMINATE"
+    };
+    control
+        .sessions
+        .terminate_game_session(&id, reason)
+        .await
+        .map_err(catalog_error)?;
+    let session = control
+        .sessions
+        .game_session(&id)
+        .ok_or_else(|| not_found_game_session(&id))?;
+    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
+}
+
+/// What a `DescribeFleet*` call reports about each fleet.
+#[derive(Clone, Copy)]
+enum FleetView {
+    Attributes,
+    Capacity,
+    Utilization,
+}
+
+/// `DescribeFleetAttributes`, `DescribeFleetCapacity`, `DescribeFleetUtilization`: this
+/// server's one fleet, if `FleetIds` is absent or names it (unknown ids are left out).
+fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<Value, ApiError> {
+    let named = input.strings("FleetIds", (1, 100), (1, 512))?;
+    // A single fleet always fits one page; the paging members are still checked.
+    let (op, member) = match view {
+        FleetView::Attributes => ("DescribeFleetAttributes", "FleetAttributes"),
+        FleetView::Capacity => ("DescribeFleetCapacity", "FleetCapacity"),
+        FleetView::Utilization => ("DescribeFleetUtilization", "FleetUtilization"),
+    };
+    Page::read(input, op, &named)?;
+    let fleet = control.fleet();
+    let included = named.is_none_or(|ids| ids.iter().any(|id| fleet_id_of(id) == fleet.id));
     let shapes = control.shapes();
-    let mut output = json!({"GameSessions": sessions.iter().map(|g| shapes.game_session(g)).collect::<Vec<_>>()});
-    with_next_token(&mut output, next);
-    Ok(output)
+    let items: Vec<Value> = if included {
+        let sessions = control
+            .host
+            .directory
+            .catalog()
+            .game_sessions()
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>();
+        vec![match view {
+            FleetView::Attributes => json!({
+                "FleetId": fleet.id,
+                "FleetArn": shapes.fleet_arn(),
+                "FleetType": "ON_DEMAND",
+                "InstanceType": "c5.large",
+                "Name": fleet.name,
+                "CreationTime": super::output::timestamp(control.started),
+                "Status": "ACTIVE",
+                "NewGameSessionProtectionPolicy": "NoProtection",
+                "OperatingSystem": "AMAZON_LINUX_2023",
+                "MetricGroups": ["default"],
+                "CertificateConfiguration": {"CertificateType": "DISABLED"},
+                "ComputeType": "EC2",
+            }),
+            FleetView::Capacity => {
+                let idle = sessions.iter().all(|g| g.status.is_ended());
+                json!({
+                    "FleetId": fleet.id,
+                    "FleetArn": shapes.fleet_arn(),
+                    "InstanceType": "c5.large",
+                    "Location": fleet.location,
+                    "InstanceCounts": {
+                        "DESIRED": 1, "MINIMUM": 1, "MAXIMUM": 1, "PENDING": 0, "ACTIVE": 1,
+                        "IDLE": u8::from(idle), "TERMINATING": 0,
+                    },
+                })
+            }
+            FleetView::Utilization => {
+                let active: Vec<&GameSession> = sessions
+                    .iter()
+                    .filter(|g| g.status == GameSessionStatus::Active)
+                    .collect();
+                json!({
+                    "FleetId": fleet.id,
+                    "FleetArn": shapes.fleet_arn(),
+                    "Location": fleet.location,
+                    // One process hosts every game session; its connection limit bounds them.
+                    "ActiveServerProcessCount": control.host.config.limits.max_connections,
+                    "ActiveGameSessionCount": active.len(),
+                    "CurrentPlayerSessionCount":
+                        active.iter().map(|g| g.current_player_sessions).sum::<u32>(),
+                    "MaximumPlayerSessionCount":
+                        active.iter().map(|g| g.spec.max_players).sum::<u32>(),
+                })
+            }
+        }]
+    } else {
+        Vec::new()
+    };
+    Ok(json!({ member: items }))
+}
+
+fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let build = input.string("BuildId", 1, 512)?;
+    let script = input.string("ScriptId", 1, 512)?;
+    Page::read(input, "ListFleets", &(&build, &script))?;
+    // This fleet runs no build, and no script yet.
+    let ids: Vec<&str> = if build.is_none() && script.is_none() {
+        vec![control.fleet().id.as_str()]
+    } else {
+        Vec::new()
+    };
+    Ok(json!({"FleetIds": ids}))
+}
+
+/// The fleet id of a `FleetIdOrArn`.
+fn fleet_id_of(id: &str) -> &str {
+    id.rsplit_once("fleet/").map_or(id, |(_, id)| id)
+}
+
+/// An optional member that must be one of `allowed`.
+fn enum_member(
+    input: &Input,
+    name: &str,
+    allowed: &[&'static str],
+) -> Result<Option<&'static str>, ApiError> {
+    let Some(value) = input.string(name, 1, 1024)? else {
+        return Ok(None);
+    };
+    allowed
+        .iter()
+        .copied()
+        .find(|a| *a == value)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                name,
+                format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
+            )
+        })
 }
 
 fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Result<Value, ApiError> {
@@ -318,6 +558,7 @@ fn catalog_error(error: CatalogError) -> ApiError {
         CatalogError::InvalidStatus { .. } => ErrorType::InvalidGameSessionStatus,
         CatalogError::Full(_) => ErrorType::GameSessionFull,
         CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
+        CatalogError::TooManyProperties(_) => ErrorType::InvalidRequest,
         // Ids are generated or come from idempotency tokens, which are matched above.
         CatalogError::Duplicate(_) => ErrorType::Internal,
     };

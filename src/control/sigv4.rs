@@ -11,13 +11,14 @@
 //! RustCrypto; the signature comparison is constant-time ([`hmac::Mac::verify_slice`]). No error
 //! message contains a secret, a signing key or the signature we computed.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
+
+pub use crate::secret::Secret;
 
 /// The only algorithm the SDKs use for this API (SigV4A and SigV2 are not accepted).
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -34,28 +35,6 @@ const MISMATCH_MESSAGE: &str = "The request signature we calculated does not mat
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// A secret that never prints: `Debug` shows a mask, and there is no `Display`.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value (an AWS secret access key here).
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-
-    /// The secret itself; only for the code that must use it, never for output.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
 /// Checks SigV4 `Authorization` headers against a fixed set of access keys.
 ///
 /// Built once from configuration and shared (it is `Clone`, or put it in an `Arc`).
@@ -67,15 +46,12 @@ pub struct Verifier {
     service: String,
     /// How far `X-Amz-Date` may be from `now`, either way, in whole seconds.
     max_skew_secs: i64,
-    /// Regions the credential scope may name; `None` accepts any non-empty region.
-    regions: Option<HashSet<String>>,
 }
 
 impl Verifier {
     /// A verifier for `keys` (access key id, secret; a repeated id keeps the last secret), the
     /// scope service `service` (`"gamelift"`) and the allowed clock skew `max_skew` (AWS uses
-    /// 15 minutes; sub-second parts are ignored). Any region is accepted until
-    /// [`Verifier::with_allowed_regions`] restricts them.
+    /// 15 minutes; sub-second parts are ignored). Any region is accepted.
     pub fn new(
         keys: impl IntoIterator<Item = (String, Secret)>,
         service: &str,
@@ -85,14 +61,7 @@ impl Verifier {
             keys: keys.into_iter().collect(),
             service: service.to_owned(),
             max_skew_secs: i64::try_from(max_skew.as_secs()).unwrap_or(i64::MAX),
-            regions: None,
         }
-    }
-
-    /// Accepts only credential scopes naming one of `regions` (spec §1.6 step 2).
-    pub fn with_allowed_regions(mut self, regions: impl IntoIterator<Item = String>) -> Self {
-        self.regions = Some(regions.into_iter().collect());
-        self
     }
 
     /// Verifies a request as received and returns the access key id that signed it.
@@ -123,15 +92,11 @@ impl Verifier {
                 self.service
             )));
         }
-        let region_ok = match &self.regions {
-            Some(allowed) => allowed.contains(scope.region),
-            None => !scope.region.is_empty(),
-        };
-        if !region_ok {
-            return Err(AuthError::Incomplete(format!(
-                "Credential should be scoped to a valid region, not '{}'.",
-                clip(scope.region)
-            )));
+        // Any region is fine: clients must name one, and it says nothing about our server.
+        if scope.region.is_empty() {
+            return Err(AuthError::Incomplete(
+                "Credential should be scoped to a valid region.".to_owned(),
+            ));
         }
 
         // Step 3: the secret.
@@ -1711,18 +1676,6 @@ mod tests {
         // An unsigned header may change freely.
         let headers = root.headers_with("user-agent", Some("something else"));
         assert!(root.verify_headers(&headers).is_ok());
-    }
-
-    #[test]
-    fn restricts_regions_when_configured() {
-        let eu_only = verifier().with_allowed_regions(["eu-west-1".to_owned()]);
-        assert!(BOTO3_PREFIX.verify_as_sent(&eu_only).is_ok());
-        let error = BOTO3_ROOT.verify_as_sent(&eu_only).expect_err("us-east-1");
-        assert!(matches!(error, AuthError::Incomplete(_)), "{error:?}");
-        assert_eq!(
-            error.to_string(),
-            "Credential should be scoped to a valid region, not 'us-east-1'."
-        );
     }
 
     // ---- Secrets stay out of output ---------------------------------------------------------

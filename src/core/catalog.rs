@@ -54,7 +54,8 @@ impl GameSessionStatus {
         .find(|s| s.as_str().eq_ignore_ascii_case(name))
     }
 
-    fn is_ended(self) -> bool {
+    /// True once the game session ended (`TERMINATED` or `ERROR`).
+    pub fn is_ended(self) -> bool {
         matches!(self, Self::Terminated | Self::Error)
     }
 }
@@ -138,6 +139,23 @@ pub struct GameSession {
     pub current_player_sessions: u32,
     /// Whether new player sessions are accepted (`ACCEPT_ALL`) or not (`DENY_ALL`).
     pub accepting_player_sessions: bool,
+    /// `FullProtection` (true) or `NoProtection`; stored and reported, nothing scales in.
+    pub protected: bool,
+}
+
+/// Changes to a game session; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GameSessionUpdate {
+    /// New maximum of player sessions; lowering it evicts nobody.
+    pub max_players: Option<u32>,
+    /// New name.
+    pub name: Option<String>,
+    /// Accept new player sessions or not.
+    pub accepting_player_sessions: Option<bool>,
+    /// Protection policy.
+    pub protected: Option<bool>,
+    /// Properties to add or overwrite; none are removed.
+    pub properties: Vec<(String, String)>,
 }
 
 /// A player session's record.
@@ -182,6 +200,9 @@ pub enum CatalogError {
     /// An id already exists.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// More game properties than allowed.
+    #[error("a game session has at most {0} game properties")]
+    TooManyProperties(usize),
 }
 
 /// The catalog.
@@ -241,6 +262,7 @@ impl Catalog {
             termination_time: None,
             current_player_sessions: 0,
             accepting_player_sessions: true,
+            protected: false,
         };
         self.game_sessions.insert(id, record.clone());
         Ok((record, true))
@@ -307,6 +329,53 @@ impl Catalog {
             .get_mut(id)
             .map(|r| r.accepting_player_sessions = accepting)
             .is_some()
+    }
+
+    /// Applies `update` to a game session that is `ACTIVATING` or `ACTIVE`. Properties are
+    /// merged by key, and the merged set may hold at most `max_properties`.
+    pub fn update_game_session(
+        &mut self,
+        id: &GameSessionId,
+        update: GameSessionUpdate,
+        max_properties: usize,
+    ) -> Result<GameSession, CatalogError> {
+        let record = self
+            .game_sessions
+            .get_mut(id)
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        if !matches!(
+            record.status,
+            GameSessionStatus::Activating | GameSessionStatus::Active
+        ) {
+            return Err(CatalogError::InvalidStatus {
+                id: id.clone(),
+                status: record.status.as_str(),
+            });
+        }
+        let mut properties = record.spec.properties.clone();
+        for (key, value) in update.properties {
+            match properties.iter_mut().find(|(k, _)| *k == key) {
+                Some(existing) => existing.1 = value,
+                None => properties.push((key, value)),
+            }
+        }
+        if properties.len() > max_properties {
+            return Err(CatalogError::TooManyProperties(max_properties));
+        }
+        record.spec.properties = properties;
+        if let Some(max_players) = update.max_players {
+            record.spec.max_players = max_players;
+        }
+        if let Some(name) = update.name {
+            record.spec.name = Some(name);
+        }
+        if let Some(accepting) = update.accepting_player_sessions {
+            record.accepting_player_sessions = accepting;
+        }
+        if let Some(protected) = update.protected {
+            record.protected = protected;
+        }
+        Ok(record.clone())
     }
 
     /// Reserves one slot per `(id, player id, player data)`, all or nothing.

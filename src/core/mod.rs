@@ -22,8 +22,8 @@ mod session;
 mod types;
 
 pub use catalog::{
-    Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, PlayerSession,
-    PlayerSessionStatus,
+    Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
+    PlayerSession, PlayerSessionStatus,
 };
 pub use config::SessionConfig;
 pub use packets::login_refused_frame;

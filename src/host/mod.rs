@@ -21,9 +21,12 @@ pub(crate) use session::SessionMsg;
 use crate::config::Config;
 use crate::core::{
     CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
-    GameSessionStatus, LoginRefusal, PeerIds, PlayerSession, Session,
+    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, Session,
 };
 use crate::metrics::Metrics;
+
+/// Most game properties of one game session (GameLift's limit).
+pub const MAX_GAME_PROPERTIES: usize = 16;
 
 /// The game session that `--dev` mode opens and that ids without a `/` join.
 pub const DEV_DEFAULT_SESSION: &str = "default";
@@ -274,6 +277,31 @@ impl Sessions {
             ),
         }
         Ok(())
+    }
+
+    /// Changes a game session that is `ACTIVATING` or `ACTIVE`; a new maximum of players also
+    /// reaches its running session.
+    pub async fn update_game_session(
+        &self,
+        game_session: &GameSessionId,
+        update: GameSessionUpdate,
+    ) -> Result<GameSession, CatalogError> {
+        let max_players = update.max_players;
+        let record = self.host.directory.catalog().update_game_session(
+            game_session,
+            update,
+            MAX_GAME_PROPERTIES,
+        )?;
+        if let (Some(max_players), Some(handle)) =
+            (max_players, self.host.directory.session(game_session))
+        {
+            // The session may have just ended; then there is nothing to update.
+            let _ = handle
+                .tx
+                .send_async(SessionMsg::SetMaxPlayers(max_players as usize))
+                .await;
+        }
+        Ok(record)
     }
 
     /// A game session's record, while it is remembered.
