@@ -9,6 +9,7 @@ mod input;
 mod ops;
 mod output;
 mod paging;
+mod search;
 pub mod sigv4;
 
 use std::sync::Arc;

@@ -10,6 +10,7 @@ use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
 use super::paging::{Page, key};
+use super::search;
 use crate::core::{
     CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     GameSessionUpdate, PlayerSessionStatus,
@@ -29,6 +30,7 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
         "CreatePlayerSessions" => create_player_sessions(control, input, true),
         "DescribePlayerSessions" => describe_player_sessions(control, input),
         "DescribeGameSessionDetails" => describe_game_session_details(control, input),
+        "SearchGameSessions" => search_game_sessions(control, input),
         "UpdateGameSession" => update_game_session(control, input).await,
         "TerminateGameSession" => terminate_game_session(control, input).await,
         "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes),
@@ -138,6 +140,63 @@ fn select_game_sessions(
             .collect(),
     };
     Ok(page.apply(sessions, |g| key(g.creation_time, g.id.as_str())))
+}
+
+/// Most results of one `SearchGameSessions` page (the model's limit).
+const SEARCH_LIMIT: usize = 20;
+
+fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    fleet_or_alias(control, input, true)?;
+    let location = location(control, input)?;
+    let filter_text = input.string("FilterExpression", 1, 1024)?;
+    let sort_text = input.string("SortExpression", 1, 1024)?;
+    let syntax = |member: &str, e: search::SyntaxError| {
+        ApiError::new(ErrorType::InvalidRequest, format!("invalid {member}: {e}"))
+    };
+    let filter = filter_text
+        .as_deref()
+        .map(search::parse_filter)
+        .transpose()
+        .map_err(|e| syntax("FilterExpression", e))?;
+    let sort = sort_text
+        .as_deref()
+        .map(search::parse_sort)
+        .transpose()
+        .map_err(|e| syntax("SortExpression", e))?;
+    let query = (&location, &filter_text, &sort_text);
+    let page = Page::read_limited(
+        input,
+        "SearchGameSessions",
+        &query,
+        SEARCH_LIMIT,
+        SEARCH_LIMIT,
+    )?;
+    let mut sessions: Vec<GameSession> = control
+        .host
+        .directory
+        .catalog()
+        .game_sessions()
+        .into_iter()
+        .filter(|g| g.status == GameSessionStatus::Active)
+        .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
+        .filter(|g| filter.as_ref().is_none_or(|f| f.matches(g)))
+        .cloned()
+        .collect();
+    // Without a sort, creation order (a stable stand-in for AWS's random order); with one,
+    // ties keep that order.
+    if let Some(sort) = &sort {
+        sessions.sort_by(|a, b| sort.compare(a, b));
+    }
+    // Paging by rank in this ordering: results are a snapshot (spec §4.5).
+    let ranked: Vec<(usize, GameSession)> = sessions.into_iter().enumerate().collect();
+    let (ranked, next) = page.apply(ranked, |(rank, g)| {
+        (*rank as u128, g.id.as_str().to_owned())
+    });
+    let shapes = control.shapes();
+    let sessions: Vec<Value> = ranked.iter().map(|(_, g)| shapes.game_session(g)).collect();
+    let mut output = json!({"GameSessions": sessions});
+    with_next_token(&mut output, next);
+    Ok(output)
 }
 
 async fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {

@@ -47,10 +47,21 @@ pub struct Page {
 impl Page {
     /// Reads `Limit` and `NextToken` for operation `op`, whose other parameters are `query`.
     pub fn read(input: &Input, op: &'static str, query: &impl Hash) -> Result<Self, ApiError> {
+        Self::read_limited(input, op, query, DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// Like [`Page::read`] with the operation's own default and largest page size.
+    pub fn read_limited(
+        input: &Input,
+        op: &'static str,
+        query: &impl Hash,
+        default_limit: usize,
+        max_limit: usize,
+    ) -> Result<Self, ApiError> {
         let limit = input
             .int("Limit", 1, i64::from(i32::MAX))?
-            .map_or(DEFAULT_LIMIT, |n| {
-                usize::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT))
+            .map_or(default_limit, |n| {
+                usize::try_from(n).map_or(max_limit, |n| n.min(max_limit))
             });
         let mut hasher = std::hash::DefaultHasher::new();
         query.hash(&mut hasher);
