@@ -78,6 +78,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         // Dev mode only listens on loopback (checked at bind).
         config.control.auth = volley::config::AuthMode::None;
     }
+    // An access key from the environment keeps the secret out of config files.
+    if let (Ok(id), Ok(secret)) = (
+        std::env::var("VOLLEY_ACCESS_KEY_ID"),
+        std::env::var("VOLLEY_SECRET_ACCESS_KEY"),
+    ) && !id.is_empty()
+        && !secret.is_empty()
+    {
+        let secret = volley::secret::Secret::new(secret);
+        config
+            .control
+            .access_keys
+            .push(volley::config::AccessKey { id, secret });
+    }
     let server = Server::bind(config, Options { dev: args.dev }).await?;
     let addresses = server.addresses();
     // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
