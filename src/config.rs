@@ -564,6 +564,15 @@ mod tests {
     }
 
     #[test]
+    fn access_keys_are_read_and_their_secrets_never_print() {
+        let text = "[control]\naccess_keys = [{ access_key_id = \"AKID\", secret_access_key = \"s3cr3t\" }]";
+        let config = Config::parse(text).expect("valid");
+        assert_eq!(config.control.access_keys[0].id, "AKID");
+        assert_eq!(config.control.access_keys[0].secret.expose(), "s3cr3t");
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let err = Config::parse("[sessions]\nmax_player = 3\n").expect_err("unknown key");
         assert!(err.to_string().contains("max_player"), "{err}");
@@ -589,6 +598,18 @@ mod tests {
             ),
             ("[game]\nlisten = \"nowhere\"", "listen"),
             ("[sessions]\necho_to_sender = \"yes\"", "echo_to_sender"),
+            (
+                "[control]\nlisten = \"0.0.0.0:8080\"\nauth = \"none\"",
+                "control.auth",
+            ),
+            ("[control]\nauth = \"plain\"", "auth"),
+            (
+                "[control]\naccess_keys = [{ access_key_id = \"a\" }]",
+                "secret_access_key",
+            ),
+            ("[fleet]\nid = \"my-fleet\"", "fleet.id"),
+            ("[fleet]\nregion = \"us east\"", "fleet.region"),
+            ("[fleet]\nport = 60001", "fleet.port"),
         ];
         for (text, key) in cases {
             let err = Config::parse(text).expect_err(text);
