@@ -45,7 +45,7 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
 }
 
 fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    fleet_or_alias(control, input, true)?;
+    fleet_or_alias(control, input)?;
     let max_players = input
         .int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?
         .ok_or_else(|| ApiError::missing("MaximumPlayerSessionCount"))?;
@@ -105,7 +105,7 @@ fn select_game_sessions(
 ) -> Result<(Vec<GameSession>, Option<String>), ApiError> {
     let game_session = game_session_id(input, false)?;
     if game_session.is_none() {
-        fleet_or_alias(control, input, true)?;
+        fleet_or_alias(control, input)?;
     }
     let location = location(control, input)?;
     let status = match input.string("StatusFilter", 1, 1024)? {
@@ -146,7 +146,7 @@ fn select_game_sessions(
 const SEARCH_LIMIT: usize = 20;
 
 fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    fleet_or_alias(control, input, true)?;
+    fleet_or_alias(control, input)?;
     let location = location(control, input)?;
     let filter_text = input.string("FilterExpression", 1, 1024)?;
     let sort_text = input.string("SortExpression", 1, 1024)?;
@@ -407,8 +407,8 @@ fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Resul
             .strings("PlayerIds", (1, MAX_PLAYER_IDS), (1, 1024))?
             .ok_or_else(|| ApiError::missing("PlayerIds"))?;
         let mut seen = HashSet::new();
-        if let Some(duplicate) = ids.iter().find(|id| !seen.insert(id.as_str())) {
-            let _ = duplicate; // Player ids are sensitive: the message does not repeat them.
+        // Player ids are sensitive: the message does not repeat the duplicate.
+        if ids.iter().any(|id| !seen.insert(id.as_str())) {
             return Err(ApiError::invalid(
                 "PlayerIds",
                 "Member must not contain duplicates",
@@ -517,8 +517,8 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
     Ok(output)
 }
 
-/// Checks `FleetId` / `AliasId`: exactly one (when `required`), naming this server's fleet.
-fn fleet_or_alias(control: &Control, input: &Input, required: bool) -> Result<(), ApiError> {
+/// Checks `FleetId` / `AliasId`: exactly one, naming this server's fleet.
+fn fleet_or_alias(control: &Control, input: &Input) -> Result<(), ApiError> {
     let fleet = input.string("FleetId", 1, 512)?;
     let alias = input.string("AliasId", 1, 512)?;
     match (fleet, alias) {
@@ -526,16 +526,12 @@ fn fleet_or_alias(control: &Control, input: &Input, required: bool) -> Result<()
             ErrorType::InvalidRequest,
             "FleetId and AliasId are mutually exclusive",
         )),
-        (None, None) if required => Err(ApiError::new(
+        (None, None) => Err(ApiError::new(
             ErrorType::InvalidRequest,
             "one of FleetId and AliasId is required",
         )),
-        (None, None) => Ok(()),
         (Some(fleet), None) => {
-            let id = fleet
-                .rsplit_once("fleet/")
-                .map_or(fleet.as_str(), |(_, id)| id);
-            if id == control.fleet().id {
+            if fleet_id_of(&fleet) == control.fleet().id {
                 Ok(())
             } else {
                 Err(ApiError::not_found(format!("No fleet matches {fleet}")))
