@@ -357,6 +357,15 @@ impl Default for SessionsFile {
     }
 }
 
+/// Whether `id` is a fleet id: `^[a-z]*fleet-[a-zA-Z0-9\-]+$` (the GameLift model's pattern).
+pub fn is_fleet_id(id: &str) -> bool {
+    id.split_once("fleet-").is_some_and(|(prefix, rest)| {
+        prefix.bytes().all(|b| b.is_ascii_lowercase())
+            && !rest.is_empty()
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
 /// Fails with the key's name unless `ok`.
 fn check(ok: bool, key: &'static str, reason: impl Into<String>) -> Result<(), ConfigError> {
     if ok {
@@ -459,12 +468,7 @@ impl File {
         }
         let f = &self.fleet;
         check(
-            f.id.len() <= 128
-                && f.id.split_once("fleet-").is_some_and(|(prefix, rest)| {
-                    prefix.bytes().all(|b| b.is_ascii_lowercase())
-                        && !rest.is_empty()
-                        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                }),
+            f.id.len() <= 128 && is_fleet_id(&f.id),
             "fleet.id",
             "must look like fleet-<letters, digits, dashes>",
         )?;

@@ -141,6 +141,8 @@ async fn serve(
         )
     })?;
     let input = input::Input::parse(&body)?;
+    // Reservations past their deadline time out before anything reads them (spec §3.4).
+    control.host.directory.expire(SystemTime::now());
     let output = ops::dispatch(control, op, &input).await?;
     debug!(op, "request served");
     Ok(output)

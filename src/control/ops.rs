@@ -11,6 +11,7 @@ use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
 use super::paging::{Page, key};
 use super::search;
+use crate::config::is_fleet_id;
 use crate::core::{
     CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     GameSessionUpdate, PlayerSessionStatus,
@@ -369,6 +370,19 @@ fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
     Ok(json!({"FleetIds": ids}))
 }
 
+/// Whether a `FleetIdOrArn` matches the model's pattern: a fleet id, or an ARN ending in
+/// `fleet/<fleet id>`.
+fn is_fleet_id_or_arn(value: &str) -> bool {
+    match value.strip_prefix("arn:") {
+        Some(rest) => rest.rsplit_once(":").is_some_and(|(_, resource)| {
+            resource.split_once("fleet/").is_some_and(|(kind, id)| {
+                kind.bytes().all(|b| b.is_ascii_lowercase()) && is_fleet_id(id)
+            })
+        }),
+        None => is_fleet_id(value),
+    }
+}
+
 /// The fleet id of a `FleetIdOrArn`.
 fn fleet_id_of(id: &str) -> &str {
     id.rsplit_once("fleet/").map_or(id, |(_, id)| id)
@@ -483,7 +497,6 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
         &player_id,
         status.map(|s| s.as_str()),
     );
-    let page = Page::read(input, "DescribePlayerSessions", &query)?;
     let catalog = control.host.directory.catalog();
     let (sessions, next) = if let Some(id) = &player_session {
         // One item addressed: Limit and NextToken do not apply.
@@ -507,6 +520,7 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
             (None, Some(player)) => catalog.player_sessions_of_player(player),
             (None, None) => Vec::new(),
         };
+        let page = Page::read(input, "DescribePlayerSessions", &query)?;
         page.apply(sessions, |p| key(p.creation_time, &p.id))
     };
     let shapes = control.shapes();
@@ -531,14 +545,32 @@ fn fleet_or_alias(control: &Control, input: &Input) -> Result<(), ApiError> {
             "one of FleetId and AliasId is required",
         )),
         (Some(fleet), None) => {
+            if !is_fleet_id_or_arn(&fleet) {
+                return Err(ApiError::invalid(
+                    "FleetId",
+                    "Member must satisfy regular expression pattern: \
+                     ^[a-z]*fleet-[a-zA-Z0-9\\-]+$|^arn:.*:[a-z]*fleet\\/[a-z]*fleet-[a-zA-Z0-9\\-]+$",
+                ));
+            }
             if fleet_id_of(&fleet) == control.fleet().id {
                 Ok(())
             } else {
                 Err(ApiError::not_found(format!("No fleet matches {fleet}")))
             }
         }
-        // This server has no aliases.
-        (None, Some(alias)) => Err(ApiError::not_found(format!("No alias matches {alias}"))),
+        (None, Some(alias)) => {
+            let valid = alias.starts_with("alias-") && alias.len() > 6
+                || alias.starts_with("arn:") && alias.contains(":alias/alias-");
+            if !valid || alias.chars().any(char::is_whitespace) {
+                return Err(ApiError::invalid(
+                    "AliasId",
+                    "Member must satisfy regular expression pattern: \
+                     ^(alias-\\S+|arn:.*:alias\\/alias-\\S+)$",
+                ));
+            }
+            // This server has no aliases.
+            Err(ApiError::not_found(format!("No alias matches {alias}")))
+        }
     }
 }
 

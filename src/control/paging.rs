@@ -91,9 +91,14 @@ impl Page {
         })
     }
 
-    /// The items of this page from `items` (sorted by `key_of`), and the next token if more
-    /// remain.
-    pub fn apply<T>(&self, items: Vec<T>, key_of: impl Fn(&T) -> Key) -> (Vec<T>, Option<String>) {
+    /// The items of this page from `items`, in the order of `key_of` (the order the token
+    /// resumes from), and the next token if more remain.
+    pub fn apply<T>(
+        &self,
+        mut items: Vec<T>,
+        key_of: impl Fn(&T) -> Key,
+    ) -> (Vec<T>, Option<String>) {
+        items.sort_by_cached_key(|item| key_of(item));
         let mut rest: Vec<T> = match &self.after {
             Some(after) => items
                 .into_iter()

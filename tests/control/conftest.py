@@ -1,0 +1,541 @@
+"""Harness of the control-API tests: the real `volley` binary, boto3, raw SigV4 requests,
+the AWS CLI and the `volley client` line client.
+
+Every server listens on 127.0.0.1:0 and is found through its `listening` line on stdout; its
+stderr (debug level) goes to a file the tests can read. Nothing waits on a sleep for
+readiness: every wait has a deadline, and eventual conditions use `wait_until`.
+
+Environment: `VOLLEY_BIN` names the binary (default `target/debug/volley`); the AWS CLI is
+the `aws` script beside the Python running pytest (`target/venv/bin/aws`), or `VOLLEY_AWS`.
+"""
+
+import contextlib
+import datetime
+import http.client
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import boto3
+import botocore.auth
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _repo_path(value):
+    path = Path(value)
+    return path if path.is_absolute() else REPO / path
+
+
+VOLLEY_BIN = _repo_path(os.environ.get("VOLLEY_BIN", "target/debug/volley"))
+AWS_BIN = _repo_path(os.environ.get("VOLLEY_AWS", str(Path(sys.executable).parent / "aws")))
+
+ACCESS_KEY = "AKIDVOLLEYTEST"
+# Distinctive, so that any piece of it in a log is found (test_auth checks the log).
+SECRET = "vlyTstSecret/Q7wWz2Kk9Rf4Hx+pLm"
+REGION = "us-east-1"
+FLEET_ID = "fleet-local"
+FLEET_ARN = "arn:aws:gamelift:local::fleet/fleet-local"
+GAME_SESSION_ARN_PREFIX = "arn:aws:gamelift:local::gamesession/fleet-local/"
+
+STARTUP_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 10.0
+CLI_TIMEOUT = 60.0
+CLIENT_TIMEOUT = 15.0
+
+UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+# The tests must not pick up a developer's AWS profile, credentials, endpoint or retry
+# settings: every client gets its endpoint and keys explicitly.
+for _name in [n for n in os.environ if n.startswith("AWS_")]:
+    del os.environ[_name]
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+# One botocore session for every client, so the GameLift model is loaded once.
+_BOTO = boto3.session.Session()
+
+
+# ---- Config ------------------------------------------------------------------------------
+
+
+def base_config():
+    """The tables every test server starts from: loopback listeners on port 0, SigV4 with
+    one access key."""
+    return {
+        "game": {"listen": "127.0.0.1:0"},
+        "control": {
+            "listen": "127.0.0.1:0",
+            "auth": "sigv4",
+            "access_keys": [{"access_key_id": ACCESS_KEY, "secret_access_key": SECRET}],
+        },
+    }
+
+
+def merged_config(overrides):
+    """`base_config()` with `overrides` ({table: {key: value}}) applied key by key."""
+    config = base_config()
+    for table, values in (overrides or {}).items():
+        config.setdefault(table, {}).update(values)
+    return config
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # A TOML basic string for everything used here.
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def to_toml(config):
+    lines = []
+    for table, values in config.items():
+        lines.append(f"[{table}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---- Processes ---------------------------------------------------------------------------
+
+
+class LineReader:
+    """Reads a text stream on a thread, so lines can be awaited with a deadline."""
+
+    def __init__(self, stream):
+        self._queue = queue.Queue()
+        self.lines = []
+        thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        thread.start()
+
+    def _run(self, stream):
+        for line in iter(stream.readline, ""):
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def expect(self, predicate, timeout, what):
+        """The next line satisfying `predicate`, read within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {what} within {timeout} s; lines: {self.lines}")
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                self._queue.put(None)  # Stay at end of stream for later calls.
+                raise EOFError(f"stream ended before {what}; lines: {self.lines}")
+            self.lines.append(line)
+            if predicate(line):
+                return line
+
+
+class VolleyServer:
+    """A running `volley serve` with the given config overrides."""
+
+    def __init__(self, directory, overrides=None):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.config = merged_config(overrides)
+        self.config_path = directory / "volley.toml"
+        self.config_path.write_text(to_toml(self.config))
+        self.log_path = directory / "volley.log"
+        self._log = open(self.log_path, "wb")
+        env = dict(os.environ, NO_COLOR="1")
+        env.pop("VOLLEY_LOG", None)
+        self.proc = subprocess.Popen(
+            [str(VOLLEY_BIN), "serve", "--config", str(self.config_path), "--log-level", "debug"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=env,
+        )
+        try:
+            self._stdout = LineReader(self.proc.stdout)
+            listening = json.loads(
+                self._stdout.expect(
+                    lambda line: json.loads(line).get("event") == "listening",
+                    STARTUP_TIMEOUT,
+                    "listening line",
+                )
+            )
+            self._stdout.expect(
+                lambda line: json.loads(line).get("event") == "ready",
+                STARTUP_TIMEOUT,
+                "ready line",
+            )
+        except Exception as error:
+            self.stop()
+            raise RuntimeError(f"volley did not start; log:\n{self.log()}") from error
+        self.ws = _split_address(listening["ws"])
+        self.udp = _split_address(listening["udp"])
+        self.control = _split_address(listening["control"])
+        self.control_url = f"http://{self.control[0]}:{self.control[1]}"
+
+    def log(self):
+        """Everything the server wrote to stderr so far."""
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def _split_address(text):
+    host, port = text.rsplit(":", 1)
+    return host, int(port)
+
+
+@contextlib.contextmanager
+def running_server(directory, overrides=None):
+    """A server for the block; it must still be running, and must not have panicked, at the
+    end."""
+    server = VolleyServer(directory, overrides)
+    try:
+        yield server
+        assert server.alive(), f"volley exited with {server.proc.returncode}:\n{server.log()}"
+        assert "panicked" not in server.log(), server.log()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory):
+    """One server per test module, configured by the module's `VOLLEY_CONFIG` overrides."""
+    overrides = getattr(request.module, "VOLLEY_CONFIG", None)
+    directory = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with running_server(directory, overrides) as server:
+        yield server
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    """Starts servers with other configs for one test: `server_factory({table: {...}})`."""
+    stack = contextlib.ExitStack()
+    count = iter(range(1000))
+
+    def start(overrides=None):
+        return stack.enter_context(running_server(tmp_path / f"server{next(count)}", overrides))
+
+    with stack:
+        yield start
+
+
+@pytest.fixture
+def fresh_server(server_factory, request):
+    """A server of its own for a test that needs an empty fleet."""
+    return server_factory(getattr(request.module, "VOLLEY_CONFIG", None))
+
+
+# ---- boto3 -------------------------------------------------------------------------------
+
+
+def make_client(server, *, access_key=ACCESS_KEY, secret=SECRET, region=REGION,
+                endpoint_url=None, session_token=None, **config):
+    """A boto3 GameLift client for `server`, never retrying."""
+    return _BOTO.client(
+        "gamelift",
+        endpoint_url=endpoint_url or server.control_url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
+        aws_session_token=session_token,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 1},
+            connect_timeout=REQUEST_TIMEOUT,
+            read_timeout=REQUEST_TIMEOUT,
+            **config,
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def gamelift(server):
+    return make_client(server)
+
+
+@pytest.fixture(scope="module")
+def gamelift_unvalidated(server):
+    """A client that sends what it is given: botocore checks required members, types and
+    minimums before sending, and the server must check them too."""
+    return make_client(server, parameter_validation=False)
+
+
+@pytest.fixture
+def fresh_gamelift(fresh_server):
+    return make_client(fresh_server)
+
+
+@contextlib.contextmanager
+def expect_error(code, message=None, status=400):
+    """Expects the block to raise a boto3 `ClientError` with error code `code` (read by
+    botocore from the body's `__type`), HTTP `status`, and a message matching the regular
+    expression `message` (searched) if given."""
+    with pytest.raises(ClientError) as info:
+        yield info
+    response = info.value.response
+    assert response["Error"]["Code"] == code, response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == status, response
+    if message is not None:
+        assert re.search(message, response["Error"]["Message"]), response
+
+
+def new_token():
+    """A fresh idempotency token (pattern ^[a-zA-Z0-9-]+$)."""
+    return "tok-" + uuid.uuid4().hex
+
+
+def create_game(client, max_players=4, **params):
+    """CreateGameSession on this fleet; the GameSession."""
+    return client.create_game_session(
+        FleetId=FLEET_ID, MaximumPlayerSessionCount=max_players, **params
+    )["GameSession"]
+
+
+def describe_game(client, game_session_id):
+    sessions = client.describe_game_sessions(GameSessionId=game_session_id)["GameSessions"]
+    assert len(sessions) == 1, sessions
+    return sessions[0]
+
+
+def describe_player(client, player_session_id):
+    sessions = client.describe_player_sessions(PlayerSessionId=player_session_id)[
+        "PlayerSessions"
+    ]
+    assert len(sessions) == 1, sessions
+    return sessions[0]
+
+
+def assert_recent(timestamp, slack=10.0):
+    """`timestamp` is an aware datetime within `slack` seconds of now."""
+    assert isinstance(timestamp, datetime.datetime), timestamp
+    assert timestamp.tzinfo is not None, timestamp
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((now - timestamp).total_seconds()) < slack, (timestamp, now)
+
+
+def wait_until(probe, timeout=5.0, interval=0.05, what="condition"):
+    """Calls `probe` until it returns a truthy value (returned) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s; last: {value!r}")
+        time.sleep(interval)
+
+
+# ---- Raw requests ------------------------------------------------------------------------
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def sign(server, body, *, target="GameLift.DescribeGameSessions", access_key=ACCESS_KEY,
+         secret=SECRET, region=REGION, service="gamelift", when=None, headers=None,
+         path="/"):
+    """A request signed by botocore's own SigV4 signer, as (headers, body bytes).
+
+    `body` is a JSON-able object or raw bytes; `target` None leaves X-Amz-Target out; `when`
+    (an aware datetime) replaces the signer's clock."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request_headers = {"Content-Type": "application/x-amz-json-1.1"}
+    if target is not None:
+        request_headers["X-Amz-Target"] = target
+    request_headers.update(headers or {})
+    request = AWSRequest(
+        method="POST", url=server.control_url + path, data=data, headers=request_headers
+    )
+    signer = SigV4Auth(Credentials(access_key, secret), service, region)
+    if when is None:
+        signer.add_auth(request)
+    else:
+        naive = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        with mock.patch.object(botocore.auth, "get_current_datetime", lambda *a, **k: naive):
+            signer.add_auth(request)
+    return dict(request.headers.items()), data
+
+
+def send(server, headers, body, method="POST", path="/"):
+    """Sends exactly these headers and body (plus Host and Content-Length)."""
+    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "host")}
+    connection = http.client.HTTPConnection(*server.control, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return RawResponse(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+def call(server, body, **kwargs):
+    """A signed raw request; see `sign`."""
+    path = kwargs.get("path", "/")
+    return send(server, *sign(server, body, **kwargs), path=path)
+
+
+def assert_error_response(response, error_type, status=400):
+    """An AWS JSON 1.1 error: `__type` in the body and the `x-amzn-ErrorType` header, a
+    message, the JSON content type and a request id."""
+    assert response.status == status, (response.status, response.body)
+    assert response.headers["Content-Type"] == "application/x-amz-json-1.1"
+    body = response.json()
+    assert body["__type"] == error_type, body
+    assert response.headers["x-amzn-ErrorType"] == error_type, dict(response.headers)
+    assert isinstance(body.get("message"), str) and body["message"], body
+    assert re.fullmatch(UUID_RE, response.headers["x-amzn-RequestId"]), dict(response.headers)
+    return body
+
+
+# ---- The AWS CLI -------------------------------------------------------------------------
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        assert self.returncode == 0, (self.returncode, self.stderr)
+        return json.loads(self.stdout)
+
+
+def aws_cli(server, *args, endpoint_from_env=False):
+    """`aws gamelift ARGS --output json` against `server`, credentials from the
+    environment; the endpoint via `--endpoint-url` or `AWS_ENDPOINT_URL_GAMELIFT`."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_RETRY_MODE": "standard",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    command = [str(AWS_BIN), "gamelift", *args, "--output", "json"]
+    if endpoint_from_env:
+        env["AWS_ENDPOINT_URL_GAMELIFT"] = server.control_url
+    else:
+        command += ["--endpoint-url", server.control_url]
+    done = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=CLI_TIMEOUT,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+# ---- The line client ---------------------------------------------------------------------
+
+
+class LineClient:
+    """A running `volley client` logging in with a player session id."""
+
+    def __init__(self, server, player_session_id):
+        self.proc = subprocess.Popen(
+            [
+                str(VOLLEY_BIN), "client",
+                "--server", f"{server.ws[0]}:{server.ws[1]}",
+                "--player-session-id", player_session_id,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, NO_COLOR="1"),
+        )
+        self.stdout = LineReader(self.proc.stdout)
+        self.stderr = LineReader(self.proc.stderr)
+
+    def expect(self, pattern, timeout=CLIENT_TIMEOUT):
+        """The next stdout line matching the regular expression `pattern`, as a match."""
+        line = self.stdout.expect(lambda l: re.search(pattern, l), timeout, repr(pattern))
+        return re.search(pattern, line)
+
+    def send_line(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=CLIENT_TIMEOUT):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def line_client():
+    """Starts `volley client`s for one test: `line_client(server, player_session_id)`."""
+    clients = []
+
+    def start(server, player_session_id):
+        client = LineClient(server, player_session_id)
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        client.stop()
+
+
+def login_refused(server, player_session_id):
+    """Runs `volley client` with `player_session_id`; true if the server refused the login
+    (exit status non-zero, "login refused" on stderr, never connected)."""
+    done = subprocess.run(
+        [
+            str(VOLLEY_BIN), "client",
+            "--server", f"{server.ws[0]}:{server.ws[1]}",
+            "--player-session-id", player_session_id,
+        ],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=CLIENT_TIMEOUT,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    assert "connected as peer" not in done.stdout, done.stdout
+    assert done.returncode != 0, (done.returncode, done.stdout, done.stderr)
+    assert "login refused by the server" in done.stderr, done.stderr
+    return True
