@@ -48,6 +48,12 @@ pub enum StartError {
     /// Development mode was asked for on a non-loopback address.
     #[error("--dev accepts any player session id, so it only listens on loopback, not {0}")]
     DevNotLoopback(SocketAddr),
+    /// The control API would listen beyond loopback with no access key to check against.
+    #[error(
+        "control.listen {0} is not loopback but no access key is configured \
+         (control.access_keys, or VOLLEY_ACCESS_KEY_ID and VOLLEY_SECRET_ACCESS_KEY)"
+    )]
+    NoAccessKeys(SocketAddr),
 }
 
 /// Options that are not part of the config file.
@@ -88,6 +94,13 @@ impl Server {
                     return Err(StartError::DevNotLoopback(addr));
                 }
             }
+        }
+        let control = &config.control;
+        if control.auth == config::AuthMode::Sigv4
+            && control.access_keys.is_empty()
+            && !control.listen.ip().is_loopback()
+        {
+            return Err(StartError::NoAccessKeys(control.listen));
         }
         let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let ws = tokio::net::TcpListener::bind(ws_addr)

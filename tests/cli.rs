@@ -181,3 +181,18 @@ async fn the_server_keeps_serving_when_its_stdout_reader_is_gone() {
         "the server is still running"
     );
 }
+
+#[tokio::test]
+async fn a_control_api_beyond_loopback_needs_an_access_key() {
+    let out = output(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--control-listen",
+        "0.0.0.0:0",
+    ])
+    .await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no access key is configured"), "{stderr}");
+}
