@@ -594,29 +594,31 @@ impl Session {
     /// Sends a group's membership to one player.
     fn send_membership(&mut self, recipient: PeerId, sender: PeerId, group: GroupId) {
         let members = self.members(group);
-        if let Some(player) = self.players.get(&recipient) {
-            let frame = packets::membership_update(recipient, sender, group, &members);
-            self.outputs.push_back(Output::Send {
-                conn: player.conn,
-                frame,
-                droppable: false,
-            });
-        }
+        self.push_membership(recipient, sender, group, &members);
     }
 
     /// Sends a group's membership to all its members and optionally one more player.
     fn broadcast_membership(&mut self, group: GroupId, sender: PeerId, also: Option<PeerId>) {
         let members = self.members(group);
-        let recipients = members.iter().map(|&m| PeerId(m)).chain(also);
-        for recipient in recipients {
-            if let Some(player) = self.players.get(&recipient) {
-                let frame = packets::membership_update(recipient, sender, group, &members);
-                self.outputs.push_back(Output::Send {
-                    conn: player.conn,
-                    frame,
-                    droppable: false,
-                });
-            }
+        for recipient in members.iter().map(|&m| PeerId(m)).chain(also) {
+            self.push_membership(recipient, sender, group, &members);
+        }
+    }
+
+    fn push_membership(
+        &mut self,
+        recipient: PeerId,
+        sender: PeerId,
+        group: GroupId,
+        members: &[i32],
+    ) {
+        if let Some(player) = self.players.get(&recipient) {
+            let frame = packets::membership_update(recipient, sender, group, members);
+            self.outputs.push_back(Output::Send {
+                conn: player.conn,
+                frame,
+                droppable: false,
+            });
         }
     }
 

@@ -539,3 +539,40 @@ def login_refused(server, player_session_id):
     assert done.returncode != 0, (done.returncode, done.stdout, done.stderr)
     assert "login refused by the server" in done.stderr, done.stderr
     return True
+
+
+# ---- Game session management -------------------------------------------------------------
+
+
+def search_ids(client, fleet_id=FLEET_ID, page_size=None, **params):
+    """SearchGameSessions on `fleet_id` through the boto3 paginator: the game session ids of
+    every page, in order, checked for repeats; `page_size` is the paginator's `PageSize`
+    (the request's `Limit`)."""
+    config = {"PageSize": page_size} if page_size is not None else {}
+    pages = client.get_paginator("search_game_sessions").paginate(
+        FleetId=fleet_id, PaginationConfig=config, **params
+    )
+    found = [g["GameSessionId"] for page in pages for g in page["GameSessions"]]
+    assert len(found) == len(set(found)), found
+    return found
+
+
+def terminate_game(client, game_session_id, mode="FORCE_TERMINATE"):
+    """TerminateGameSession, then waits (bounded) for TERMINATED: (the response's
+    GameSession, the final record)."""
+    answer = client.terminate_game_session(
+        GameSessionId=game_session_id, TerminationMode=mode
+    )["GameSession"]
+    final = wait_until(
+        lambda: (g := describe_game(client, game_session_id))["Status"] == "TERMINATED" and g,
+        what=f"{game_session_id} TERMINATED",
+    )
+    return answer, final
+
+
+def connect_client(line_client, server, player_session_id):
+    """Starts `volley client` with `player_session_id` and waits for its login: (the client,
+    its peer id)."""
+    client = line_client(server, player_session_id)
+    peer = int(client.expect(r"^connected as peer (\d+)").group(1))
+    return client, peer
