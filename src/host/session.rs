@@ -19,8 +19,11 @@ use crate::protocol::Packet;
 use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
-/// cannot starve its own timers.
-const MAX_BATCH: usize = 256;
+/// cannot starve its own timers. It also bounds how many frames one wake can queue for a
+/// recipient, which stays well below the outbound queue (`limits.outbound_queue_frames`, 256
+/// by default): a reader that keeps up never overflows, one that falls behind for several
+/// wakes does.
+const MAX_BATCH: usize = 64;
 
 /// What connections, the UDP reader and the library API tell a session task.
 #[derive(Debug)]
