@@ -38,6 +38,9 @@ fn main() -> ExitCode {
             Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
+    // The command is done; do not wait for blocking work still under way, such as a read of
+    // standard input that may never return (`volley client` after the server closed it).
+    runtime.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) => {

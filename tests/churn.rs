@@ -5,45 +5,16 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+mod support;
+
+use support::control_call as call;
 
 const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 const STEP: Duration = Duration::from_secs(20);
 const GAME_SESSIONS_PER_ROUND: usize = 1000;
-
-/// One POST to the control API over a fresh HTTP/1.1 connection: (status, body).
-async fn call(control: &str, op: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-    let body = body.to_string();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {control}\r\nX-Amz-Target: GameLift.{op}\r\n\
-         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = TcpStream::connect(control)
-            .await
-            .expect("control api reachable");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .expect("request sent");
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .expect("response read");
-        response
-    };
-    let response = tokio::time::timeout(STEP, exchange)
-        .await
-        .expect("answered in time");
-    let status = response[9..12].parse().expect("status code");
-    let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(json).expect("json body"))
-}
 
 /// The server's resident memory in KiB.
 fn rss_kib(child: &Child) -> u64 {

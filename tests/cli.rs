@@ -7,6 +7,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
+mod support;
+
+use support::control_call;
+
 const STEP: Duration = Duration::from_secs(10);
 const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 
@@ -195,4 +199,62 @@ async fn a_control_api_beyond_loopback_needs_an_access_key() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no access key is configured"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_line_client_exits_when_its_game_session_ends_even_with_input_open() {
+    let dir = std::env::temp_dir().join(format!("volley-cli-end-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("volley.toml");
+    std::fs::write(
+        &config,
+        "[game]\nlisten = \"127.0.0.1:0\"\n[control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n",
+    )
+    .expect("config written");
+    let mut server = Process::spawn(&["serve", "--config", config.to_str().expect("utf-8 path")]);
+    let listening = server.line_containing("\"listening\"").await;
+    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
+    let (ws, control) = (
+        listening["ws"].as_str().expect("ws"),
+        listening["control"].as_str().expect("control"),
+    );
+    let (_, created) = control_call(
+        control,
+        "CreateGameSession",
+        &serde_json::json!({"FleetId": "fleet-local", "MaximumPlayerSessionCount": 2}),
+    )
+    .await;
+    let game = created["GameSession"]["GameSessionId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, seat) = control_call(
+        control,
+        "CreatePlayerSession",
+        &serde_json::json!({"GameSessionId": game, "PlayerId": "p"}),
+    )
+    .await;
+    let id = seat["PlayerSession"]["PlayerSessionId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut client = Process::spawn(&["client", "--server", ws, "--player-session-id", &id]);
+    client.line_containing("connected as peer").await;
+    let terminate =
+        serde_json::json!({"GameSessionId": game, "TerminationMode": "FORCE_TERMINATE"});
+    assert_eq!(
+        control_call(control, "TerminateGameSession", &terminate)
+            .await
+            .0,
+        200
+    );
+    client.line_containing("closed (1001").await;
+    // Its standard input stays open (held here; `wait` would close it): it must exit anyway.
+    let _input = client.child.stdin.take();
+    let status = tokio::time::timeout(STEP, client.child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert!(status.success());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -18,7 +18,11 @@ use crate::core::{
 };
 
 /// Most players per game session (the GameLift limit, not adjustable).
-const MAX_PLAYERS_PER_GAME_SESSION: i64 = 200;
+const MAX_PLAYERS_PER_GAME_SESSION: i64 = crate::host::MAX_PLAYERS_PER_GAME_SESSION as i64;
+/// The model's `FleetIdOrArn` pattern, for validation messages.
+const FLEET_ID_PATTERN: &str = "Member must satisfy regular expression pattern: \
+    ^[a-z]*fleet-[a-zA-Z0-9\\-]+$|^arn:.*:[a-z]*fleet\\/[a-z]*fleet-[a-zA-Z0-9\\-]+$";
+
 /// Most player sessions created by one `CreatePlayerSessions`.
 const MAX_PLAYER_IDS: usize = 25;
 
@@ -32,7 +36,7 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
         "DescribePlayerSessions" => describe_player_sessions(control, input),
         "DescribeGameSessionDetails" => describe_game_session_details(control, input),
         "SearchGameSessions" => search_game_sessions(control, input),
-        "UpdateGameSession" => update_game_session(control, input).await,
+        "UpdateGameSession" => update_game_session(control, input),
         "TerminateGameSession" => terminate_game_session(control, input).await,
         "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes),
         "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity),
@@ -200,7 +204,7 @@ fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiEr
     Ok(output)
 }
 
-async fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let max_players = input.int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?;
     let policy = enum_member(
@@ -224,7 +228,6 @@ async fn update_game_session(control: &Control, input: &Input) -> Result<Value, 
     let session = control
         .sessions
         .update_game_session(&id, update)
-        .await
         .map_err(catalog_error)?;
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
@@ -284,7 +287,11 @@ enum FleetView {
 /// `DescribeFleetAttributes`, `DescribeFleetCapacity`, `DescribeFleetUtilization`: this
 /// server's one fleet, if `FleetIds` is absent or names it (unknown ids are left out).
 fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<Value, ApiError> {
-    let named = input.strings("FleetIds", (1, 100), (1, 512))?;
+    // The model sets no maximum; the body size limit bounds the list.
+    let named = input.strings("FleetIds", (1, usize::MAX), (1, 512))?;
+    if named.iter().flatten().any(|id| !is_fleet_id_or_arn(id)) {
+        return Err(ApiError::invalid("FleetIds", FLEET_ID_PATTERN));
+    }
     // A single fleet always fits one page; the paging members are still checked.
     let (op, member) = match view {
         FleetView::Attributes => ("DescribeFleetAttributes", "FleetAttributes"),
@@ -360,6 +367,21 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
 fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let build = input.string("BuildId", 1, 512)?;
     let script = input.string("ScriptId", 1, 512)?;
+    if build.as_deref().is_some_and(|b| !is_id_or_arn(b, "build")) {
+        return Err(ApiError::invalid(
+            "BuildId",
+            "Member must satisfy regular expression pattern: ^build-\\S+|^arn:.*:build\\/build-\\S+",
+        ));
+    }
+    if script
+        .as_deref()
+        .is_some_and(|s| !is_id_or_arn(s, "script"))
+    {
+        return Err(ApiError::invalid(
+            "ScriptId",
+            "Member must satisfy regular expression pattern: ^script-\\S+|^arn:.*:script\\/script-\\S+",
+        ));
+    }
     Page::read(input, "ListFleets", &(&build, &script))?;
     // This fleet runs no build, and no script yet.
     let ids: Vec<&str> = if build.is_none() && script.is_none() {
@@ -381,6 +403,20 @@ fn is_fleet_id_or_arn(value: &str) -> bool {
         }),
         None => is_fleet_id(value),
     }
+}
+
+/// Whether `value` is `<kind>-<non-space>` or an ARN ending in `<kind>/<kind>-<non-space>`.
+fn is_id_or_arn(value: &str, kind: &str) -> bool {
+    let id = match value.strip_prefix("arn:") {
+        Some(rest) => match rest.split_once(&format!(":{kind}/")) {
+            Some((_, id)) => id,
+            None => return false,
+        },
+        None => value,
+    };
+    id.strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|rest| !rest.is_empty() && !rest.chars().any(char::is_whitespace))
 }
 
 /// The fleet id of a `FleetIdOrArn`.
@@ -546,11 +582,7 @@ fn fleet_or_alias(control: &Control, input: &Input) -> Result<(), ApiError> {
         )),
         (Some(fleet), None) => {
             if !is_fleet_id_or_arn(&fleet) {
-                return Err(ApiError::invalid(
-                    "FleetId",
-                    "Member must satisfy regular expression pattern: \
-                     ^[a-z]*fleet-[a-zA-Z0-9\\-]+$|^arn:.*:[a-z]*fleet\\/[a-z]*fleet-[a-zA-Z0-9\\-]+$",
-                ));
+                return Err(ApiError::invalid("FleetId", FLEET_ID_PATTERN));
             }
             if fleet_id_of(&fleet) == control.fleet().id {
                 Ok(())

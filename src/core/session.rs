@@ -195,11 +195,6 @@ impl Session {
         &self.config
     }
 
-    /// Changes the most players allowed at once; players already in stay.
-    pub fn set_max_players(&mut self, max_players: usize) {
-        self.config.max_players = max_players;
-    }
-
     /// Players currently logged in.
     pub fn player_count(&self) -> usize {
         self.players.len()

@@ -28,6 +28,9 @@ use crate::metrics::Metrics;
 /// Most game properties of one game session (GameLift's limit).
 pub const MAX_GAME_PROPERTIES: usize = 16;
 
+/// Most players of one game session (GameLift's limit, not adjustable).
+pub const MAX_PLAYERS_PER_GAME_SESSION: usize = 200;
+
 /// The game session that `--dev` mode opens and that ids without a `/` join.
 pub const DEV_DEFAULT_SESSION: &str = "default";
 
@@ -214,7 +217,6 @@ impl Sessions {
             fleet.region, fleet.id
         ));
         let now = SystemTime::now();
-        let max_players = spec.max_players as usize;
         let (record, created) =
             self.host
                 .directory
@@ -223,7 +225,11 @@ impl Sessions {
         if !created {
             return Ok(record);
         }
-        self.host.open_session(id.clone(), max_players);
+        // Logins need a reservation, and the catalog keeps reservations within the game
+        // session's maximum (which UpdateGameSession may lower without evicting anyone), so
+        // the running session only enforces the hard limit.
+        self.host
+            .open_session(id.clone(), MAX_PLAYERS_PER_GAME_SESSION);
         let mut catalog = self.host.directory.catalog();
         catalog.activate(now, &id, true);
         Ok(catalog.game_session(&id).cloned().unwrap_or(record))
@@ -279,29 +285,17 @@ impl Sessions {
         Ok(())
     }
 
-    /// Changes a game session that is `ACTIVATING` or `ACTIVE`; a new maximum of players also
-    /// reaches its running session.
-    pub async fn update_game_session(
+    /// Changes a game session that is `ACTIVATING` or `ACTIVE`. A lower maximum of players
+    /// evicts nobody: new reservations fail until the count drops below it.
+    pub fn update_game_session(
         &self,
         game_session: &GameSessionId,
         update: GameSessionUpdate,
     ) -> Result<GameSession, CatalogError> {
-        let max_players = update.max_players;
-        let record = self.host.directory.catalog().update_game_session(
-            game_session,
-            update,
-            MAX_GAME_PROPERTIES,
-        )?;
-        if let (Some(max_players), Some(handle)) =
-            (max_players, self.host.directory.session(game_session))
-        {
-            // The session may have just ended; then there is nothing to update.
-            let _ = handle
-                .tx
-                .send_async(SessionMsg::SetMaxPlayers(max_players as usize))
-                .await;
-        }
-        Ok(record)
+        self.host
+            .directory
+            .catalog()
+            .update_game_session(game_session, update, MAX_GAME_PROPERTIES)
     }
 
     /// A game session's record, while it is remembered.

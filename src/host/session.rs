@@ -42,8 +42,6 @@ pub(crate) enum SessionMsg {
     Heard { conn: ConnId },
     /// The connection ended.
     Closed { conn: ConnId },
-    /// Change the most players allowed at once.
-    SetMaxPlayers(usize),
     /// End the game session.
     End,
 }
@@ -138,7 +136,6 @@ impl SessionTask {
                 self.links.remove(&conn);
                 core.handle_closed(conn);
             }
-            SessionMsg::SetMaxPlayers(max_players) => core.set_max_players(max_players),
             SessionMsg::End => {
                 core.handle_end(CloseReason::SessionEnded);
                 return true;

@@ -307,3 +307,39 @@ pub fn unused_addr() -> SocketAddr {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     socket.local_addr().expect("address")
 }
+
+/// One unsigned POST to a control API (`auth = "none"`) over a fresh HTTP/1.1 connection:
+/// (status, body).
+pub async fn control_call(
+    control: &str,
+    op: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = body.to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {control}\r\nX-Amz-Target: GameLift.{op}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let exchange = async {
+        let mut stream = TcpStream::connect(control)
+            .await
+            .expect("control api reachable");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("request sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .await
+            .expect("response read");
+        response
+    };
+    let response = within("control api answer", exchange).await;
+    let status = response[9..12].parse().expect("status code");
+    let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(json).expect("json body"))
+}
