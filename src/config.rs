@@ -130,6 +130,8 @@ pub struct Limits {
     pub outbound_queue_frames: usize,
     /// Inbound packets queued per game session.
     pub session_queue_packets: usize,
+    /// Most game sessions running at once (created through the API and not yet ended).
+    pub max_game_sessions: usize,
 }
 
 /// `[sessions]`.
@@ -291,6 +293,7 @@ struct LimitsFile {
     login_timeout_secs: u64,
     outbound_queue_frames: usize,
     session_queue_packets: usize,
+    max_game_sessions: usize,
 }
 
 #[derive(Deserialize)]
@@ -332,6 +335,7 @@ impl Default for LimitsFile {
             login_timeout_secs: 15,
             outbound_queue_frames: 256,
             session_queue_packets: 4096,
+            max_game_sessions: 10_000,
         }
     }
 }
@@ -509,6 +513,7 @@ impl File {
                 login_timeout: Duration::from_secs(l.login_timeout_secs),
                 outbound_queue_frames: l.outbound_queue_frames,
                 session_queue_packets: l.session_queue_packets,
+                max_game_sessions: l.max_game_sessions,
             },
             control: ControlConfig {
                 listen: c.listen,

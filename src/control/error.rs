@@ -20,6 +20,8 @@ pub enum ErrorType {
     GameSessionFull,
     /// An idempotency token reused with different parameters.
     IdempotentParameterMismatch,
+    /// The fleet runs as many game sessions as it may.
+    FleetCapacityExceeded,
     /// A missing or unknown `X-Amz-Target`.
     UnknownOperation,
     /// An authentication failure; the type name comes from the verifier.
@@ -38,6 +40,7 @@ impl ErrorType {
             Self::InvalidGameSessionStatus => "InvalidGameSessionStatusException",
             Self::GameSessionFull => "GameSessionFullException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            Self::FleetCapacityExceeded => "FleetCapacityExceededException",
             Self::UnknownOperation => "UnknownOperationException",
             Self::Auth(name) => name,
             Self::Internal => "InternalServiceException",

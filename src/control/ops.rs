@@ -678,6 +678,7 @@ fn catalog_error(error: CatalogError) -> ApiError {
         CatalogError::Full(_) => ErrorType::GameSessionFull,
         CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
         CatalogError::TooManyProperties(_) => ErrorType::InvalidRequest,
+        CatalogError::FleetFull => ErrorType::FleetCapacityExceeded,
         // Ids are generated or come from idempotency tokens, which are matched above.
         CatalogError::Duplicate(_) => ErrorType::Internal,
     };

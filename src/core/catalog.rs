@@ -200,6 +200,9 @@ pub enum CatalogError {
     /// An id already exists.
     #[error("{0} already exists")]
     Duplicate(String),
+    /// The fleet runs as many game sessions as it may.
+    #[error("the fleet has no capacity for another game session")]
+    FleetFull,
     /// More game properties than allowed.
     #[error("a game session has at most {0} game properties")]
     TooManyProperties(usize),
@@ -220,6 +223,8 @@ pub struct Catalog {
     ended: VecDeque<(SystemTime, GameSessionId)>,
     /// Player sessions that ended while their game session lives on, in forgetting order.
     ended_players: VecDeque<(SystemTime, String)>,
+    /// Game sessions not yet ended.
+    running: usize,
 }
 
 impl Catalog {
@@ -234,7 +239,13 @@ impl Catalog {
             expiring: VecDeque::new(),
             ended: VecDeque::new(),
             ended_players: VecDeque::new(),
+            running: 0,
         }
+    }
+
+    /// Game sessions that have not ended.
+    pub fn running_game_sessions(&self) -> usize {
+        self.running
     }
 
     /// Records a new game session, `ACTIVATING`, under `id`. With an idempotency token that
@@ -265,6 +276,7 @@ impl Catalog {
             protected: false,
         };
         self.game_sessions.insert(id, record.clone());
+        self.running += 1;
         Ok((record, true))
     }
 
@@ -307,6 +319,7 @@ impl Catalog {
             return;
         }
         record.status = status;
+        self.running -= 1;
         if reason.is_some() {
             record.status_reason = reason;
         }

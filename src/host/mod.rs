@@ -217,11 +217,16 @@ impl Sessions {
             fleet.region, fleet.id
         ));
         let now = SystemTime::now();
-        let (record, created) =
-            self.host
-                .directory
-                .catalog()
-                .create_game_session(now, id.clone(), spec)?;
+        let (record, created) = {
+            let mut catalog = self.host.directory.catalog();
+            let known = catalog.game_session(&id).is_some();
+            if !known
+                && catalog.running_game_sessions() >= self.host.config.limits.max_game_sessions
+            {
+                return Err(CatalogError::FleetFull);
+            }
+            catalog.create_game_session(now, id.clone(), spec)?
+        };
         if !created {
             return Ok(record);
         }

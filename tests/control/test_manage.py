@@ -19,6 +19,7 @@ from conftest import (
     describe_player,
     expect_error,
     login_refused,
+    make_client,
     terminate_game,
     wait_until,
 )
@@ -556,3 +557,15 @@ def test_details_errors_match_describe_game_sessions(gamelift_unvalidated, param
         with expect_error(code, None if message is None else re.escape(message)):
             getattr(gamelift_unvalidated, operation)(**params)
 
+
+
+def test_the_fleet_runs_at_most_max_game_sessions_and_ended_ones_free_their_place(server_factory):
+    server = server_factory({"limits": {"max_game_sessions": 2}})
+    client = make_client(server)
+    first = client.create_game_session(FleetId=FLEET_ID, MaximumPlayerSessionCount=1)
+    client.create_game_session(FleetId=FLEET_ID, MaximumPlayerSessionCount=1)
+    with expect_error("FleetCapacityExceededException", "no capacity"):
+        client.create_game_session(FleetId=FLEET_ID, MaximumPlayerSessionCount=1)
+    terminate_game(client, first["GameSession"]["GameSessionId"])
+    created = client.create_game_session(FleetId=FLEET_ID, MaximumPlayerSessionCount=1)
+    assert created["GameSession"]["Status"] == "ACTIVE"
