@@ -60,6 +60,10 @@ pub struct ControlConfig {
     pub max_clock_skew: Duration,
     /// Access keys whose signatures are accepted.
     pub access_keys: Vec<AccessKey>,
+    /// Most control API connections open at once.
+    pub max_connections: usize,
+    /// A control API connection idle this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// How control API requests are authenticated.
@@ -228,6 +232,8 @@ struct ControlFile {
     auth: AuthMode,
     max_clock_skew_secs: u64,
     access_keys: Vec<AccessKeyFile>,
+    max_connections: usize,
+    idle_timeout_secs: u64,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +262,8 @@ impl Default for ControlFile {
             auth: AuthMode::Sigv4,
             max_clock_skew_secs: 900,
             access_keys: Vec::new(),
+            max_connections: 256,
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -459,6 +467,16 @@ impl File {
             "\"none\" is only allowed on a loopback control.listen address",
         )?;
         check(
+            c.max_connections > 0,
+            "control.max_connections",
+            "must be at least 1",
+        )?;
+        check(
+            c.idle_timeout_secs > 0,
+            "control.idle_timeout_secs",
+            "must be at least 1",
+        )?;
+        check(
             c.max_clock_skew_secs > 0,
             "control.max_clock_skew_secs",
             "must be at least 1",
@@ -519,6 +537,8 @@ impl File {
                 listen: c.listen,
                 auth: c.auth,
                 max_clock_skew: Duration::from_secs(c.max_clock_skew_secs),
+                max_connections: c.max_connections,
+                idle_timeout: Duration::from_secs(c.idle_timeout_secs),
                 access_keys: c
                     .access_keys
                     .iter()

@@ -178,8 +178,15 @@ impl Server {
         host.tasks.spawn(sweep(Arc::clone(&host)));
         let api = control::router(Arc::new(control::Control::new(Arc::clone(&host))));
         let stop = host.shutdown.clone();
+        let host_for_api = Arc::clone(&host);
         host.tasks.spawn(async move {
-            let served = axum::serve(self.control, api)
+            let limits = &host_for_api.config.control;
+            let listener = control::LimitedListener::new(
+                self.control,
+                limits.max_connections,
+                limits.idle_timeout,
+            );
+            let served = axum::serve(listener, api)
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .await;
             if let Err(e) = served {

@@ -6,6 +6,7 @@
 
 mod error;
 mod input;
+mod listener;
 mod ops;
 mod output;
 mod paging;
@@ -23,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::{debug, error};
 
 pub use error::{ApiError, ErrorType};
+pub(crate) use listener::LimitedListener;
 
 use crate::Sessions;
 use crate::config::{AuthMode, FleetConfig};
