@@ -303,14 +303,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
     let included = named.is_none_or(|ids| ids.iter().any(|id| fleet_id_of(id) == fleet.id));
     let shapes = control.shapes();
     let items: Vec<Value> = if included {
-        let sessions = control
-            .host
-            .directory
-            .catalog()
-            .game_sessions()
-            .into_iter()
-            .cloned()
-            .collect::<Vec<_>>();
+        let catalog = control.host.directory.catalog();
         vec![match view {
             FleetView::Attributes => json!({
                 "FleetId": fleet.id,
@@ -327,7 +320,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                 "ComputeType": "EC2",
             }),
             FleetView::Capacity => {
-                let idle = sessions.iter().all(|g| g.status.is_ended());
+                let idle = catalog.running_game_sessions() == 0;
                 json!({
                     "FleetId": fleet.id,
                     "FleetArn": shapes.fleet_arn(),
@@ -340,8 +333,9 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                 })
             }
             FleetView::Utilization => {
-                let active: Vec<&GameSession> = sessions
-                    .iter()
+                let active: Vec<&GameSession> = catalog
+                    .game_sessions()
+                    .into_iter()
                     .filter(|g| g.status == GameSessionStatus::Active)
                     .collect();
                 json!({

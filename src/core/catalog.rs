@@ -280,16 +280,12 @@ impl Catalog {
         Ok((record, true))
     }
 
-    /// Marks a game session `ACTIVE` (its task runs) or `ERROR` (it could not start).
-    pub fn activate(&mut self, now: SystemTime, id: &GameSessionId, started: bool) {
+    /// Marks a game session `ACTIVE`: its task runs.
+    pub fn activate(&mut self, id: &GameSessionId) {
         if let Some(record) = self.game_sessions.get_mut(id)
             && record.status == GameSessionStatus::Activating
         {
-            if started {
-                record.status = GameSessionStatus::Active;
-            } else {
-                self.end_game_session(now, id, GameSessionStatus::Error, None);
-            }
+            record.status = GameSessionStatus::Active;
         }
     }
 
@@ -334,14 +330,6 @@ impl Catalog {
             }
         }
         self.ended.push_back((now + self.retention, id.clone()));
-    }
-
-    /// Sets whether new player sessions are accepted.
-    pub fn set_accepting_player_sessions(&mut self, id: &GameSessionId, accepting: bool) -> bool {
-        self.game_sessions
-            .get_mut(id)
-            .map(|r| r.accepting_player_sessions = accepting)
-            .is_some()
     }
 
     /// Applies `update` to a game session that is `ACTIVATING` or `ACTIVE`. Properties are

@@ -190,11 +190,6 @@ impl Session {
         }
     }
 
-    /// The rules in force.
-    pub fn config(&self) -> &SessionConfig {
-        &self.config
-    }
-
     /// Players currently logged in.
     pub fn player_count(&self) -> usize {
         self.players.len()

@@ -973,7 +973,7 @@ mod catalog {
         catalog
             .create_game_session(now, id.clone(), spec)
             .expect("new id");
-        catalog.activate(now, &id, true);
+        catalog.activate(&id);
         id
     }
 
@@ -1047,8 +1047,12 @@ mod catalog {
             matches!(refused, Err(CatalogError::InvalidStatus { .. })),
             "{refused:?}"
         );
-        c.activate(now, &h, true);
-        c.set_accepting_player_sessions(&h, false);
+        c.activate(&h);
+        let deny = GameSessionUpdate {
+            accepting_player_sessions: Some(false),
+            ..Default::default()
+        };
+        c.update_game_session(&h, deny, 16).expect("active");
         assert_eq!(
             c.reserve(now, &h, vec![player("x")]),
             Err(CatalogError::InvalidStatus {

@@ -29,10 +29,6 @@ impl Directory {
         read(&self.sessions).get(id).cloned()
     }
 
-    pub fn session_ids(&self) -> Vec<GameSessionId> {
-        read(&self.sessions).keys().cloned().collect()
-    }
-
     pub fn session_count(&self) -> usize {
         read(&self.sessions).len()
     }

@@ -236,7 +236,7 @@ impl Sessions {
         self.host
             .open_session(id.clone(), MAX_PLAYERS_PER_GAME_SESSION);
         let mut catalog = self.host.directory.catalog();
-        catalog.activate(now, &id, true);
+        catalog.activate(&id);
         Ok(catalog.game_session(&id).cloned().unwrap_or(record))
     }
 
@@ -311,15 +311,5 @@ impl Sessions {
     /// A player session's record, while it is remembered.
     pub fn player_session(&self, id: &str) -> Option<PlayerSession> {
         self.host.directory.catalog().player_session(id).cloned()
-    }
-
-    /// The ids of the running game sessions.
-    pub fn running_game_sessions(&self) -> Vec<GameSessionId> {
-        self.host.directory.session_ids()
-    }
-
-    /// Records remembered by the catalog: (game sessions, player sessions).
-    pub fn catalog_len(&self) -> (usize, usize) {
-        self.host.directory.catalog().len()
     }
 }

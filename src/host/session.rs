@@ -147,7 +147,7 @@ impl SessionTask {
     /// Performs every pending output. Never awaits: a full queue drops a droppable frame or
     /// closes the connection as a slow reader, and a full socket buffer drops the datagram.
     fn perform(&mut self, core: &mut Session) {
-        let metrics = Arc::clone(&self.host.metrics);
+        let metrics = &self.host.metrics;
         let (mut reliable_out, mut fast_out) = (0, 0);
         while let Some(output) = core.poll_output() {
             match output {
