@@ -2,7 +2,7 @@
 //! defaults equal it), turned into a validated [`Config`] of real types. Errors name the key.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -47,7 +47,34 @@ pub struct Config {
     pub control: ControlConfig,
     /// The fleet this server presents itself as.
     pub fleet: FleetConfig,
+    /// `[scripts]`
+    pub scripts: ScriptsConfig,
 }
+
+/// `[scripts]`: where script resources live, which one the fleet runs, and the limits of
+/// every running script.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptsConfig {
+    /// Directory for state that survives restarts; script resources go in `scripts/` in it.
+    pub data_dir: PathBuf,
+    /// The script new game sessions run (`script-<uuid>`); `None` is a pure relay.
+    pub script_id: Option<String>,
+    /// Longest one callback (with the promise jobs it queues) may run.
+    pub callback_timeout: Duration,
+    /// Most memory one game session's script runtime may use.
+    pub memory_limit_bytes: usize,
+    /// A decision callback that throws or times out answers "no" instead of the default.
+    pub deny_on_error: bool,
+    /// End a game session after this many script failures in a row; 0 never does.
+    pub max_consecutive_failures: u32,
+    /// Longest a game session's start (`init`, `onProcessStarted`, `onStartGameSession`) may
+    /// take before the game session goes to ERROR.
+    pub activation_timeout: Duration,
+    /// How long a script may take to end its game session after `onProcessTerminate`
+    /// (TerminateGameSession with TRIGGER_ON_PROCESS_TERMINATE) before it is forced.
+    pub terminate_grace: Duration,
+}
+
 
 /// `[control]`: the GameLift service API.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,6 +250,35 @@ struct File {
     sessions: SessionsFile,
     control: ControlFile,
     fleet: FleetFile,
+    scripts: ScriptsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ScriptsFile {
+    data_dir: PathBuf,
+    script_id: String,
+    callback_timeout_ms: u64,
+    memory_limit_mib: usize,
+    deny_on_error: bool,
+    max_consecutive_failures: u32,
+    activation_timeout_ms: u64,
+    terminate_grace_secs: u64,
+}
+
+impl Default for ScriptsFile {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            script_id: String::new(),
+            callback_timeout_ms: 50,
+            memory_limit_mib: 32,
+            deny_on_error: false,
+            max_consecutive_failures: 0,
+            activation_timeout_ms: 5000,
+            terminate_grace_secs: 30,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -516,7 +572,46 @@ impl File {
                 "must be a port from 1 to 60000",
             )?;
         }
+        let sc = &self.scripts;
+        check(
+            sc.script_id.is_empty()
+                || (sc.script_id.len() <= 512
+                    && sc.script_id.starts_with("script-")
+                    && !sc.script_id.contains(char::is_whitespace)),
+            "scripts.script_id",
+            "must be empty or a script id (script-<id>)",
+        )?;
+        check(
+            (1..=60_000).contains(&sc.callback_timeout_ms),
+            "scripts.callback_timeout_ms",
+            "must be between 1 and 60000",
+        )?;
+        check(
+            (4..=4096).contains(&sc.memory_limit_mib),
+            "scripts.memory_limit_mib",
+            "must be between 4 and 4096",
+        )?;
+        check(
+            sc.activation_timeout_ms >= sc.callback_timeout_ms,
+            "scripts.activation_timeout_ms",
+            "must be at least scripts.callback_timeout_ms",
+        )?;
+        check(
+            !sc.data_dir.as_os_str().is_empty(),
+            "scripts.data_dir",
+            "must not be empty",
+        )?;
         Ok(Config {
+            scripts: ScriptsConfig {
+                data_dir: sc.data_dir.clone(),
+                script_id: (!sc.script_id.is_empty()).then(|| sc.script_id.clone()),
+                callback_timeout: Duration::from_millis(sc.callback_timeout_ms),
+                memory_limit_bytes: sc.memory_limit_mib << 20,
+                deny_on_error: sc.deny_on_error,
+                max_consecutive_failures: sc.max_consecutive_failures,
+                activation_timeout: Duration::from_millis(sc.activation_timeout_ms),
+                terminate_grace: Duration::from_secs(sc.terminate_grace_secs),
+            },
             game: GameConfig {
                 listen: self.game.listen,
                 udp_listen: self.game.udp_listen,

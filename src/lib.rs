@@ -13,6 +13,7 @@ mod host;
 pub mod metrics;
 pub mod protocol;
 pub mod secret;
+pub mod script;
 mod transport;
 
 use std::net::SocketAddr;

@@ -1,0 +1,66 @@
+//! Server scripts (spec `script-api.md`): GameLift Realtime scripts, Node.js-style CommonJS
+//! exporting `exports.ssExports`, run in QuickJS. [`store`] keeps script resources on disk;
+//! the engine runs one script instance per game session inside that session's task.
+
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use rquickjs::{Context, Function, Runtime};
+
+/// A script's content as game sessions load it: immutable and shared, so a game session keeps
+/// the content it started with while an update replaces the store's copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// The script resource (`script-<uuid>`).
+    pub script_id: String,
+    /// Counts content changes of this script resource: 1 at creation, +1 per new content.
+    pub revision: u64,
+    /// The resource's free-text `Version` when this content was stored.
+    pub version: Option<String>,
+    /// Path of the entry file within `files`, e.g. `index.js`.
+    pub entry: String,
+    /// Every loadable file by its normalized relative path (`lib/util.js`), as UTF-8 text.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Memory for the throwaway runtime that checks a bundle compiles.
+const CHECK_MEMORY_BYTES: usize = 64 << 20;
+
+/// Wraps a CommonJS file into a function expression, as Node.js does; the first line of the
+/// file stays on line 1 so error positions match the file.
+pub(crate) fn wrap_commonjs(source: &str) -> String {
+    format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})")
+}
+
+/// Checks that the entry file exists and that every `.js` file compiles. The error names the
+/// file and QuickJS's message (with line and column).
+pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
+    if !bundle.files.contains_key(&bundle.entry) {
+        return Err(format!("the entry file {} is missing", bundle.entry));
+    }
+    let runtime = Runtime::new().map_err(|e| format!("cannot start the script engine: {e}"))?;
+    runtime.set_memory_limit(CHECK_MEMORY_BYTES);
+    let context =
+        Context::full(&runtime).map_err(|e| format!("cannot start the script engine: {e}"))?;
+    context.with(|ctx| {
+        for (path, source) in bundle.files.iter().filter(|(p, _)| p.ends_with(".js")) {
+            let mut options = rquickjs::context::EvalOptions::default();
+            options.global = true;
+            options.strict = false;
+            options.filename = Some(path.clone());
+            if ctx
+                .eval_with_options::<Function, _>(wrap_commonjs(source), options)
+                .is_err()
+            {
+                let error = ctx.catch();
+                let message = error
+                    .as_exception()
+                    .map(|e| e.message().unwrap_or_default())
+                    .unwrap_or_else(|| format!("{error:?}"));
+                return Err(format!("{path} does not compile: {message}"));
+            }
+        }
+        Ok(())
+    })
+}
