@@ -89,8 +89,12 @@ counters! {
     dropped_source_ip_mismatch,
     /// Dropped by the core: packet on a channel where it means nothing.
     dropped_wrong_channel,
-    /// Dropped by the core: command refused (e.g. too many groups).
+    /// Dropped by the core: command refused (e.g. too many groups, or by the script).
     dropped_refused,
+    /// Dropped by the core: the script's onSendToPlayer or onSendToGroup said no.
+    dropped_hook_refused,
+    /// Logins refused by the script's onPlayerConnect.
+    logins_refused_script,
 }
 
 impl Metrics {
@@ -117,6 +121,7 @@ impl Metrics {
             DropReason::SourceIpMismatch => &self.dropped_source_ip_mismatch,
             DropReason::WrongChannel => &self.dropped_wrong_channel,
             DropReason::Refused => &self.dropped_refused,
+            DropReason::HookRefused => &self.dropped_hook_refused,
         }
     }
 
@@ -126,6 +131,7 @@ impl Metrics {
             LoginRefusal::SessionFull
             | LoginRefusal::SessionNotAccepting
             | LoginRefusal::PeerIdsExhausted => &self.logins_refused_session,
+            LoginRefusal::ScriptRefused => &self.logins_refused_script,
             LoginRefusal::EmptyPlayerSessionId
             | LoginRefusal::UnknownPlayerSession
             | LoginRefusal::Expired

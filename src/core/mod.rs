@@ -17,6 +17,7 @@
 
 mod catalog;
 mod config;
+mod hooks;
 mod packets;
 mod session;
 mod types;
@@ -26,8 +27,9 @@ pub use catalog::{
     PlayerSession, PlayerSessionStatus,
 };
 pub use config::SessionConfig;
+pub use hooks::{HookMessage, Hooks, NoHooks};
 pub use packets::login_refused_frame;
-pub use session::{LoginRequest, Output, Session};
+pub use session::{LoginRequest, Output, ServerMessage, ServerTarget, Session};
 pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::hooks::{HookMessage, Hooks, NoHooks};
 use super::packets;
 use super::{Channel, CloseReason, ConnId, DropReason, LoginRefusal, PeerIds, SessionConfig};
 use crate::protocol::{Body, FastPacket, GroupId, Opcode, OpcodeKind, Packet, PeerId, encode};
@@ -94,9 +95,35 @@ pub enum FastPathState {
     Confirmed(SocketAddr),
 }
 
-/// One game session: its players, their groups and fast channels.
+/// A message the server script sends (spec `script-api.md` §3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerMessage {
+    /// The opcode.
+    pub opcode: i32,
+    /// The sender the script gave (usually the server, -1).
+    pub sender: PeerId,
+    /// The payload.
+    pub payload: Bytes,
+    /// One player, or the members of a group (-1: every player).
+    pub target: ServerTarget,
+    /// The fast channel (falling back to the WebSocket) or the WebSocket.
+    pub channel: Channel,
+}
+
+/// Who a [`ServerMessage`] goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerTarget {
+    /// One player.
+    Player(PeerId),
+    /// The members of a group; [`GroupId::ALL_PLAYERS`] is everyone.
+    Group(GroupId),
+}
+
+/// One game session: its players, their groups and fast channels, and the script's hooks
+/// (`H`, [`NoHooks`] for a pure relay).
 #[derive(Debug)]
-pub struct Session {
+pub struct Session<H = NoHooks> {
+    hooks: H,
     config: SessionConfig,
     peer_ids: PeerIds,
     accepting: bool,
@@ -176,9 +203,17 @@ enum Recipients {
 }
 
 impl Session {
-    /// A new, empty session accepting logins.
+    /// A new, empty session accepting logins, without a script.
     pub fn new(config: SessionConfig, peer_ids: PeerIds) -> Self {
+        Self::with_hooks(config, peer_ids, NoHooks)
+    }
+}
+
+impl<H: Hooks> Session<H> {
+    /// A new, empty session accepting logins, asking `hooks` where the script decides.
+    pub fn with_hooks(config: SessionConfig, peer_ids: PeerIds, hooks: H) -> Self {
         Self {
+            hooks,
             config,
             peer_ids,
             accepting: true,
@@ -188,6 +223,16 @@ impl Session {
             next_tick: None,
             next_retransmit: None,
         }
+    }
+
+    /// The hooks, for the host to drive the script between inputs.
+    pub fn hooks_mut(&mut self) -> &mut H {
+        &mut self.hooks
+    }
+
+    /// Whether logins are still accepted (false once the session ends).
+    pub fn is_accepting(&self) -> bool {
+        self.accepting
     }
 
     /// Players currently logged in.
@@ -237,6 +282,16 @@ impl Session {
         } else {
             self.peer_ids.next().ok_or(LoginRefusal::PeerIdsExhausted)
         };
+        let peer = peer.and_then(|peer| {
+            if self
+                .hooks
+                .player_connect(peer, &login.player_session_id, &login.payload)
+            {
+                Ok(peer)
+            } else {
+                Err(LoginRefusal::ScriptRefused)
+            }
+        });
         let peer = match peer {
             Ok(peer) => peer,
             Err(refusal) => {
@@ -387,6 +442,52 @@ impl Session {
         }
     }
 
+    /// A message from the server script: to one player or a group's members, over the fast
+    /// channel (WebSocket for players without one) or the WebSocket. Players not here are
+    /// skipped; a payload above the reliable limit is dropped.
+    pub fn handle_server_message(&mut self, now: Instant, message: ServerMessage) {
+        if message.payload.len() > self.config.max_reliable_payload {
+            self.drop_packet(message.sender, DropReason::Oversized);
+            return;
+        }
+        let (target_player, target_group) = match message.target {
+            ServerTarget::Player(peer) => (peer, GroupId::NONE),
+            ServerTarget::Group(group) => (PeerId::NONE, group),
+        };
+        let packet = Packet {
+            op_code: message.opcode,
+            target_player: target_player.0,
+            target_group: target_group.0,
+            payload: message.payload,
+            ..Default::default()
+        };
+        let mut relay = Relay::new(&packet, message.sender, message.channel, &self.config);
+        match message.target {
+            ServerTarget::Player(peer) => {
+                if let Some(player) = self.players.get_mut(&peer) {
+                    relay.transmit(now, player, &mut self.outputs);
+                }
+            }
+            ServerTarget::Group(group) => {
+                let all = group == GroupId::ALL_PLAYERS;
+                for player in self.players.values_mut() {
+                    if all || player.groups.contains(&group) {
+                        relay.transmit(now, player, &mut self.outputs);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The script sends the membership of `group` to the members of `target` (-1: everyone).
+    pub fn handle_membership_broadcast(&mut self, group: GroupId, target: GroupId) {
+        let members = self.members(group);
+        let recipients = self.members(target);
+        for recipient in recipients {
+            self.push_membership(PeerId(recipient), PeerId::SERVER, group, &members);
+        }
+    }
+
     /// Time has reached [`Session::poll_timeout`]: pings, dead peers, keepalives, acks.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.next_tick.is_some_and(|t| t <= now) {
@@ -485,15 +586,29 @@ impl Session {
         let target = PeerId(packet.target_player);
         let group = GroupId(packet.target_group);
         let mut relay = Relay::new(&packet, from, channel, &self.config);
+        let message = HookMessage {
+            opcode: packet.op_code,
+            sender: from,
+            target_player: target,
+            target_group: group,
+            payload: &packet.payload,
+            reliable: channel == Channel::Reliable,
+        };
         if target != PeerId::NONE {
             if target == PeerId::SERVER {
-                return; // To the server only; with no server logic it ends here.
+                self.hooks.message(&message);
+                return;
             }
-            match self.players.get_mut(&target) {
-                Some(player) if target.is_player() => {
-                    relay.transmit(now, player, &mut self.outputs);
-                }
-                _ => self.drop_packet(from, DropReason::UnknownTarget),
+            if !(target.is_player() && self.players.contains_key(&target)) {
+                self.drop_packet(from, DropReason::UnknownTarget);
+                return;
+            }
+            if !self.hooks.send_to_player(&message) {
+                self.drop_packet(from, DropReason::HookRefused);
+                return;
+            }
+            if let Some(player) = self.players.get_mut(&target) {
+                relay.transmit(now, player, &mut self.outputs);
             }
         } else if group == GroupId::ALL_PLAYERS || group.0 > 0 {
             let recipients = if group.0 > 0 {
@@ -511,6 +626,10 @@ impl Session {
                 self.drop_packet(from, DropReason::NotGroupMember);
                 return;
             }
+            if !self.hooks.send_to_group(&message) {
+                self.drop_packet(from, DropReason::HookRefused);
+                return;
+            }
             let echo = self.config.echo_to_sender;
             for (&peer, player) in &mut self.players {
                 let member = match recipients {
@@ -523,8 +642,10 @@ impl Session {
             }
         } else if group != GroupId::NONE {
             self.drop_packet(from, DropReason::UnknownTarget);
+        } else {
+            // Neither target set: addressed to the server (spec Q11); never relayed.
+            self.hooks.message(&message);
         }
-        // Neither target set: addressed to the server (spec Q11); never relayed.
     }
 
     fn handle_group_command(&mut self, peer: PeerId, op: Opcode, body: Option<Body>) {
@@ -546,7 +667,8 @@ impl Session {
         };
         match op {
             Opcode::JOIN_GROUP if group.0 > 0 && !player.groups.contains(&group) => {
-                if player.groups.len() >= max_groups {
+                let full = player.groups.len() >= max_groups;
+                if full || !self.hooks.player_join_group(group, peer) {
                     // Refused: the client joined optimistically, so show it the real list.
                     self.drop_packet(peer, DropReason::Refused);
                     self.send_membership(peer, peer, group);
@@ -558,9 +680,14 @@ impl Session {
                 }
             }
             Opcode::LEAVE_GROUP if group.0 > 0 && player.groups.contains(&group) => {
-                player.groups.remove(&group);
-                if updates {
-                    self.broadcast_membership(group, peer, Some(peer));
+                if !self.hooks.player_leave_group(group, peer) {
+                    self.drop_packet(peer, DropReason::Refused);
+                    self.send_membership(peer, peer, group);
+                } else if let Some(player) = self.players.get_mut(&peer) {
+                    player.groups.remove(&group);
+                    if updates {
+                        self.broadcast_membership(group, peer, Some(peer));
+                    }
                 }
             }
             Opcode::REQUEST_GROUP_MEMBERSHIP => self.send_membership(peer, peer, group),

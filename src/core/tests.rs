@@ -8,14 +8,14 @@ use bytes::Bytes;
 use super::session::FastPathState;
 use super::*;
 use crate::protocol::{
-    Body, GroupMembershipUpdate, JoinGroup, LeaveGroup, LoginResult, Opcode, Packet, PeerId,
-    PingCommand, RequestGroupMembership, UdpConnectMessage, decode,
+    Body, GroupId, GroupMembershipUpdate, JoinGroup, LeaveGroup, LoginResult, Opcode, Packet,
+    PeerId, PingCommand, RequestGroupMembership, UdpConnectMessage, decode,
 };
 
 const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-struct TestCore {
-    session: Session,
+struct TestCore<H: Hooks = NoHooks> {
+    session: Session<H>,
     now: Instant,
     next_conn: u64,
 }
@@ -32,6 +32,16 @@ impl TestCore {
     fn sharing(config: SessionConfig, ids: PeerIds) -> Self {
         Self {
             session: Session::new(config, ids),
+            now: Instant::now(),
+            next_conn: 1,
+        }
+    }
+}
+
+impl<H: Hooks> TestCore<H> {
+    fn hooked(hooks: H) -> Self {
+        Self {
+            session: Session::with_hooks(SessionConfig::default(), PeerIds::new(), hooks),
             now: Instant::now(),
             next_conn: 1,
         }
@@ -1154,5 +1164,235 @@ mod catalog {
         c.expire(t0 + 11 * MINUTE);
         assert!(c.player_sessions_of(&g).is_empty());
         assert_eq!(c.len(), (1, 0), "the running game session stays");
+    }
+}
+
+/// A script played by the test: records what it was asked, refuses what it is told to.
+#[derive(Default)]
+struct Scripted {
+    refused_payload: Option<&'static [u8]>,
+    refuse_join: bool,
+    refuse_leave: bool,
+    refuse_to_player: bool,
+    refuse_to_group: bool,
+    connects: Vec<(PeerId, String, Vec<u8>)>,
+    to_server: Vec<(i32, PeerId, Vec<u8>, bool)>,
+    asked: Vec<&'static str>,
+}
+
+impl Hooks for Scripted {
+    fn player_connect(&mut self, peer: PeerId, player_session_id: &str, payload: &[u8]) -> bool {
+        self.connects
+            .push((peer, player_session_id.to_owned(), payload.to_vec()));
+        self.refused_payload != Some(payload)
+    }
+
+    fn player_join_group(&mut self, _: GroupId, _: PeerId) -> bool {
+        self.asked.push("join");
+        !self.refuse_join
+    }
+
+    fn player_leave_group(&mut self, _: GroupId, _: PeerId) -> bool {
+        self.asked.push("leave");
+        !self.refuse_leave
+    }
+
+    fn send_to_player(&mut self, _: &HookMessage<'_>) -> bool {
+        self.asked.push("to_player");
+        !self.refuse_to_player
+    }
+
+    fn send_to_group(&mut self, _: &HookMessage<'_>) -> bool {
+        self.asked.push("to_group");
+        !self.refuse_to_group
+    }
+
+    fn message(&mut self, m: &HookMessage<'_>) {
+        self.to_server
+            .push((m.opcode, m.sender, m.payload.to_vec(), m.reliable));
+    }
+}
+
+#[test]
+fn the_script_refuses_a_login_by_its_connection_payload() {
+    let mut core = TestCore::hooked(Scripted {
+        refused_payload: Some(b"cheater"),
+        ..Default::default()
+    });
+    let (_, first) = core.login();
+    let conn = ConnId(50);
+    let request = LoginRequest {
+        player_session_id: "psess-x".into(),
+        payload: Bytes::from_static(b"cheater"),
+        ip: IP,
+    };
+    assert_eq!(
+        core.session.handle_login(core.now, conn, request),
+        Err(LoginRefusal::ScriptRefused)
+    );
+    let reason = CloseReason::LoginRefused(LoginRefusal::ScriptRefused);
+    assert_eq!(
+        core.outputs(),
+        vec![
+            Output::Send {
+                conn,
+                frame: login_refused_frame(),
+                droppable: false
+            },
+            Output::Close { conn, reason },
+        ]
+    );
+    assert_eq!(reason.code(), 1008);
+    let hooks = core.session.hooks_mut();
+    assert_eq!(hooks.connects[0].0, first);
+    assert_eq!(
+        hooks.connects[1],
+        (PeerId(2), "psess-x".into(), b"cheater".to_vec())
+    );
+    assert_eq!(core.session.player_count(), 1, "never joined");
+}
+
+#[test]
+fn the_script_drops_player_and_group_messages_it_refuses() {
+    let mut core = TestCore::hooked(Scripted {
+        refuse_to_player: true,
+        ..Default::default()
+    });
+    let (a, pa) = core.login();
+    let (_, pb) = core.login();
+    assert_eq!(
+        core.ws(a, message(9, pb.0, 0, b"x")),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::HookRefused
+        }]
+    );
+    assert_eq!(ws_sends(&core.ws(a, message(9, 0, -1, b"x"))).len(), 2);
+    core.session.hooks_mut().refuse_to_group = true;
+    assert_eq!(
+        core.ws(a, message(9, 0, -1, b"x")),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::HookRefused
+        }]
+    );
+    // Unknown targets are dropped before the script is asked.
+    core.ws(a, message(9, 777, 0, b"x"));
+    assert_eq!(
+        core.session.hooks_mut().asked,
+        vec!["to_player", "to_group", "to_group"]
+    );
+}
+
+#[test]
+fn messages_to_the_server_reach_the_script_and_nobody_else() {
+    let mut core = TestCore::hooked(Scripted::default());
+    let (a, pa) = core.login();
+    core.login();
+    assert!(core.ws(a, message(111, -1, 0, b"hi")).is_empty());
+    assert!(core.ws(a, message(112, 0, 0, b"")).is_empty());
+    assert_eq!(
+        core.session.hooks_mut().to_server,
+        vec![(111, pa, b"hi".to_vec(), true), (112, pa, vec![], true)]
+    );
+}
+
+#[test]
+fn the_script_refuses_group_changes_and_the_player_sees_the_real_list() {
+    let mut core = TestCore::hooked(Scripted {
+        refuse_join: true,
+        ..Default::default()
+    });
+    let (a, pa) = core.login();
+    let join = command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: 5 }));
+    let out = core.ws(a, join.clone());
+    assert_eq!(
+        out[0],
+        Output::Dropped {
+            peer: pa,
+            reason: DropReason::Refused
+        }
+    );
+    let sends = ws_sends(&out[1..]);
+    assert_eq!(membership(&sends[0].1), (pa.0, 5, vec![]));
+    core.session.hooks_mut().refuse_join = false;
+    core.session.hooks_mut().refuse_leave = true;
+    core.ws(a, join);
+    let leave = command(
+        Opcode::LEAVE_GROUP,
+        Body::LeaveGroup(LeaveGroup { group: 5 }),
+    );
+    let out = core.ws(a, leave);
+    let sends = ws_sends(&out[1..]);
+    assert_eq!(membership(&sends[0].1), (pa.0, 5, vec![pa.0]), "still in");
+    assert_eq!(
+        core.session.hooks_mut().asked,
+        vec!["join", "join", "leave"]
+    );
+}
+
+#[test]
+fn server_messages_reach_a_player_or_a_group_on_the_chosen_channel() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (b, pb) = core.login();
+    core.bind(pb, addr(4002));
+    let join = command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: 1 }));
+    core.ws(b, join);
+    let send = |target, channel| ServerMessage {
+        opcode: 113,
+        sender: PeerId::SERVER,
+        payload: Bytes::from_static(b"hello"),
+        target,
+        channel,
+    };
+    core.session
+        .handle_server_message(core.now, send(ServerTarget::Player(pa), Channel::Reliable));
+    let out = ws_sends(&core.outputs());
+    assert_eq!(out.len(), 1);
+    let (conn, p, droppable) = &out[0];
+    assert_eq!(
+        (*conn, p.sender, p.op_code, &p.payload[..]),
+        (a, -1, 113, &b"hello"[..])
+    );
+    assert!(p.reliable && !droppable);
+    // Fast to group 1: b has a fast path. To everyone: a falls back to the WebSocket.
+    core.session.handle_server_message(
+        core.now,
+        send(ServerTarget::Group(GroupId(1)), Channel::Fast),
+    );
+    let out = core.outputs();
+    assert!(
+        matches!(out[..], [Output::SendFast { to, .. }] if to == addr(4002)),
+        "{out:?}"
+    );
+    core.session.handle_server_message(
+        core.now,
+        send(ServerTarget::Group(GroupId::ALL_PLAYERS), Channel::Fast),
+    );
+    let out = core.outputs();
+    assert_eq!(out.len(), 2, "{out:?}");
+    assert!(matches!(out[0], Output::Send { conn, droppable: true, .. } if conn == a));
+    // Players not here are skipped.
+    core.session.handle_server_message(
+        core.now,
+        send(ServerTarget::Player(PeerId(99)), Channel::Fast),
+    );
+    assert!(core.outputs().is_empty());
+}
+
+#[test]
+fn the_script_broadcasts_a_groups_membership_to_another_group() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let (b, _) = core.login();
+    let join = command(Opcode::JOIN_GROUP, Body::JoinGroup(JoinGroup { group: 3 }));
+    core.ws(a, join);
+    core.session
+        .handle_membership_broadcast(GroupId(3), GroupId::ALL_PLAYERS);
+    let out = ws_sends(&core.outputs());
+    assert_eq!(out.iter().map(|(c, ..)| *c).collect::<Vec<_>>(), vec![a, b]);
+    for (_, p, _) in &out {
+        assert_eq!(membership(p), (-1, 3, vec![pa.0]));
     }
 }

@@ -90,6 +90,8 @@ pub enum LoginRefusal {
     SessionNotAccepting,
     /// The process ran out of peer ids.
     PeerIdsExhausted,
+    /// The server script's onPlayerConnect said no (or failed, with `deny_on_error`).
+    ScriptRefused,
 }
 
 impl LoginRefusal {
@@ -103,6 +105,7 @@ impl LoginRefusal {
             Self::SessionFull => "session_full",
             Self::SessionNotAccepting => "session_not_accepting",
             Self::PeerIdsExhausted => "peer_ids_exhausted",
+            Self::ScriptRefused => "script_refused",
         }
     }
 }
@@ -171,6 +174,8 @@ pub enum DropReason {
     WrongChannel,
     /// A command the player may not issue now (e.g. too many groups).
     Refused,
+    /// The server script's onSendToPlayer or onSendToGroup said no.
+    HookRefused,
 }
 
 impl DropReason {
@@ -187,6 +192,7 @@ impl DropReason {
             Self::SourceIpMismatch => "source_ip_mismatch",
             Self::WrongChannel => "wrong_channel",
             Self::Refused => "refused",
+            Self::HookRefused => "hook_refused",
         }
     }
 }
