@@ -12,8 +12,8 @@ pub mod core;
 mod host;
 pub mod metrics;
 pub mod protocol;
-pub mod secret;
 pub mod script;
+pub mod secret;
 mod transport;
 
 use std::net::SocketAddr;
@@ -135,7 +135,12 @@ impl Server {
         let host = Arc::new(Host::new(config, endpoint, fast_port, sender, options.dev));
         if options.dev {
             let max_players = host.config.sessions.max_players;
-            host.open_session(core::GameSessionId::new(DEV_DEFAULT_SESSION), max_players);
+            host.open_session(
+                core::GameSessionId::new(DEV_DEFAULT_SESSION),
+                max_players,
+                None,
+                None,
+            );
         }
         Ok(Self {
             host,

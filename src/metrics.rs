@@ -95,12 +95,35 @@ counters! {
     dropped_hook_refused,
     /// Logins refused by the script's onPlayerConnect.
     logins_refused_script,
+    /// Game sessions whose script started.
+    script_starts,
+    /// Game sessions whose script failed to load or start (the game session fails).
+    script_start_failures,
+    /// Script callbacks called (timers included).
+    script_calls,
+    /// Script callbacks that threw, and unhandled promise rejections.
+    script_errors,
+    /// Script callbacks stopped at the time cap.
+    script_timeouts,
+    /// Script callbacks that ran out of memory.
+    script_out_of_memory,
+    /// Script log lines dropped over the per-session rate limit.
+    script_log_lines_dropped,
+    /// onHealthCheck answers that were not true.
+    script_health_checks_failed,
+    /// Game sessions whose script's last onHealthCheck was not true (a gauge).
+    script_sessions_unhealthy,
 }
 
 impl Metrics {
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Takes one from a gauge.
+    pub fn dec(gauge: &AtomicU64) {
+        gauge.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Adds one to a counter.

@@ -15,7 +15,7 @@ const QUIET: Duration = Duration::from_millis(200);
 #[tokio::test]
 async fn login_succeeds_with_a_reserved_player_session() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let first = server.player(&game).await;
     let second = server.player(&game).await;
     assert!(first.peer_id().is_player());
@@ -28,7 +28,7 @@ async fn login_succeeds_with_a_reserved_player_session() {
 #[tokio::test]
 async fn unknown_used_and_empty_player_sessions_are_refused_with_1008() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let used = server.player_session(&game);
     let _client = server
         .connect(&used, ClientConfig::default())
@@ -62,7 +62,7 @@ async fn an_expired_reservation_is_refused() {
     let mut config = test_config();
     config.sessions.reservation_timeout = Duration::from_millis(100);
     let server = TestServer::with(config, Options::default()).await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let id = server.player_session(&game);
     // Let the reservation time out; the refusal below is what is asserted.
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -91,7 +91,7 @@ async fn a_full_session_refuses_the_next_login() {
     assert!(matches!(third, Err(ClientError::LoginRefused)), "{third:?}");
     assert_eq!(server.metrics().logins_refused_session, 1);
     // Reservations count against capacity too.
-    let game = server.game_session(1);
+    let game = server.game_session(1).await;
     server.player_session(&game);
     assert_eq!(
         server
@@ -105,7 +105,7 @@ async fn a_full_session_refuses_the_next_login() {
 #[tokio::test]
 async fn messages_reach_one_player_with_the_real_sender() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let a = server.ws_player(&game).await;
     let mut b = server.ws_player(&game).await;
     let mut c = server.ws_player(&game).await;
@@ -128,7 +128,7 @@ async fn messages_reach_one_player_with_the_real_sender() {
 #[tokio::test]
 async fn all_players_group_reaches_everyone_including_the_sender() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let mut players = Vec::new();
     for _ in 0..3 {
         players.push(server.ws_player(&game).await);
@@ -151,7 +151,7 @@ async fn all_players_group_reaches_everyone_including_the_sender() {
 #[tokio::test]
 async fn sessions_are_isolated_from_each_other() {
     let server = TestServer::start().await;
-    let (one, two) = (server.game_session(4), server.game_session(4));
+    let (one, two) = (server.game_session(4).await, server.game_session(4).await);
     let a = server.ws_player(&one).await;
     let mut b = server.ws_player(&one).await;
     let mut other = server.ws_player(&two).await;
@@ -170,7 +170,7 @@ async fn sessions_are_isolated_from_each_other() {
 #[tokio::test]
 async fn messages_to_the_server_are_not_relayed() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let a = server.ws_player(&game).await;
     let mut b = server.ws_player(&game).await;
     a.send_event(Opcode(5), "to server").await.expect("sent");
@@ -184,7 +184,7 @@ async fn messages_to_the_server_are_not_relayed() {
 #[tokio::test]
 async fn group_membership_updates_and_group_messages() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let mut a = server.ws_player(&game).await;
     let mut b = server.ws_player(&game).await;
     let mut c = server.ws_player(&game).await;
@@ -236,7 +236,7 @@ async fn group_membership_updates_and_group_messages() {
 #[tokio::test]
 async fn fast_messages_travel_by_udp_with_increasing_sequence_numbers() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let a = server.player(&game).await;
     let mut b = server.player(&game).await;
     within("a fast", a.wait_fast_ready(support::STEP))
@@ -274,7 +274,7 @@ async fn fast_messages_fall_back_to_the_websocket_when_udp_is_blocked() {
     // Clients are told a UDP port where nothing listens: their binding never completes.
     config.game.advertised_fast_port = Some(unused_addr().port());
     let server = TestServer::with(config, Options::default()).await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let a = server.player(&game).await;
     let mut b = server.player(&game).await;
     assert_eq!(a.state(), ConnectionState::Connected);
@@ -297,7 +297,7 @@ async fn fast_messages_fall_back_to_the_websocket_when_udp_is_blocked() {
 #[tokio::test]
 async fn udp_from_another_ip_is_not_bound_and_the_client_keeps_the_websocket() {
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let mut a = server.player(&game).await;
     // 127.0.0.2 is loopback too, but not the IP the WebSocket came from.
     let config = ClientConfig {
@@ -330,7 +330,7 @@ async fn udp_from_another_ip_is_not_bound_and_the_client_keeps_the_websocket() {
     let mut config = test_config();
     config.sessions.check_udp_source_ip = false;
     let server = TestServer::with(config, Options::default()).await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let config = ClientConfig {
         udp_bind: "127.0.0.2:0".parse().expect("addr"),
         ..Default::default()
@@ -372,13 +372,13 @@ async fn a_client_close_is_answered_and_frees_the_player() {
 async fn terminating_a_game_session_disconnects_its_players_and_completes_their_sessions() {
     use volley::core::{GameSessionStatus, PlayerSessionStatus};
     let server = TestServer::start().await;
-    let game = server.game_session(4);
+    let game = server.game_session(4).await;
     let id = server.player_session(&game);
     let mut player = server
         .connect(&id, ClientConfig::default())
         .await
         .expect("login");
-    let other = server.game_session(4);
+    let other = server.game_session(4).await;
     let mut bystander = server.ws_player(&other).await;
     eventually("player session active", || {
         server.sessions.player_session(&id).map(|p| p.status) == Some(PlayerSessionStatus::Active)
@@ -388,7 +388,7 @@ async fn terminating_a_game_session_disconnects_its_players_and_completes_their_
         "terminate",
         server
             .sessions
-            .terminate_game_session(&game, "FORCE_TERMINATED"),
+            .terminate_game_session(&game, "FORCE_TERMINATED", true),
     )
     .await
     .expect("known game session");

@@ -29,7 +29,7 @@ const MAX_PLAYER_IDS: usize = 25;
 /// Runs operation `op` (the part of `X-Amz-Target` after `GameLift.`).
 pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Value, ApiError> {
     match op {
-        "CreateGameSession" => create_game_session(control, input),
+        "CreateGameSession" => create_game_session(control, input).await,
         "DescribeGameSessions" => describe_game_sessions(control, input),
         "CreatePlayerSession" => create_player_sessions(control, input, false),
         "CreatePlayerSessions" => create_player_sessions(control, input, true),
@@ -49,7 +49,7 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
     }
 }
 
-fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+async fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
     fleet_or_alias(control, input)?;
     let max_players = input
         .int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?
@@ -69,6 +69,7 @@ fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiErr
     let session = control
         .sessions
         .create_game_session(spec)
+        .await
         .map_err(catalog_error)?;
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
@@ -257,16 +258,17 @@ async fn terminate_game_session(control: &Control, input: &Input) -> Result<Valu
             ),
         ));
     }
-    // Without server logic to run, both modes end the session at once; the reason says which
-    // was asked for.
-    let reason = if mode == "FORCE_TERMINATE" {
+    // Both modes run the script's onProcessTerminate; FORCE_TERMINATE then ends the session at
+    // once, TRIGGER_ON_PROCESS_TERMINATE gives the script time to end it itself.
+    let force = mode == "FORCE_TERMINATE";
+    let reason = if force {
         "FORCE_TERMINATED"
     } else {
         "TRIGGERED_ON_PROCESS_TERMINATE"
     };
     control
         .sessions
-        .terminate_game_session(&id, reason)
+        .terminate_game_session(&id, reason, force)
         .await
         .map_err(catalog_error)?;
     let session = control

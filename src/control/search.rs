@@ -535,6 +535,7 @@ mod tests {
             current_player_sessions: count,
             accepting_player_sessions: true,
             protected: false,
+            script: None,
         }
     }
 

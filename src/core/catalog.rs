@@ -141,6 +141,19 @@ pub struct GameSession {
     pub accepting_player_sessions: bool,
     /// `FullProtection` (true) or `NoProtection`; stored and reported, nothing scales in.
     pub protected: bool,
+    /// The script content it runs, once started; `None` for a pure relay.
+    pub script: Option<ScriptRef>,
+}
+
+/// Which script content a game session runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptRef {
+    /// The script resource (`script-<uuid>`).
+    pub id: String,
+    /// The resource's `Version` when the content was stored.
+    pub version: Option<String>,
+    /// The content's revision: 1 at creation, +1 per UpdateScript with new content.
+    pub revision: u64,
 }
 
 /// Changes to a game session; `None` leaves a field as it is.
@@ -274,18 +287,20 @@ impl Catalog {
             current_player_sessions: 0,
             accepting_player_sessions: true,
             protected: false,
+            script: None,
         };
         self.game_sessions.insert(id, record.clone());
         self.running += 1;
         Ok((record, true))
     }
 
-    /// Marks a game session `ACTIVE`: its task runs.
-    pub fn activate(&mut self, id: &GameSessionId) {
+    /// Marks a game session `ACTIVE`: its task runs, with `script` started if it has one.
+    pub fn activate(&mut self, id: &GameSessionId, script: Option<ScriptRef>) {
         if let Some(record) = self.game_sessions.get_mut(id)
             && record.status == GameSessionStatus::Activating
         {
             record.status = GameSessionStatus::Active;
+            record.script = script;
         }
     }
 

@@ -225,6 +225,11 @@ impl<H: Hooks> Session<H> {
         }
     }
 
+    /// The hooks.
+    pub fn hooks(&self) -> &H {
+        &self.hooks
+    }
+
     /// The hooks, for the host to drive the script between inputs.
     pub fn hooks_mut(&mut self) -> &mut H {
         &mut self.hooks

@@ -983,7 +983,7 @@ mod catalog {
         catalog
             .create_game_session(now, id.clone(), spec)
             .expect("new id");
-        catalog.activate(&id);
+        catalog.activate(&id, None);
         id
     }
 
@@ -1057,7 +1057,7 @@ mod catalog {
             matches!(refused, Err(CatalogError::InvalidStatus { .. })),
             "{refused:?}"
         );
-        c.activate(&h);
+        c.activate(&h, None);
         let deny = GameSessionUpdate {
             accepting_player_sessions: Some(false),
             ..Default::default()

@@ -17,13 +17,15 @@ use tracing::Instrument;
 
 pub(crate) use directory::Directory;
 pub(crate) use session::SessionMsg;
+use session::Start;
 
 use crate::config::Config;
 use crate::core::{
     CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
-    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, Session,
+    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession,
 };
 use crate::metrics::Metrics;
+use crate::script::Bundle;
 
 /// Most game properties of one game session (GameLift's limit).
 pub const MAX_GAME_PROPERTIES: usize = 16;
@@ -168,12 +170,24 @@ impl Host {
         if self.directory.session_count() >= DEV_MAX_SESSIONS {
             return Err(LoginRefusal::SessionNotAccepting);
         }
-        Ok(self.open_session(id, self.config.sessions.max_players))
+        Ok(self.open_session(id, self.config.sessions.max_players, None, None))
     }
 
-    /// Starts a game session's task and lists it in the directory; an existing session with
-    /// the same id is returned instead.
-    pub fn open_session(self: &Arc<Self>, id: GameSessionId, max_players: usize) -> SessionHandle {
+    /// The script content new game sessions run, if the fleet has a script.
+    pub fn fleet_bundle(&self) -> Option<Arc<Bundle>> {
+        None
+    }
+
+    /// Starts a game session's task, with the fleet's script if it has one, and lists it in
+    /// the directory; an existing session with the same id is returned instead. `ready`
+    /// hears whether it started.
+    pub fn open_session(
+        self: &Arc<Self>,
+        id: GameSessionId,
+        max_players: usize,
+        record: Option<GameSession>,
+        ready: Option<oneshot::Sender<Result<Option<crate::core::ScriptRef>, String>>>,
+    ) -> SessionHandle {
         let (tx, rx) = flume::bounded(self.config.limits.session_queue_packets);
         let handle = SessionHandle { id: id.clone(), tx };
         let handle = match self.directory.insert_session(handle) {
@@ -182,9 +196,14 @@ impl Host {
         };
         let mut config = self.config.session_config(self.fast_port);
         config.max_players = max_players;
-        let core = Session::new(config, self.peer_ids.clone());
+        let start = Start {
+            config,
+            script: self.fleet_bundle(),
+            record,
+            ready,
+        };
         let span = tracing::info_span!("session", id = %id);
-        let task = session::run(Arc::clone(self), handle.clone(), core, rx);
+        let task = session::run(Arc::clone(self), handle.clone(), start, rx);
         self.tasks.spawn(task.instrument(span));
         handle
     }
@@ -203,10 +222,14 @@ impl Sessions {
     }
 
     /// Creates a game session on this server's fleet and starts it: recorded `ACTIVATING`,
-    /// `ACTIVE` once its task runs. Its id is the ARN
+    /// `ACTIVE` once its task runs and its script (if the fleet has one) has started, `ERROR`
+    /// if the script failed to start. Its id is the ARN
     /// `arn:aws:gamelift:<region>::gamesession/<fleet id>/<token or gsess-uuid>`. With an
     /// idempotency token used before, the earlier game session is returned.
-    pub fn create_game_session(&self, spec: GameSessionSpec) -> Result<GameSession, CatalogError> {
+    pub async fn create_game_session(
+        &self,
+        spec: GameSessionSpec,
+    ) -> Result<GameSession, CatalogError> {
         let fleet = &self.host.config.fleet;
         let suffix = spec
             .idempotency_token
@@ -233,10 +256,24 @@ impl Sessions {
         // Logins need a reservation, and the catalog keeps reservations within the game
         // session's maximum (which UpdateGameSession may lower without evicting anyone), so
         // the running session only enforces the hard limit.
-        self.host
-            .open_session(id.clone(), MAX_PLAYERS_PER_GAME_SESSION);
+        let (ready, started) = oneshot::channel();
+        self.host.open_session(
+            id.clone(),
+            MAX_PLAYERS_PER_GAME_SESSION,
+            Some(record.clone()),
+            Some(ready),
+        );
+        // The task always answers: the script's start is bounded by its own time caps.
+        let started = started
+            .await
+            .unwrap_or_else(|_| Err("the game session stopped while starting".into()));
         let mut catalog = self.host.directory.catalog();
-        catalog.activate(&id);
+        match started {
+            Ok(script) => catalog.activate(&id, script),
+            Err(_) => {
+                catalog.end_game_session(SystemTime::now(), &id, GameSessionStatus::Error, None)
+            }
+        }
         Ok(catalog.game_session(&id).cloned().unwrap_or(record))
     }
 
@@ -257,12 +294,15 @@ impl Sessions {
             .reserve(SystemTime::now(), game_session, players)
     }
 
-    /// Ends a game session: its players are disconnected (close code 1001), its player
-    /// sessions complete and it becomes `TERMINATED`, with `reason` as its status reason.
+    /// Ends a game session: its script's onProcessTerminate runs; then (at once if `force`,
+    /// else when the script ends the session or `scripts.terminate_grace` has passed) its
+    /// players are disconnected (close code 1001), its player sessions complete and it
+    /// becomes `TERMINATED`, with `reason` as its status reason.
     pub async fn terminate_game_session(
         &self,
         game_session: &GameSessionId,
         reason: &'static str,
+        force: bool,
     ) -> Result<(), CatalogError> {
         let found = self
             .host
@@ -278,7 +318,12 @@ impl Sessions {
             .catalog()
             .terminating(game_session, reason);
         match self.host.directory.session(game_session) {
-            Some(handle) if handle.tx.send_async(SessionMsg::End).await.is_ok() => {}
+            Some(handle)
+                if handle
+                    .tx
+                    .send_async(SessionMsg::Terminate { force })
+                    .await
+                    .is_ok() => {}
             // No task (it ended already): finish the record here.
             _ => self.host.directory.catalog().end_game_session(
                 SystemTime::now(),

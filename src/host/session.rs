@@ -1,21 +1,27 @@
-//! The task that owns one game session's core: feeds it messages from connections and the
-//! UDP socket with the current time, performs its outputs without ever awaiting a peer, and
-//! sleeps until its next timeout.
+//! The task that owns one game session's core and script: starts the script, feeds the core
+//! messages from connections and the UDP socket with the current time, performs its outputs
+//! without ever awaiting a peer, applies what the script asks for, and sleeps until the next
+//! timeout of the core, the script's timers or the health check.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use flume::TrySendError;
 use futures_util::StreamExt;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{debug, info, warn};
 
 use super::{ConnLink, Host, Outgoing, SessionHandle};
-use crate::core::{CloseReason, ConnId, GameSessionStatus, LoginRequest, Output, Session};
+use crate::core::{
+    CloseReason, ConnId, GameSession, GameSessionStatus, LoginRequest, Output, ScriptRef, Session,
+    SessionConfig,
+};
 use crate::metrics::Metrics;
 use crate::protocol::Packet;
+use crate::script::{Bundle, Effect, Limits, ScriptInstance};
 use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
@@ -24,6 +30,17 @@ use crate::transport::udp;
 /// by default): a reader that keeps up never overflows, one that falls behind for several
 /// wakes does.
 const MAX_BATCH: usize = 64;
+
+/// How often a script's onHealthCheck runs (GameLift called it about once a minute).
+const HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Rounds of "perform outputs, then apply the script's effects" per wake: effects can cause
+/// callbacks (a player leaving) that queue more effects. Each round is bounded by the
+/// script's own limits; what is left waits for the next wake.
+const MAX_EFFECT_ROUNDS: usize = 8;
+
+/// The core of a game session that may run a script.
+type Core = Session<Option<ScriptInstance>>;
 
 /// What connections, the UDP reader and the library API tell a session task.
 #[derive(Debug)]
@@ -42,58 +59,180 @@ pub(crate) enum SessionMsg {
     Heard { conn: ConnId },
     /// The connection ended.
     Closed { conn: ConnId },
-    /// End the game session.
-    End,
+    /// End the game session. The script's onProcessTerminate runs first; unless `force`, the
+    /// script then has `scripts.terminate_grace` to end the session itself.
+    Terminate { force: bool },
+}
+
+/// How a game session starts: its script, if any, and who waits for the outcome.
+pub(crate) struct Start {
+    pub config: SessionConfig,
+    pub script: Option<Arc<Bundle>>,
+    /// The record handed to onStartGameSession; `None` in dev mode.
+    pub record: Option<GameSession>,
+    /// Told whether the session started (with the script it runs) or why not.
+    pub ready: Option<oneshot::Sender<Result<Option<ScriptRef>, String>>>,
 }
 
 pub(crate) async fn run(
     host: Arc<Host>,
     handle: SessionHandle,
-    mut core: Session,
+    start: Start,
     rx: flume::Receiver<SessionMsg>,
 ) {
+    let Start {
+        mut config,
+        script,
+        record,
+        ready,
+    } = start;
+    let script = match script {
+        None => None,
+        Some(bundle) => match start_script(&host, bundle, &handle, &mut config, record).await {
+            Ok(instance) => Some(instance),
+            Err(reason) => {
+                warn!(%reason, "script failed to start");
+                Metrics::inc(&host.metrics.script_start_failures);
+                host.directory.remove_session(&handle.id);
+                match ready {
+                    Some(ready) => {
+                        let _ = ready.send(Err(reason));
+                    }
+                    None => host.directory.catalog().end_game_session(
+                        SystemTime::now(),
+                        &handle.id,
+                        GameSessionStatus::Error,
+                        None,
+                    ),
+                }
+                return;
+            }
+        },
+    };
+    let script_ref = script.as_ref().map(|s: &ScriptInstance| {
+        let bundle = s.bundle();
+        ScriptRef {
+            id: bundle.script_id.clone(),
+            version: bundle.version.clone(),
+            revision: bundle.revision,
+        }
+    });
+    if let Some(ready) = ready {
+        let _ = ready.send(Ok(script_ref));
+    }
+    let has_script = script.is_some();
+    let mut core = Session::with_hooks(config, host.peer_ids.clone(), script);
     let mut task = SessionTask {
+        terminate_grace: host.config.scripts.terminate_grace,
         host,
         handle,
         links: HashMap::new(),
+        ending: None,
+        next_health_check: has_script.then(|| Instant::now() + HEALTH_CHECK_INTERVAL),
+        healthy: true,
+        close: CloseReason::SessionEnded,
     };
     debug!("session started");
     let mut inbox = rx.stream();
     loop {
-        let deadline = core.poll_timeout().map(Instant::from_std);
-        let mut ending = false;
+        let deadline = task.poll_timeout(&core);
         tokio::select! {
             biased;
-            () = task.host.shutdown.cancelled() => {
-                core.handle_end(CloseReason::ServerShutdown);
-                ending = true;
+            () = task.host.shutdown.cancelled(), if task.ending.is_none() => {
+                task.close = CloseReason::ServerShutdown;
+                task.terminate(&mut core, true);
             }
             msg = inbox.next() => {
                 // The directory holds a sender until this task removes it, so `None` cannot
                 // happen; treat it as an end all the same.
                 let Some(msg) = msg else { break };
-                ending |= task.handle(&mut core, msg);
+                task.handle(&mut core, msg);
                 for _ in 0..MAX_BATCH {
                     let Ok(msg) = rx.try_recv() else { break };
-                    ending |= task.handle(&mut core, msg);
+                    task.handle(&mut core, msg);
                 }
             }
-            () = sleep_until(deadline) => core.handle_timeout(Instant::now().into_std()),
+            () = sleep_until(deadline) => task.handle_timeout(&mut core),
         }
-        task.perform(&mut core);
-        if ending {
+        task.perform_all(&mut core);
+        if task.ending == Some(Ending::Now) {
             break;
         }
     }
-    task.host.directory.remove_session(&task.handle.id);
-    let ended = SystemTime::now();
-    task.host.directory.catalog().end_game_session(
-        ended,
-        &task.handle.id,
-        GameSessionStatus::Terminated,
-        None,
+    task.finish(&mut core);
+}
+
+/// Loads the script off the async threads (its start may run up to the activation timeout),
+/// applies its configuration, and runs onProcessStarted and onStartGameSession.
+async fn start_script(
+    host: &Arc<Host>,
+    bundle: Arc<Bundle>,
+    handle: &SessionHandle,
+    config: &mut SessionConfig,
+    record: Option<GameSession>,
+) -> Result<ScriptInstance, String> {
+    let scripts = &host.config.scripts;
+    let limits = Limits {
+        callback_timeout: scripts.callback_timeout,
+        start_timeout: scripts.activation_timeout,
+        memory_limit_bytes: scripts.memory_limit_bytes,
+        deny_on_error: scripts.deny_on_error,
+        max_consecutive_failures: scripts.max_consecutive_failures,
+    };
+    let id = handle.id.to_string();
+    let metrics = Arc::clone(&host.metrics);
+    let max_payload = config.max_reliable_payload;
+    let span = tracing::Span::current();
+    let mut instance = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        ScriptInstance::start(bundle, &id, limits, max_payload, metrics)
+    })
+    .await
+    .map_err(|e| format!("the script start was cancelled: {e}"))?
+    .map_err(|e| e.to_string())?;
+    let configuration = instance.configuration();
+    if let Some(max_players) = configuration.max_players {
+        config.max_players = config.max_players.min(max_players);
+    }
+    if let Some(interval) = configuration.ping_interval {
+        config.ping_interval = interval;
+    }
+    if !instance.process_started() {
+        return Err("the script's onProcessStarted returned false".into());
+    }
+    let json = record
+        .map(|r| game_session_json(host, &r))
+        .unwrap_or_default();
+    instance.start_game_session(&json);
+    Metrics::inc(&host.metrics.script_starts);
+    info!(
+        script = %instance.bundle().script_id,
+        revision = instance.bundle().revision,
+        "script started"
     );
-    debug!("session ended");
+    Ok(instance)
+}
+
+/// The GameSession object onStartGameSession receives, in the GameLift SDKs' member names.
+fn game_session_json(host: &Host, record: &GameSession) -> String {
+    let spec = &record.spec;
+    serde_json::json!({
+        "GameSessionId": record.id.as_str(),
+        "Name": spec.name,
+        "FleetId": host.config.fleet.id,
+        "MaximumPlayerSessionCount": spec.max_players,
+        "GameProperties": spec.properties.iter()
+            .map(|(key, value)| serde_json::json!({"Key": key, "Value": value}))
+            .collect::<Vec<_>>(),
+        "GameSessionData": spec.game_session_data,
+        "MatchmakerData": null,
+        "CreatorId": spec.creator_id,
+        "Location": spec.location,
+        "IpAddress": host.endpoint.ip.to_string(),
+        "DnsName": host.endpoint.dns_name,
+        "Port": host.endpoint.port,
+    })
+    .to_string()
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
@@ -103,15 +242,30 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// How far the session is on its way out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    /// onProcessTerminate ran; the script may end the session until this time.
+    Graceful(Instant),
+    /// End now: close everyone and stop.
+    Now,
+}
+
 struct SessionTask {
     host: Arc<Host>,
     handle: SessionHandle,
     links: HashMap<ConnId, ConnLink>,
+    ending: Option<Ending>,
+    terminate_grace: Duration,
+    next_health_check: Option<Instant>,
+    healthy: bool,
+    /// How players are told goodbye when the session ends.
+    close: CloseReason,
 }
 
 impl SessionTask {
-    /// Feeds one message to the core; true if the session must end.
-    fn handle(&mut self, core: &mut Session, msg: SessionMsg) -> bool {
+    /// Feeds one message to the core.
+    fn handle(&mut self, core: &mut Core, msg: SessionMsg) {
         let now = Instant::now().into_std();
         match msg {
             SessionMsg::Login {
@@ -136,17 +290,149 @@ impl SessionTask {
                 self.links.remove(&conn);
                 core.handle_closed(conn);
             }
-            SessionMsg::End => {
-                core.handle_end(CloseReason::SessionEnded);
-                return true;
+            SessionMsg::Terminate { force } => self.terminate(core, force),
+        }
+    }
+
+    /// The session is being ended from outside: the script hears of it first.
+    fn terminate(&mut self, core: &mut Core, force: bool) {
+        if self.ending == Some(Ending::Now) {
+            return;
+        }
+        let had_script = core.hooks_mut().is_some();
+        if let Some(script) = core.hooks_mut()
+            && self.ending.is_none()
+        {
+            script.process_terminate();
+        }
+        self.ending = if force || !had_script {
+            Some(Ending::Now)
+        } else {
+            Some(Ending::Graceful(Instant::now() + self.terminate_grace))
+        };
+    }
+
+    fn poll_timeout(&self, core: &Core) -> Option<Instant> {
+        let script = core
+            .hooks()
+            .as_ref()
+            .and_then(ScriptInstance::poll_timeout)
+            .map(Instant::from_std);
+        let grace = match self.ending {
+            Some(Ending::Graceful(at)) => Some(at),
+            _ => None,
+        };
+        [
+            core.poll_timeout().map(Instant::from_std),
+            script,
+            self.next_health_check,
+            grace,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn handle_timeout(&mut self, core: &mut Core) {
+        let now = Instant::now();
+        core.handle_timeout(now.into_std());
+        if let Some(script) = core.hooks_mut() {
+            script.handle_timeout(now.into_std());
+        }
+        if let Some(Ending::Graceful(at)) = self.ending
+            && at <= now
+        {
+            debug!("the script did not end its game session in time; ending it");
+            self.ending = Some(Ending::Now);
+        }
+        if self.next_health_check.is_some_and(|at| at <= now) {
+            self.next_health_check = Some(now + HEALTH_CHECK_INTERVAL);
+            let healthy = core
+                .hooks_mut()
+                .as_mut()
+                .is_none_or(ScriptInstance::health_check);
+            self.set_health(healthy);
+        }
+    }
+
+    fn set_health(&mut self, healthy: bool) {
+        let metrics = &self.host.metrics;
+        if !healthy {
+            Metrics::inc(&metrics.script_health_checks_failed);
+        }
+        if healthy != self.healthy {
+            self.healthy = healthy;
+            if healthy {
+                Metrics::dec(&metrics.script_sessions_unhealthy);
+                info!("script healthy again");
+            } else {
+                Metrics::inc(&metrics.script_sessions_unhealthy);
+                warn!("script reports unhealthy");
             }
         }
-        false
+    }
+
+    /// Performs the core's outputs and applies the script's effects, in rounds, so a message
+    /// the script sends while a player joins goes out after that player's login result.
+    fn perform_all(&mut self, core: &mut Core) {
+        for _ in 0..MAX_EFFECT_ROUNDS {
+            self.perform(core);
+            if !self.apply_effects(core) {
+                break;
+            }
+        }
+        if self.ending == Some(Ending::Now) {
+            core.handle_end(self.close);
+            self.perform(core);
+            while self.apply_effects(core) {} // Drain: only sends to nobody remain.
+        }
+    }
+
+    /// Applies the script's queued effects; true if there were any.
+    fn apply_effects(&mut self, core: &mut Core) -> bool {
+        let mut any = false;
+        let now = Instant::now().into_std();
+        while let Some(effect) = core
+            .hooks_mut()
+            .as_mut()
+            .and_then(ScriptInstance::poll_effect)
+        {
+            any = true;
+            match effect {
+                Effect::Send(message) => core.handle_server_message(now, message),
+                Effect::Broadcast { group, target } => {
+                    core.handle_membership_broadcast(group, target);
+                }
+                Effect::End => {
+                    debug!("the script ends its game session");
+                    self.ending = Some(Ending::Now);
+                }
+            }
+        }
+        any
+    }
+
+    /// The session is over: the script's processEnding promises resolve, the record ends.
+    fn finish(mut self, core: &mut Core) {
+        if let Some(script) = core.hooks_mut() {
+            script.ended();
+        }
+        if !self.healthy {
+            self.set_health(true);
+        }
+        self.host.directory.remove_session(&self.handle.id);
+        self.host.directory.catalog().end_game_session(
+            SystemTime::now(),
+            &self.handle.id,
+            GameSessionStatus::Terminated,
+            None,
+        );
+        debug!("session ended");
     }
 
     /// Performs every pending output. Never awaits: a full queue drops a droppable frame or
     /// closes the connection as a slow reader, and a full socket buffer drops the datagram.
-    fn perform(&mut self, core: &mut Session) {
+    fn perform(&mut self, core: &mut Core) {
         let metrics = &self.host.metrics;
         let (mut reliable_out, mut fast_out) = (0, 0);
         while let Some(output) = core.poll_output() {
@@ -196,10 +482,17 @@ impl SessionTask {
                         link.close(reason);
                     }
                 }
-                Output::PlayerJoined { conn, peer, .. } => {
+                Output::PlayerJoined {
+                    conn,
+                    peer,
+                    player_session_id,
+                } => {
                     debug!(%conn, %peer, "player joined");
                     Metrics::inc(&metrics.logins_accepted);
                     self.host.directory.insert_peer(peer, self.handle.clone());
+                    if let Some(script) = core.hooks_mut() {
+                        script.player_accepted(peer, &player_session_id);
+                    }
                 }
                 Output::PlayerLeft {
                     peer,
@@ -210,6 +503,9 @@ impl SessionTask {
                     self.host
                         .directory
                         .complete(SystemTime::now(), &player_session_id);
+                    if let Some(script) = core.hooks_mut() {
+                        script.player_disconnected(peer);
+                    }
                 }
                 Output::Dropped { peer, reason } => {
                     debug!(%peer, reason = reason.as_str(), "dropped packet");

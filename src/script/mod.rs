@@ -2,7 +2,10 @@
 //! exporting `exports.ssExports`, run in QuickJS. [`store`] keeps script resources on disk;
 //! the engine runs one script instance per game session inside that session's task.
 
+mod engine;
 pub mod store;
+
+pub use engine::{Configuration, Effect, Limits, ScriptInstance, StartError};
 
 use std::collections::BTreeMap;
 
@@ -64,3 +67,6 @@ pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

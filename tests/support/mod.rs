@@ -89,16 +89,19 @@ impl TestServer {
     }
 
     /// A game session with room for `max_players`.
-    pub fn game_session(&self, max_players: u32) -> GameSessionId {
+    pub async fn game_session(&self, max_players: u32) -> GameSessionId {
         let spec = GameSessionSpec {
             max_players,
             location: "local".into(),
             ..Default::default()
         };
-        self.sessions
-            .create_game_session(spec)
-            .expect("game session created")
-            .id
+        within(
+            "create game session",
+            self.sessions.create_game_session(spec),
+        )
+        .await
+        .expect("game session created")
+        .id
     }
 
     pub fn player_session(&self, game_session: &GameSessionId) -> String {
