@@ -5,6 +5,7 @@
 //! delivered and lost, delivery latency percentiles, and the server process's CPU time per
 //! delivered message and peak memory, read from `/proc`.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -49,6 +50,10 @@ pub struct BenchArgs {
     /// Seconds of load before measuring.
     #[arg(long, default_value_t = 2)]
     pub warmup_secs: u64,
+    /// A server script (`.js` file, directory or `.zip`) every game session runs, to measure
+    /// what its hooks cost.
+    #[arg(long, conflicts_with = "server")]
+    pub script: Option<PathBuf>,
     /// A running `volley serve --dev` to load (host:port) instead of starting one.
     #[arg(long)]
     pub server: Option<String>,
@@ -85,6 +90,8 @@ struct Report {
     rate_hz: f64,
     bytes: usize,
     channel: BenchChannel,
+    /// The server script the game sessions ran, if any.
+    script: Option<String>,
     duration_secs: u64,
     machine: String,
     sent: u64,
@@ -150,13 +157,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Starts `volley serve --dev` on an ephemeral loopback port with room for the load.
 async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
-    let config = std::env::temp_dir().join(format!("volley-bench-{}.toml", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!("volley-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).context("creating the bench server's directory")?;
+    let config = scratch.join("volley.toml");
     std::fs::write(
         &config,
         format!(
-            "[limits]\nmax_connections = {}\n[sessions]\nmax_players = {}\n",
+            "[limits]\nmax_connections = {}\n[sessions]\nmax_players = {}\n\
+             [scripts]\ndata_dir = {:?}\n",
             args.rooms * args.players + 16,
             args.players,
+            scratch.join("data"),
         ),
     )
     .context("writing the bench server config")?;
@@ -174,6 +185,7 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
             "--config",
         ])
         .arg(&config)
+        .args(args.script.iter().flat_map(|path| [OsStr::new("--script"), path.as_os_str()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -197,7 +209,7 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
     .context("the server did not start in 10 s")??;
     // Keep reading what the server prints, so it never writes into a closed pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let _ = std::fs::remove_file(&config);
+    let _ = std::fs::remove_dir_all(&scratch);
     if addr.is_empty() {
         bail!("the server exited before listening");
     }
@@ -274,6 +286,7 @@ async fn measure(
         rate_hz: args.rate_hz,
         bytes: args.bytes,
         channel: args.channel,
+        script: args.script.as_ref().map(|p| p.display().to_string()),
         duration_secs: args.duration_secs,
         machine: machine(),
         sent: total.sent,
@@ -459,6 +472,9 @@ fn print_table(r: &Report) {
         "{} rooms x {} players x {} Hz x {} B over {:?} for {} s ({})",
         r.rooms, r.players, r.rate_hz, r.bytes, r.channel, r.duration_secs, r.machine
     );
+    if let Some(script) = &r.script {
+        println!("every game session runs the script {script}");
+    }
     println!(
         "sent {}  (generator busy, not sent: {})",
         r.sent, r.not_sent_generator_busy
