@@ -185,7 +185,11 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
             "--config",
         ])
         .arg(&config)
-        .args(args.script.iter().flat_map(|path| [OsStr::new("--script"), path.as_os_str()]))
+        .args(
+            args.script
+                .iter()
+                .flat_map(|path| [OsStr::new("--script"), path.as_os_str()]),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)

@@ -70,11 +70,12 @@ pub struct ScriptsConfig {
     /// Longest a game session's start (`init`, `onProcessStarted`, `onStartGameSession`) may
     /// take before the game session goes to ERROR.
     pub activation_timeout: Duration,
+    /// How often each game session's script is asked `onHealthCheck`.
+    pub health_check_interval: Duration,
     /// How long a script may take to end its game session after `onProcessTerminate`
     /// (TerminateGameSession with TRIGGER_ON_PROCESS_TERMINATE) before it is forced.
     pub terminate_grace: Duration,
 }
-
 
 /// `[control]`: the GameLift service API.
 #[derive(Clone, Debug, PartialEq)]
@@ -263,6 +264,7 @@ struct ScriptsFile {
     deny_on_error: bool,
     max_consecutive_failures: u32,
     activation_timeout_ms: u64,
+    health_check_interval_secs: u64,
     terminate_grace_secs: u64,
 }
 
@@ -276,6 +278,7 @@ impl Default for ScriptsFile {
             deny_on_error: false,
             max_consecutive_failures: 0,
             activation_timeout_ms: 5000,
+            health_check_interval_secs: 60,
             terminate_grace_secs: 30,
         }
     }
@@ -597,6 +600,11 @@ impl File {
             "must be at least scripts.callback_timeout_ms",
         )?;
         check(
+            sc.health_check_interval_secs > 0,
+            "scripts.health_check_interval_secs",
+            "must be at least 1",
+        )?;
+        check(
             !sc.data_dir.as_os_str().is_empty(),
             "scripts.data_dir",
             "must not be empty",
@@ -610,6 +618,7 @@ impl File {
                 deny_on_error: sc.deny_on_error,
                 max_consecutive_failures: sc.max_consecutive_failures,
                 activation_timeout: Duration::from_millis(sc.activation_timeout_ms),
+                health_check_interval: Duration::from_secs(sc.health_check_interval_secs),
                 terminate_grace: Duration::from_secs(sc.terminate_grace_secs),
             },
             game: GameConfig {

@@ -59,6 +59,17 @@ impl Shapes<'_> {
                 "GameSessionData",
                 g.spec.game_session_data.as_deref().map(Value::from),
             );
+            // Not in the GameLift model (SDKs ignore unknown members): which script content
+            // the game session runs.
+            if let Some(script) = &g.script {
+                insert(map, "ScriptId", Some(Value::from(script.id.as_str())));
+                insert(
+                    map,
+                    "ScriptVersion",
+                    script.version.as_deref().map(Value::from),
+                );
+                insert(map, "ScriptRevision", Some(Value::from(script.revision)));
+            }
         }
         object
     }

@@ -31,9 +31,6 @@ use crate::transport::udp;
 /// wakes does.
 const MAX_BATCH: usize = 64;
 
-/// How often a script's onHealthCheck runs (GameLift called it about once a minute).
-const HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(60);
-
 /// Rounds of "perform outputs, then apply the script's effects" per wake: effects can cause
 /// callbacks (a player leaving) that queue more effects. Each round is bounded by the
 /// script's own limits; what is left waits for the next wake.
@@ -121,6 +118,7 @@ pub(crate) async fn run(
         let _ = ready.send(Ok(script_ref));
     }
     let has_script = script.is_some();
+    let health_check_interval = host.config.scripts.health_check_interval;
     let mut core = Session::with_hooks(config, host.peer_ids.clone(), script);
     let mut task = SessionTask {
         terminate_grace: host.config.scripts.terminate_grace,
@@ -128,7 +126,8 @@ pub(crate) async fn run(
         handle,
         links: HashMap::new(),
         ending: None,
-        next_health_check: has_script.then(|| Instant::now() + HEALTH_CHECK_INTERVAL),
+        health_check_interval,
+        next_health_check: has_script.then(|| Instant::now() + health_check_interval),
         healthy: true,
         close: CloseReason::SessionEnded,
     };
@@ -257,6 +256,7 @@ struct SessionTask {
     links: HashMap<ConnId, ConnLink>,
     ending: Option<Ending>,
     terminate_grace: Duration,
+    health_check_interval: Duration,
     next_health_check: Option<Instant>,
     healthy: bool,
     /// How players are told goodbye when the session ends.
@@ -346,7 +346,7 @@ impl SessionTask {
             self.ending = Some(Ending::Now);
         }
         if self.next_health_check.is_some_and(|at| at <= now) {
-            self.next_health_check = Some(now + HEALTH_CHECK_INTERVAL);
+            self.next_health_check = Some(now + self.health_check_interval);
             let healthy = core
                 .hooks_mut()
                 .as_mut()

@@ -346,3 +346,50 @@ pub async fn control_call(
     let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, serde_json::from_str(json).expect("json body"))
 }
+
+/// A fresh directory under the system's temp dir, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("volley-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&path).expect("temp dir created");
+        Self(path)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// Writes `files` (relative path, content) under `dir` in this directory; returns it.
+    pub fn write(&self, dir: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let root = self.0.join(dir);
+        for (path, content) in files {
+            let path = root.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("directory created");
+            }
+            std::fs::write(path, content).expect("file written");
+        }
+        root
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A zip archive of `files` (path, content), as a game studio uploads a script.
+pub fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (path, content) in files {
+        writer
+            .start_file(*path, zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        writer.write_all(content.as_bytes()).expect("zip write");
+    }
+    writer.finish().expect("zip finished").into_inner()
+}
