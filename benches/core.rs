@@ -1,17 +1,23 @@
-//! Hot paths without sockets: decoding a packet, and one message fanned out by the core to a
-//! game session of 8 players over the fast channel and over the WebSocket. Run with
-//! `cargo bench --bench core`; figures and machine in BENCHMARKS.md.
+//! Hot paths without sockets: decoding a packet, one message fanned out by the core to a
+//! game session of 8 players over the fast channel and over the WebSocket, and one call of a
+//! script's onSendToGroup. Run with `cargo bench --bench core`; figures and machine in
+//! BENCHMARKS.md.
 
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use volley::core::{ConnId, LoginRequest, Output, PeerIds, Session, SessionConfig};
-use volley::protocol::{Body, Opcode, Packet, PeerId, UdpConnectMessage, decode, encode};
+use volley::core::{
+    ConnId, HookMessage, Hooks, LoginRequest, Output, PeerIds, Session, SessionConfig,
+};
+use volley::metrics::Metrics;
+use volley::protocol::{Body, GroupId, Opcode, Packet, PeerId, UdpConnectMessage, decode, encode};
+use volley::script::{Bundle, Limits, ScriptInstance};
 
 const PLAYERS: u64 = 8;
 const IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -102,6 +108,44 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    let mut group = c.benchmark_group("script");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("on_send_to_group_64_bytes", |b| {
+        let mut script = hook_script();
+        let payload = [7u8; 64];
+        let message = HookMessage {
+            opcode: 100,
+            sender: PeerId(1),
+            target_player: PeerId::NONE,
+            target_group: GroupId::ALL_PLAYERS,
+            payload: &payload,
+            reliable: false,
+        };
+        b.iter(|| assert!(script.send_to_group(black_box(&message))))
+    });
+    group.finish();
+}
+
+/// The benchmark's hook script (`benches/scripts/on-send-to-group.js`), started.
+fn hook_script() -> ScriptInstance {
+    let source = include_str!("scripts/on-send-to-group.js");
+    let bundle = Bundle {
+        script_id: "script-bench".into(),
+        revision: 1,
+        version: None,
+        entry: "index.js".into(),
+        files: [("index.js".to_owned(), source.to_owned())].into(),
+    };
+    let limits = Limits {
+        callback_timeout: Duration::from_millis(50),
+        start_timeout: Duration::from_secs(5),
+        memory_limit_bytes: 32 << 20,
+        deny_on_error: false,
+        max_consecutive_failures: 0,
+    };
+    let metrics = Arc::new(Metrics::default());
+    ScriptInstance::start(Arc::new(bundle), "bench", limits, 4096, metrics).expect("starts")
 }
 
 criterion_group!(core, benches);
