@@ -75,7 +75,6 @@ pub struct ScriptsConfig {
     pub terminate_grace: Duration,
 }
 
-
 /// `[control]`: the GameLift service API.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlConfig {

@@ -12,8 +12,8 @@ pub mod core;
 mod host;
 pub mod metrics;
 pub mod protocol;
-pub mod secret;
 pub mod script;
+pub mod secret;
 mod transport;
 
 use std::net::SocketAddr;
