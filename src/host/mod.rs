@@ -24,6 +24,7 @@ use crate::core::{
     GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, Session,
 };
 use crate::metrics::Metrics;
+use crate::script::store::ScriptStore;
 
 /// Most game properties of one game session (GameLift's limit).
 pub const MAX_GAME_PROPERTIES: usize = 16;
@@ -66,6 +67,11 @@ pub(crate) struct Host {
     pub tasks: TaskTracker,
     /// Accept any non-empty player session id (`volley serve --dev`).
     pub dev: bool,
+    /// The script resources.
+    pub scripts: Arc<ScriptStore>,
+    /// The script new game sessions run (`scripts.script_id` or `--script`), known to
+    /// `scripts`; `None` is a pure relay.
+    pub fleet_script: Option<String>,
     next_conn: AtomicU64,
 }
 
@@ -113,6 +119,8 @@ impl Host {
         fast_port: u16,
         udp: UdpSocket,
         dev: bool,
+        scripts: Arc<ScriptStore>,
+        fleet_script: Option<String>,
     ) -> Self {
         let directory = Directory::new(
             config.sessions.reservation_timeout,
@@ -129,6 +137,8 @@ impl Host {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             dev,
+            scripts,
+            fleet_script,
             next_conn: AtomicU64::new(1),
         }
     }
