@@ -56,6 +56,11 @@ pub struct ServeArgs {
     /// Loopback only.
     #[arg(long)]
     pub dev: bool,
+    /// A Realtime script to store and run: a `.js` file (it becomes `index.js`), a directory
+    /// or a `.zip`. It becomes the fleet's script (overrides `scripts.script_id`); starting
+    /// again with the same path reuses the stored script, updated if the files changed.
+    #[arg(long, value_name = "PATH")]
+    pub script: Option<PathBuf>,
     /// WebSocket listener address (overrides `game.listen`).
     #[arg(long)]
     pub listen: Option<SocketAddr>,

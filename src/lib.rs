@@ -17,6 +17,7 @@ pub mod secret;
 mod transport;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub use host::{DEV_DEFAULT_SESSION, Sessions};
 use config::Config;
 use host::Host;
 use metrics::Snapshot;
+use script::store::{ScriptStore, StoreError};
 
 /// How often expired reservations and forgotten player sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
@@ -55,6 +57,25 @@ pub enum StartError {
          (control.access_keys, or VOLLEY_ACCESS_KEY_ID and VOLLEY_SECRET_ACCESS_KEY)"
     )]
     NoAccessKeys(SocketAddr),
+    /// The stored scripts could not be read.
+    #[error("cannot open the script store: {0}")]
+    ScriptStore(StoreError),
+    /// The script of `--script` could not be stored.
+    #[error("cannot use --script {}: {error}", path.display())]
+    Script {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        error: StoreError,
+    },
+    /// `scripts.script_id` names no stored script.
+    #[error("scripts.script_id {id} names no script stored in {}", dir.display())]
+    UnknownScript {
+        /// The configured id.
+        id: String,
+        /// Where scripts are stored.
+        dir: PathBuf,
+    },
 }
 
 /// Options that are not part of the config file.
@@ -62,6 +83,9 @@ pub enum StartError {
 pub struct Options {
     /// Development mode: a default game session, any non-empty player session id accepted.
     pub dev: bool,
+    /// A script to store and run (`volley serve --script`): a `.js` file, a directory or a
+    /// `.zip`. It becomes the fleet's script, whatever `scripts.script_id` says.
+    pub script: Option<PathBuf>,
 }
 
 /// The addresses the server actually bound.
@@ -103,6 +127,7 @@ impl Server {
         {
             return Err(StartError::NoAccessKeys(control.listen));
         }
+        let (scripts, fleet_script) = open_scripts(&config, options.script.as_deref())?;
         let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let ws = tokio::net::TcpListener::bind(ws_addr)
             .await
@@ -132,7 +157,15 @@ impl Server {
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
         let endpoint = client_endpoint(&config, addresses.ws);
-        let host = Arc::new(Host::new(config, endpoint, fast_port, sender, options.dev));
+        let host = Arc::new(Host::new(
+            config,
+            endpoint,
+            fast_port,
+            sender,
+            options.dev,
+            scripts,
+            fleet_script,
+        ));
         if options.dev {
             let max_players = host.config.sessions.max_players;
             host.open_session(
@@ -218,6 +251,43 @@ impl MetricsHandle {
     pub fn snapshot(&self) -> Snapshot {
         self.0.snapshot()
     }
+}
+
+/// Opens the script store (`scripts/` in the data directory) and picks the fleet's script:
+/// the one `--script` registers, else `scripts.script_id`, which must be stored.
+fn open_scripts(
+    config: &Config,
+    script: Option<&Path>,
+) -> Result<(Arc<ScriptStore>, Option<String>), StartError> {
+    let store = ScriptStore::open(config.scripts.data_dir.join("scripts"))
+        .map_err(StartError::ScriptStore)?;
+    let fleet_script = match script {
+        Some(path) => {
+            let record = store
+                .register_path(path)
+                .map_err(|error| StartError::Script {
+                    path: path.to_owned(),
+                    error,
+                })?;
+            info!(
+                script = %record.id,
+                revision = record.revision,
+                path = %path.display(),
+                "script registered"
+            );
+            Some(record.id)
+        }
+        None => config.scripts.script_id.clone(),
+    };
+    if let Some(id) = &fleet_script
+        && store.get(id).is_none()
+    {
+        return Err(StartError::UnknownScript {
+            id: id.clone(),
+            dir: store.dir().to_owned(),
+        });
+    }
+    Ok((Arc::new(store), fleet_script))
 }
 
 /// Where game clients connect: the `[fleet]` settings, else the game listener (loopback when

@@ -94,7 +94,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .access_keys
             .push(volley::config::AccessKey { id, secret });
     }
-    let server = Server::bind(config, Options { dev: args.dev }).await?;
+    let options = Options {
+        dev: args.dev,
+        script: args.script,
+    };
+    let server = Server::bind(config, options).await?;
     let addresses = server.addresses();
     // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
     announce(serde_json::json!({

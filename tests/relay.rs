@@ -78,7 +78,14 @@ async fn an_expired_reservation_is_refused() {
 async fn a_full_session_refuses_the_next_login() {
     let mut config = test_config();
     config.sessions.max_players = 2;
-    let server = TestServer::with(config, Options { dev: true }).await;
+    let server = TestServer::with(
+        config,
+        Options {
+            dev: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let _a = server
         .connect("a", ClientConfig::default())
         .await

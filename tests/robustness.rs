@@ -27,7 +27,14 @@ const SLOW_READER_RCVBUF: u32 = 4096;
 
 /// A dev-mode server (any non-empty player session id joins `default`) with `config`.
 async fn dev_server(config: Config) -> TestServer {
-    TestServer::with(config, Options { dev: true }).await
+    TestServer::with(
+        config,
+        Options {
+            dev: true,
+            ..Options::default()
+        },
+    )
+    .await
 }
 
 /// A client without a fast channel, like the TypeScript client.

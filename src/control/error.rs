@@ -22,6 +22,8 @@ pub enum ErrorType {
     IdempotentParameterMismatch,
     /// The fleet runs as many game sessions as it may.
     FleetCapacityExceeded,
+    /// Tags failed validation.
+    TaggingFailed,
     /// A missing or unknown `X-Amz-Target`.
     UnknownOperation,
     /// An authentication failure; the type name comes from the verifier.
@@ -41,6 +43,7 @@ impl ErrorType {
             Self::GameSessionFull => "GameSessionFullException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             Self::FleetCapacityExceeded => "FleetCapacityExceededException",
+            Self::TaggingFailed => "TaggingFailedException",
             Self::UnknownOperation => "UnknownOperationException",
             Self::Auth(name) => name,
             Self::Internal => "InternalServiceException",

@@ -4,6 +4,8 @@
 //! `InvalidRequestException` naming the member. Unknown members are ignored and `null` counts
 //! as absent. Messages never repeat the values, some of which are sensitive.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, ErrorType};
@@ -32,6 +34,11 @@ impl Input {
 
     fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    /// Whether member `name` is present (and not `null`), whatever its type.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
     }
 
     /// An optional string of `min..=max` characters.
@@ -65,6 +72,70 @@ impl Input {
             ));
         }
         Ok(Some(number))
+    }
+
+    /// An optional blob (a base64 string in JSON) of at most `max` bytes once decoded.
+    pub fn blob(&self, name: &str, max: usize) -> Result<Option<Vec<u8>>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .as_str()
+            .ok_or_else(|| wrong_type(name, "a base64 string"))?;
+        let too_long = || {
+            ApiError::invalid(
+                name,
+                format!("Member must have length less than or equal to {max}"),
+            )
+        };
+        // Four base64 characters carry three bytes: refuse before decoding what cannot fit.
+        if text.len() / 4 * 3 > max + 3 {
+            return Err(too_long());
+        }
+        let bytes = STANDARD
+            .decode(text)
+            .map_err(|_| wrong_type(name, "a base64 string"))?;
+        if bytes.len() > max {
+            return Err(too_long());
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Optional `Tags`: at most 200 `{Key, Value}` with distinct keys of 1 to 128 characters
+    /// and values of at most 256. A violated constraint is a `TaggingFailedException`.
+    pub fn tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let tagging = |e: ApiError| match e.kind {
+            ErrorType::InvalidRequest => ApiError::new(ErrorType::TaggingFailed, e.message),
+            _ => e,
+        };
+        let items = value.as_array().ok_or_else(|| wrong_type(name, "a list"))?;
+        if items.len() > 200 {
+            return Err(tagging(ApiError::invalid(
+                name,
+                "Member must have length less than or equal to 200",
+            )));
+        }
+        let mut tags: Vec<(String, String)> = Vec::with_capacity(items.len());
+        for item in items {
+            let tag = Input(
+                item.as_object()
+                    .cloned()
+                    .ok_or_else(|| wrong_type(name, "a list of objects"))?,
+            );
+            let key = tag.required_string("Key", 1, 128).map_err(tagging)?;
+            let value = tag.required_string("Value", 0, 256).map_err(tagging)?;
+            if tags.iter().any(|(k, _)| *k == key) {
+                return Err(tagging(ApiError::invalid(
+                    name,
+                    "Member must not hold two tags with the same key",
+                )));
+            }
+            tags.push((key, value));
+        }
+        Ok(Some(tags))
     }
 
     /// An optional list of strings, each `min..=max` characters, at most `max_items` long.

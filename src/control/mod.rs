@@ -10,6 +10,7 @@ mod listener;
 mod ops;
 mod output;
 mod paging;
+mod scripts;
 mod search;
 pub mod sigv4;
 

@@ -1,5 +1,6 @@
-//! The operations (spec `control-api.md` §2.3): each reads its input, validates it as the
-//! model says, acts through the host's library API and returns its output object.
+//! The operations (spec `control-api.md` §2.3-§2.6): each reads its input, validates it as
+//! the model says, acts through the host's library API and returns its output object. The
+//! script operations are in [`super::scripts`].
 
 use std::collections::HashSet;
 
@@ -10,6 +11,7 @@ use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
 use super::paging::{Page, key};
+use super::scripts;
 use super::search;
 use crate::config::is_fleet_id;
 use crate::core::{
@@ -42,6 +44,11 @@ pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Valu
         "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity),
         "DescribeFleetUtilization" => describe_fleets(control, input, FleetView::Utilization),
         "ListFleets" => list_fleets(control, input),
+        "CreateScript" => scripts::create_script(control, input).await,
+        "UpdateScript" => scripts::update_script(control, input).await,
+        "DescribeScript" => scripts::describe_script(control, input),
+        "ListScripts" => scripts::list_scripts(control, input),
+        "DeleteScript" => scripts::delete_script(control, input).await,
         _ => Err(ApiError::new(
             ErrorType::UnknownOperation,
             format!("operation GameLift.{op} is not supported"),
@@ -307,20 +314,29 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
     let items: Vec<Value> = if included {
         let catalog = control.host.directory.catalog();
         vec![match view {
-            FleetView::Attributes => json!({
-                "FleetId": fleet.id,
-                "FleetArn": shapes.fleet_arn(),
-                "FleetType": "ON_DEMAND",
-                "InstanceType": "c5.large",
-                "Name": fleet.name,
-                "CreationTime": super::output::timestamp(control.started),
-                "Status": "ACTIVE",
-                "NewGameSessionProtectionPolicy": "NoProtection",
-                "OperatingSystem": "AMAZON_LINUX_2023",
-                "MetricGroups": ["default"],
-                "CertificateConfiguration": {"CertificateType": "DISABLED"},
-                "ComputeType": "EC2",
-            }),
+            FleetView::Attributes => {
+                let mut attributes = json!({
+                    "FleetId": fleet.id,
+                    "FleetArn": shapes.fleet_arn(),
+                    "FleetType": "ON_DEMAND",
+                    "InstanceType": "c5.large",
+                    "Name": fleet.name,
+                    "CreationTime": super::output::timestamp(control.started),
+                    "Status": "ACTIVE",
+                    "NewGameSessionProtectionPolicy": "NoProtection",
+                    "OperatingSystem": "AMAZON_LINUX_2023",
+                    "MetricGroups": ["default"],
+                    "CertificateConfiguration": {"CertificateType": "DISABLED"},
+                    "ComputeType": "EC2",
+                });
+                if let (Some(id), Value::Object(map)) =
+                    (&control.host.fleet_script, &mut attributes)
+                {
+                    map.insert("ScriptId".into(), id.as_str().into());
+                    map.insert("ScriptArn".into(), shapes.script_arn(id).into());
+                }
+                attributes
+            }
             FleetView::Capacity => {
                 let idle = catalog.running_game_sessions() == 0;
                 json!({
@@ -379,8 +395,14 @@ fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
         ));
     }
     Page::read(input, "ListFleets", &(&build, &script))?;
-    // This fleet runs no build, and no script yet.
-    let ids: Vec<&str> = if build.is_none() && script.is_none() {
+    // This fleet runs no build, and the fleet's script if it has one.
+    let fleet_script = control.host.fleet_script.as_deref();
+    let included = match (&build, &script) {
+        (None, None) => true,
+        (None, Some(script)) => Some(scripts::script_id_of(script)) == fleet_script,
+        (Some(_), _) => false,
+    };
+    let ids: Vec<&str> = if included {
         vec![control.fleet().id.as_str()]
     } else {
         Vec::new()
@@ -402,7 +424,7 @@ fn is_fleet_id_or_arn(value: &str) -> bool {
 }
 
 /// Whether `value` is `<kind>-<non-space>` or an ARN ending in `<kind>/<kind>-<non-space>`.
-fn is_id_or_arn(value: &str, kind: &str) -> bool {
+pub(super) fn is_id_or_arn(value: &str, kind: &str) -> bool {
     let id = match value.strip_prefix("arn:") {
         Some(rest) => match rest.split_once(&format!(":{kind}/")) {
             Some((_, id)) => id,
@@ -661,7 +683,8 @@ fn not_found_game_session(id: &GameSessionId) -> ApiError {
     ApiError::not_found(format!("No game session matches {id}"))
 }
 
-fn with_next_token(output: &mut Value, next: Option<String>) {
+/// Adds `NextToken` to an output object when there is a next page.
+pub(super) fn with_next_token(output: &mut Value, next: Option<String>) {
     if let (Some(token), Value::Object(map)) = (next, output) {
         map.insert("NextToken".into(), token.into());
     }
@@ -682,7 +705,8 @@ fn catalog_error(error: CatalogError) -> ApiError {
 }
 
 impl Control {
-    fn shapes(&self) -> Shapes<'_> {
+    /// Builds response objects for this server.
+    pub(super) fn shapes(&self) -> Shapes<'_> {
         Shapes {
             fleet: self.fleet(),
             endpoint: &self.host.endpoint,

@@ -1,6 +1,6 @@
-//! JSON shapes of the objects the API returns (spec `control-api.md` §3.2, §3.4): members in
-//! the model's PascalCase, timestamps as epoch seconds with millisecond fractions, absent
-//! members omitted.
+//! JSON shapes of the objects the API returns (spec `control-api.md` §3.2, §3.4, §3.5):
+//! members in the model's PascalCase, timestamps as epoch seconds with millisecond fractions,
+//! absent members omitted.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::config::FleetConfig;
 use crate::core::{GameSession, PlayerSession};
 use crate::host::Endpoint;
+use crate::script::store::ScriptRecord;
 
 /// Builds response objects for this server's fleet and client endpoint.
 pub struct Shapes<'a> {
@@ -89,6 +90,27 @@ impl Shapes<'_> {
             self.insert_endpoint(map);
             insert(map, "TerminationTime", p.termination_time.map(timestamp));
             insert(map, "PlayerData", p.player_data.as_deref().map(Value::from));
+        }
+        object
+    }
+
+    /// A script's ARN (spec §3.6), with an empty account field like the fleet's.
+    pub fn script_arn(&self, id: &str) -> String {
+        format!("arn:aws:gamelift:{}::script/{id}", self.fleet.region)
+    }
+
+    /// A `Script` object; `StorageLocation` is omitted, since scripts live on this server.
+    pub fn script(&self, s: &ScriptRecord) -> Value {
+        let mut object = json!({
+            "ScriptId": s.id,
+            "ScriptArn": self.script_arn(&s.id),
+            "SizeOnDisk": s.size_on_disk,
+            "CreationTime": timestamp(s.creation_time),
+            "NodeJsVersion": s.node_js_version,
+        });
+        if let Value::Object(map) = &mut object {
+            insert(map, "Name", s.name.as_deref().map(Value::from));
+            insert(map, "Version", s.version.as_deref().map(Value::from));
         }
         object
     }

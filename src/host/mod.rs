@@ -26,6 +26,7 @@ use crate::core::{
 };
 use crate::metrics::Metrics;
 use crate::script::Bundle;
+use crate::script::store::ScriptStore;
 
 /// Most game properties of one game session (GameLift's limit).
 pub const MAX_GAME_PROPERTIES: usize = 16;
@@ -68,6 +69,11 @@ pub(crate) struct Host {
     pub tasks: TaskTracker,
     /// Accept any non-empty player session id (`volley serve --dev`).
     pub dev: bool,
+    /// The script resources.
+    pub scripts: Arc<ScriptStore>,
+    /// The script new game sessions run (`scripts.script_id` or `--script`), known to
+    /// `scripts`; `None` is a pure relay.
+    pub fleet_script: Option<String>,
     next_conn: AtomicU64,
 }
 
@@ -115,6 +121,8 @@ impl Host {
         fast_port: u16,
         udp: UdpSocket,
         dev: bool,
+        scripts: Arc<ScriptStore>,
+        fleet_script: Option<String>,
     ) -> Self {
         let directory = Directory::new(
             config.sessions.reservation_timeout,
@@ -131,6 +139,8 @@ impl Host {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             dev,
+            scripts,
+            fleet_script,
             next_conn: AtomicU64::new(1),
         }
     }
@@ -175,7 +185,9 @@ impl Host {
 
     /// The script content new game sessions run, if the fleet has a script.
     pub fn fleet_bundle(&self) -> Option<Arc<Bundle>> {
-        None
+        self.fleet_script
+            .as_deref()
+            .and_then(|id| self.scripts.bundle(id))
     }
 
     /// Starts a game session's task, with the fleet's script if it has one, and lists it in

@@ -2,7 +2,8 @@
 the AWS CLI and the `volley client` line client.
 
 Every server listens on 127.0.0.1:0 and is found through its `listening` line on stdout; its
-stderr (debug level) goes to a file the tests can read. Nothing waits on a sleep for
+stderr (debug level) goes to a file the tests can read, and its `scripts.data_dir` is `data`
+in its own temporary directory unless the test names one. Nothing waits on a sleep for
 readiness: every wait has a deadline, and eventual conditions use `wait_until`.
 
 Environment: `VOLLEY_BIN` names the binary (default `target/debug/volley`); the AWS CLI is
@@ -155,20 +156,30 @@ class LineReader:
                 return line
 
 
-class VolleyServer:
-    """A running `volley serve` with the given config overrides."""
+def server_config(directory, overrides=None):
+    """`merged_config(overrides)` with the stored scripts in `directory` unless the overrides
+    say where: never in the working directory."""
+    config = merged_config(overrides)
+    config.setdefault("scripts", {}).setdefault("data_dir", str(directory / "data"))
+    return config
 
-    def __init__(self, directory, overrides=None):
+
+class VolleyServer:
+    """A running `volley serve` with the given config overrides and extra `serve` arguments."""
+
+    def __init__(self, directory, overrides=None, args=()):
         directory.mkdir(parents=True, exist_ok=True)
-        self.config = merged_config(overrides)
+        self.config = server_config(directory, overrides)
         self.config_path = directory / "volley.toml"
         self.config_path.write_text(to_toml(self.config))
         self.log_path = directory / "volley.log"
         self._log = open(self.log_path, "wb")
         env = dict(os.environ, NO_COLOR="1")
         env.pop("VOLLEY_LOG", None)
+        self.stopped = False
         self.proc = subprocess.Popen(
-            [str(VOLLEY_BIN), "serve", "--config", str(self.config_path), "--log-level", "debug"],
+            [str(VOLLEY_BIN), "serve", "--config", str(self.config_path), "--log-level", "debug",
+             *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -207,6 +218,8 @@ class VolleyServer:
         return self.proc.poll() is None
 
     def stop(self):
+        """Kills the server (SIGKILL: no graceful shutdown) and waits for it."""
+        self.stopped = True
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
@@ -219,16 +232,34 @@ def _split_address(text):
 
 
 @contextlib.contextmanager
-def running_server(directory, overrides=None):
-    """A server for the block; it must still be running, and must not have panicked, at the
-    end."""
-    server = VolleyServer(directory, overrides)
+def running_server(directory, overrides=None, args=()):
+    """A server for the block; unless the test stopped it, it must still be running at the
+    end; it must not have panicked."""
+    server = VolleyServer(directory, overrides, args)
     try:
         yield server
-        assert server.alive(), f"volley exited with {server.proc.returncode}:\n{server.log()}"
+        assert server.stopped or server.alive(), (
+            f"volley exited with {server.proc.returncode}:\n{server.log()}"
+        )
         assert "panicked" not in server.log(), server.log()
     finally:
         server.stop()
+
+
+def failed_start(directory, overrides=None, args=()):
+    """Runs `volley serve` expecting it to refuse to start: its exit status (non-zero) and
+    stderr. A server that starts instead fails the test once STARTUP_TIMEOUT passes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "volley.toml"
+    config_path.write_text(to_toml(server_config(directory, overrides)))
+    done = subprocess.run(
+        [str(VOLLEY_BIN), "serve", "--config", str(config_path), *args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=STARTUP_TIMEOUT,
+        env=dict(os.environ, NO_COLOR="1"),
+    )
+    assert done.returncode != 0, done
+    assert done.stdout == "", done.stdout
+    return done.returncode, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -242,12 +273,14 @@ def server(request, tmp_path_factory):
 
 @pytest.fixture
 def server_factory(tmp_path):
-    """Starts servers with other configs for one test: `server_factory({table: {...}})`."""
+    """Starts servers with other configs for one test: `server_factory({table: {...}})`,
+    with extra `serve` arguments as `args`."""
     stack = contextlib.ExitStack()
     count = iter(range(1000))
 
-    def start(overrides=None):
-        return stack.enter_context(running_server(tmp_path / f"server{next(count)}", overrides))
+    def start(overrides=None, args=()):
+        directory = tmp_path / f"server{next(count)}"
+        return stack.enter_context(running_server(directory, overrides, args))
 
     with stack:
         yield start

@@ -63,7 +63,14 @@ impl TestServer {
     }
 
     pub async fn dev() -> Self {
-        Self::with(test_config(), Options { dev: true }).await
+        Self::with(
+            test_config(),
+            Options {
+                dev: true,
+                ..Options::default()
+            },
+        )
+        .await
     }
 
     pub async fn with(config: Config, options: Options) -> Self {
