@@ -653,10 +653,13 @@ impl Hooks for ScriptInstance {
 }
 
 /// A caught error as a failure: the interrupt and out-of-memory errors are told apart by
-/// QuickJS's messages.
+/// QuickJS's messages. When QuickJS cannot even allocate its "out of memory" error, the
+/// exception is `null`, so a thrown `null` counts as out of memory (a script that throws
+/// `null` itself is reported so too).
 fn classify(error: &CaughtError<'_>) -> Failure {
     match error {
         CaughtError::Exception(e) => classify_message(&exception_text(e)),
+        CaughtError::Value(v) if v.is_null() => Failure::OutOfMemory,
         CaughtError::Value(v) => Failure::Exception(describe(v)),
         CaughtError::Error(rquickjs::Error::Allocation) => Failure::OutOfMemory,
         CaughtError::Error(e) => Failure::Exception(e.to_string()),
@@ -666,6 +669,7 @@ fn classify(error: &CaughtError<'_>) -> Failure {
 fn classify_value(value: &Value<'_>) -> Failure {
     match value.as_exception() {
         Some(e) => classify_message(&exception_text(e)),
+        None if value.is_null() => Failure::OutOfMemory,
         None => Failure::Exception(describe(value)),
     }
 }

@@ -57,9 +57,19 @@ pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
                 .is_err()
             {
                 let error = ctx.catch();
+                // QuickJS puts the position ("at index.js:3:7") in the stack.
                 let message = error
                     .as_exception()
-                    .map(|e| e.message().unwrap_or_default())
+                    .map(|e| {
+                        let position = e.stack().unwrap_or_default();
+                        let position = position.trim().trim_start_matches("at ");
+                        match position.lines().next() {
+                            Some(at) if !at.is_empty() => {
+                                format!("{} (at {at})", e.message().unwrap_or_default())
+                            }
+                            _ => e.message().unwrap_or_default(),
+                        }
+                    })
                     .unwrap_or_else(|| format!("{error:?}"));
                 return Err(format!("{path} does not compile: {message}"));
             }
