@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::json;
 use support::*;
 use volley::client::{Channel, ClientConfig, ClientError, ConnectionToken, RtMessage};
@@ -568,4 +569,46 @@ async fn a_script_survives_a_restart() {
     let mut player = second.player(&game).await;
     to_server(&player, 1, "").await;
     assert_eq!(next_op(&mut player, 1).await.payload, "kept");
+}
+
+#[tokio::test]
+async fn shutdown_runs_on_process_terminate_before_players_are_closed() {
+    let (server, _dir) = contract_server().await;
+    let game = game(&server, &[]).await;
+    let mut a = welcomed(&server, &game).await;
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(next_op(&mut a, 130).await.payload, "terminating");
+    assert_eq!(next_close(&mut a).await, Some(1001));
+    within("server stopped", stopping)
+        .await
+        .expect("stopped in time");
+}
+
+#[tokio::test]
+async fn the_scripts_ping_interval_applies() {
+    let (server, _dir) = script_server(
+        &[(
+            "index.js",
+            "exports.ssExports = { configuration: { pingIntervalTime: 100 } };",
+        )],
+        |_| {},
+    )
+    .await;
+    let game = game(&server, &[]).await;
+    let mut raw = server.raw().await;
+    raw.login_ok(&server.player_session(&game)).await;
+    // The default interval is 3 s: three pings within a second come from the script's.
+    let pings = async {
+        let mut pings = 0;
+        while pings < 3 {
+            match raw.ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) => pings += 1,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        pings
+    };
+    let seen = tokio::time::timeout(Duration::from_secs(1), pings).await;
+    assert_eq!(seen.ok(), Some(3), "pings every 100 ms");
 }
