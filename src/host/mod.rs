@@ -74,6 +74,9 @@ pub(crate) struct Host {
     /// The script new game sessions run (`scripts.script_id` or `--script`), known to
     /// `scripts`; `None` is a pure relay.
     pub fleet_script: Option<String>,
+    /// Script starts run on blocking threads; this bounds how many at once (and so how many
+    /// threads a burst of new game sessions spawns).
+    pub script_starts: tokio::sync::Semaphore,
     next_conn: AtomicU64,
 }
 
@@ -141,6 +144,9 @@ impl Host {
             dev,
             scripts,
             fleet_script,
+            script_starts: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             next_conn: AtomicU64::new(1),
         }
     }

@@ -182,6 +182,12 @@ async fn start_script(
     let metrics = Arc::clone(&host.metrics);
     let max_payload = config.max_reliable_payload;
     let span = tracing::Span::current();
+    // The semaphore is never closed.
+    let _permit = host
+        .script_starts
+        .acquire()
+        .await
+        .map_err(|_| "the server is stopping".to_owned())?;
     let mut instance = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         ScriptInstance::start(bundle, &id, limits, max_payload, metrics)
@@ -207,6 +213,7 @@ async fn start_script(
     info!(
         script = %instance.bundle().script_id,
         revision = instance.bundle().revision,
+        memory_bytes = instance.memory_used(),
         "script started"
     );
     Ok(instance)

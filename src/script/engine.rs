@@ -269,6 +269,11 @@ impl ScriptInstance {
         }
     }
 
+    /// Bytes the script's runtime has allocated.
+    pub fn memory_used(&self) -> usize {
+        usize::try_from(self.runtime.memory_usage().malloc_size).unwrap_or(usize::MAX)
+    }
+
     /// The script's `configuration`.
     pub fn configuration(&self) -> Configuration {
         self.configuration
