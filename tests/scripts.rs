@@ -396,6 +396,13 @@ async fn process_ending_terminates_only_its_game_session() {
         server.sessions.player_session(&psid).map(|p| p.status),
         Some(PlayerSessionStatus::Completed)
     );
+    let (_, described) = control_call(
+        &server.addresses.control.to_string(),
+        "DescribeGameSessions",
+        &json!({"GameSessionId": ending.as_str()}),
+    )
+    .await;
+    assert_eq!(described["GameSessions"][0]["Status"], "TERMINATED");
     to_server(&b, 125, "").await;
     next_op(&mut b, 125).await;
 }
