@@ -30,6 +30,9 @@ pub const MAX_ZIP_BYTES: usize = 5_000_000;
 pub const MAX_UNPACKED_BYTES: u64 = 16 << 20;
 /// Most files (of any kind, directories aside) in one script.
 pub const MAX_FILES: usize = 1000;
+/// Most script resources stored at once: each is held unpacked in memory (up to
+/// [`MAX_UNPACKED_BYTES`]), so their number is bounded too.
+pub const MAX_SCRIPTS: usize = 100;
 /// The Node.js versions a script may name; the first is the default.
 pub const NODE_JS_VERSIONS: [&str; 2] = ["10.x", "24.x"];
 
@@ -198,6 +201,11 @@ impl ScriptStore {
         let node_js_version = node_js_version(script.node_js_version)?;
         let content = checked(zip)?;
         let _writes = lock(&self.writes);
+        if lock(&self.state).len() >= MAX_SCRIPTS {
+            return Err(invalid(format!(
+                "{MAX_SCRIPTS} scripts are stored, the most this server keeps; delete one first"
+            )));
+        }
         self.insert(
             script.name,
             script.version,

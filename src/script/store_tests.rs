@@ -557,3 +557,20 @@ fn register_path_applies_the_zip_rules() {
     assert!(message.contains("lib.js is a symbolic link"), "{message}");
     assert!(store.list().is_empty());
 }
+
+#[test]
+fn the_number_of_scripts_is_bounded() {
+    let dir = TempDir::new();
+    let store = ScriptStore::open(dir.scripts()).expect("opens");
+    let zip = zip_of(&[("index.js", b"exports.ssExports = {};")]);
+    for n in 0..MAX_SCRIPTS {
+        store
+            .create(named("s", &n.to_string()), &zip)
+            .expect("room left");
+    }
+    let full = invalid_message(store.create(named("s", "one too many"), &zip));
+    assert!(full.contains("delete one first"), "{full}");
+    let first = store.list()[0].id.clone();
+    store.delete(&first).expect("deleted");
+    store.create(named("s", "again"), &zip).expect("room again");
+}
