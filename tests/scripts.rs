@@ -619,3 +619,27 @@ async fn the_scripts_ping_interval_applies() {
     let seen = tokio::time::timeout(Duration::from_secs(1), pings).await;
     assert_eq!(seen.ok(), Some(3), "pings every 100 ms");
 }
+
+#[tokio::test]
+async fn dev_mode_game_sessions_run_the_script_too() {
+    let dir = TempDir::new();
+    let script = dir.write("script", &[("index.js", CONTRACT)]);
+    let mut config = test_config();
+    config.scripts.data_dir = dir.path().join("data");
+    let options = Options {
+        dev: true,
+        script: Some(script),
+    };
+    let server = TestServer::with(config, options).await;
+    let mut player = server
+        .connect("room-1/alice", ClientConfig::default())
+        .await
+        .expect("login accepted");
+    assert_eq!(
+        next_op(&mut player, 113).await.payload,
+        "welcome room-1/alice"
+    );
+    to_server(&player, 125, "").await;
+    assert_eq!(next_op(&mut player, 125).await.payload, "true|-1|1||3");
+    assert_eq!(server.metrics().script_errors, 0);
+}

@@ -16,8 +16,8 @@ use tracing::{debug, info, warn};
 
 use super::{ConnLink, Host, Outgoing, SessionHandle};
 use crate::core::{
-    CloseReason, ConnId, GameSession, GameSessionStatus, LoginRequest, Output, ScriptRef, Session,
-    SessionConfig,
+    CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
+    LoginRequest, Output, ScriptRef, Session, SessionConfig,
 };
 use crate::metrics::Metrics;
 use crate::protocol::Packet;
@@ -137,7 +137,7 @@ pub(crate) async fn run(
         let deadline = task.poll_timeout(&core);
         tokio::select! {
             biased;
-            () = task.host.shutdown.cancelled(), if task.ending.is_none() => {
+            () = task.host.shutdown.cancelled() => {
                 task.close = CloseReason::ServerShutdown;
                 task.terminate(&mut core, true);
             }
@@ -205,9 +205,7 @@ async fn start_script(
     if !instance.process_started() {
         return Err("the script's onProcessStarted returned false".into());
     }
-    let json = record
-        .map(|r| game_session_json(host, &r))
-        .unwrap_or_default();
+    let json = game_session_json(host, &handle.id, config.max_players, record.as_ref());
     instance.start_game_session(&json);
     Metrics::inc(&host.metrics.script_starts);
     info!(
@@ -220,10 +218,21 @@ async fn start_script(
 }
 
 /// The GameSession object onStartGameSession receives, in the GameLift SDKs' member names.
-fn game_session_json(host: &Host, record: &GameSession) -> String {
-    let spec = &record.spec;
+/// A dev-mode game session has no record: its id and player limit stand in.
+fn game_session_json(
+    host: &Host,
+    id: &GameSessionId,
+    max_players: usize,
+    record: Option<&GameSession>,
+) -> String {
+    let default = GameSessionSpec {
+        max_players: u32::try_from(max_players).unwrap_or(u32::MAX),
+        location: host.config.fleet.location.clone(),
+        ..Default::default()
+    };
+    let spec = record.map_or(&default, |r| &r.spec);
     serde_json::json!({
-        "GameSessionId": record.id.as_str(),
+        "GameSessionId": id.as_str(),
         "Name": spec.name,
         "FleetId": host.config.fleet.id,
         "MaximumPlayerSessionCount": spec.max_players,
