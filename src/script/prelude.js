@@ -400,6 +400,7 @@
 
   // ---- require: the script's own files; no I/O modules ----
 
+  // Node.js built-ins: the I/O ones, and the rest that a script could only use alongside them.
   const IO_MODULES = new Set([
     'fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'tls', 'child_process',
     'cluster', 'worker_threads', 'os', 'vm', 'inspector', 'readline', 'repl', 'module', 'v8',
@@ -422,8 +423,9 @@
         const base = name.startsWith('node:') ? name.slice(5) : name;
         if (Object.prototype.hasOwnProperty.call(BUILTINS, base)) return BUILTINS[base];
         if (IO_MODULES.has(base) || base.startsWith('aws-sdk') || base.startsWith('@aws-sdk/')) {
-          throw new Error("Cannot use module '" + name + "': server scripts run without Node.js " +
-            'built-in modules that do I/O or the AWS SDK');
+          throw new Error("Cannot use module '" + name + "': server scripts have no I/O, so " +
+            "Node.js built-in modules and the AWS SDK are not available (only 'buffer', " +
+            "'timers' and 'process')");
         }
         throw new Error("Cannot find module '" + name + "': only the script's own files " +
           "('./file') can be required");
