@@ -139,6 +139,7 @@ fn hook_script() -> ScriptInstance {
     };
     let limits = Limits {
         callback_timeout: Duration::from_millis(50),
+        cpu_budget: Duration::from_millis(250),
         start_timeout: Duration::from_secs(5),
         memory_limit_bytes: 32 << 20,
         deny_on_error: false,

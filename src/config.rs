@@ -61,6 +61,8 @@ pub struct ScriptsConfig {
     pub script_id: Option<String>,
     /// Longest one callback (with the promise jobs it queues) may run.
     pub callback_timeout: Duration,
+    /// Most time one game session's script may run in any one second.
+    pub cpu_budget: Duration,
     /// Most memory one game session's script runtime may use.
     pub memory_limit_bytes: usize,
     /// A decision callback that throws or times out answers "no" instead of the default.
@@ -260,6 +262,7 @@ struct ScriptsFile {
     data_dir: PathBuf,
     script_id: String,
     callback_timeout_ms: u64,
+    cpu_budget_ms: u64,
     memory_limit_mib: usize,
     deny_on_error: bool,
     max_consecutive_failures: u32,
@@ -274,6 +277,7 @@ impl Default for ScriptsFile {
             data_dir: PathBuf::from("./data"),
             script_id: String::new(),
             callback_timeout_ms: 50,
+            cpu_budget_ms: 250,
             memory_limit_mib: 32,
             deny_on_error: false,
             max_consecutive_failures: 0,
@@ -590,6 +594,11 @@ impl File {
             "must be between 1 and 60000",
         )?;
         check(
+            (sc.callback_timeout_ms..=1000).contains(&sc.cpu_budget_ms),
+            "scripts.cpu_budget_ms",
+            "must be between scripts.callback_timeout_ms and 1000",
+        )?;
+        check(
             (4..=4096).contains(&sc.memory_limit_mib),
             "scripts.memory_limit_mib",
             "must be between 4 and 4096",
@@ -614,6 +623,7 @@ impl File {
                 data_dir: sc.data_dir.clone(),
                 script_id: (!sc.script_id.is_empty()).then(|| sc.script_id.clone()),
                 callback_timeout: Duration::from_millis(sc.callback_timeout_ms),
+                cpu_budget: Duration::from_millis(sc.cpu_budget_ms),
                 memory_limit_bytes: sc.memory_limit_mib << 20,
                 deny_on_error: sc.deny_on_error,
                 max_consecutive_failures: sc.max_consecutive_failures,

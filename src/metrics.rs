@@ -101,6 +101,8 @@ counters! {
     script_start_failures,
     /// Script callbacks called (timers included).
     script_calls,
+    /// Script callbacks skipped because the script had used its CPU time for the second.
+    script_calls_skipped,
     /// Script callbacks that threw, and unhandled promise rejections.
     script_errors,
     /// Script callbacks stopped at the time cap.

@@ -173,6 +173,7 @@ async fn start_script(
     let scripts = &host.config.scripts;
     let limits = Limits {
         callback_timeout: scripts.callback_timeout,
+        cpu_budget: scripts.cpu_budget,
         start_timeout: scripts.activation_timeout,
         memory_limit_bytes: scripts.memory_limit_bytes,
         deny_on_error: scripts.deny_on_error,

@@ -26,8 +26,10 @@ use crate::protocol::{GroupId, PeerId};
 
 /// The JavaScript half of the host.
 const PRELUDE: &str = include_str!("prelude.js");
-/// Most effects (sends, broadcasts) queued by one callback; more throw in the script.
-const MAX_PENDING_EFFECTS: usize = 10_000;
+/// Most effects (sends, broadcasts) awaiting the session task; more throw in the script. The
+/// task applies them after every callback, and a player's outbound queue holds 256 frames
+/// anyway, so a script never needs more at once.
+const MAX_PENDING_EFFECTS: usize = 1024;
 /// Most timers one script may have pending.
 const MAX_TIMERS: usize = 10_000;
 /// Most timers fired in one [`ScriptInstance::handle_timeout`]; the rest stay due.
@@ -48,6 +50,9 @@ pub struct Limits {
     pub callback_timeout: Duration,
     /// Longest loading the script and `init` may run.
     pub start_timeout: Duration,
+    /// Most time the script's callbacks may take in any one second; past it, callbacks are
+    /// skipped (their defaults apply) until the second is over.
+    pub cpu_budget: Duration,
     /// Most memory the runtime may allocate.
     pub memory_limit_bytes: usize,
     /// A failed decision callback refuses instead of accepting.
@@ -179,6 +184,11 @@ pub struct ScriptInstance {
     metrics: Arc<Metrics>,
     configuration: Configuration,
     consecutive_failures: u32,
+    /// The current one-second window of the CPU budget, and what the callbacks used of it.
+    budget_window: Instant,
+    budget_used: Duration,
+    /// Calls skipped in this window, logged once when it ends.
+    budget_skipped: u64,
     /// Stopped after `process.exit` or too many failures: no more calls.
     stopped: bool,
     bundle: Arc<Bundle>,
@@ -219,16 +229,6 @@ impl ScriptInstance {
         });
         let check = Arc::clone(&deadline);
         runtime.set_interrupt_handler(Some(Box::new(move || check.expired())));
-        let rejections = Arc::clone(&metrics);
-        runtime.set_host_promise_rejection_tracker(Some(Box::new(
-            move |_ctx, _promise, reason, handled| {
-                if !handled {
-                    Metrics::inc(&rejections.script_errors);
-                    warn!(target: "script", reason = %describe(&reason), "unhandled promise rejection");
-                }
-            },
-        )));
-        let context = Context::full(&runtime).map_err(|e| fail("cannot create the context", e))?;
         let now = Instant::now();
         let shared = Arc::new(Mutex::new(Shared {
             effects: VecDeque::new(),
@@ -243,6 +243,17 @@ impl ScriptInstance {
             started: now,
             max_reliable_payload,
         }));
+        let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
+        runtime.set_host_promise_rejection_tracker(Some(Box::new(
+            move |_ctx, _promise, reason, handled| {
+                if !handled {
+                    Metrics::inc(&rejections.script_errors);
+                    let text = format!("unhandled promise rejection: {}", describe(&reason));
+                    log_line(&tracked, &rejections, "warn", text);
+                }
+            },
+        )));
+        let context = Context::full(&runtime).map_err(|e| fail("cannot create the context", e))?;
         let mut instance = Self {
             defined: Defined::default(),
             context,
@@ -253,6 +264,9 @@ impl ScriptInstance {
             metrics,
             configuration: Configuration::default(),
             consecutive_failures: 0,
+            budget_window: now,
+            budget_used: Duration::ZERO,
+            budget_skipped: 0,
             stopped: false,
             bundle,
         };
@@ -430,7 +444,8 @@ impl ScriptInstance {
                         shared.timers.remove(&(at, id));
                         match shared.timer_repeat.get(&id).copied() {
                             Some((_, Some(every))) => {
-                                let next = at.max(now - every) + every;
+                                // Late ticks are not replayed: the next one is a period from now.
+                                let next = now.checked_sub(every).map_or(at, |t| at.max(t)) + every;
                                 shared.timers.insert((next, id));
                                 shared.timer_repeat.insert(id, (next, Some(every)));
                             }
@@ -486,8 +501,14 @@ impl ScriptInstance {
         if self.stopped {
             return None;
         }
+        let Some(budget) = self.budget_left() else {
+            Metrics::inc(&self.metrics.script_calls_skipped);
+            self.budget_skipped += 1;
+            return None;
+        };
         Metrics::inc(&self.metrics.script_calls);
-        self.deadline.arm(self.limits.callback_timeout);
+        let began = Instant::now();
+        self.deadline.arm(self.limits.callback_timeout.min(budget));
         let result = self.context.with(|ctx| -> Result<bool, Failure> {
             let run = || -> rquickjs::Result<Value<'_>> {
                 let host: Object = ctx.globals().get(HOST_KEY)?;
@@ -504,6 +525,7 @@ impl ScriptInstance {
         });
         let result = result.and_then(|answer| self.run_jobs().map(|()| answer));
         let timed_out = self.deadline.disarm();
+        self.budget_used += began.elapsed();
         let exited = lock(&self.shared).exited;
         if exited {
             self.stopped = true;
@@ -521,6 +543,26 @@ impl ScriptInstance {
                 None
             }
         }
+    }
+
+    /// What is left of this second's CPU budget, starting a new second when one has passed;
+    /// `None` when it is spent.
+    fn budget_left(&mut self) -> Option<Duration> {
+        if self.budget_window.elapsed() >= Duration::from_secs(1) {
+            if self.budget_skipped > 0 {
+                warn!(
+                    target: "script",
+                    skipped = self.budget_skipped,
+                    budget_ms = self.limits.cpu_budget.as_millis() as u64,
+                    "script callbacks skipped: the script used its CPU time for the second"
+                );
+            }
+            self.budget_window = Instant::now();
+            self.budget_used = Duration::ZERO;
+            self.budget_skipped = 0;
+        }
+        let left = self.limits.cpu_budget.saturating_sub(self.budget_used);
+        (!left.is_zero()).then_some(left)
     }
 
     /// Runs queued promise jobs until none remain or the time cap stops them.
@@ -916,7 +958,7 @@ fn push_effect<'js>(ctx: &Ctx<'js>, shared: &mut Shared, effect: Effect) -> rqui
     if shared.effects.len() >= MAX_PENDING_EFFECTS {
         return Err(Exception::throw_range(
             ctx,
-            &format!("too many messages queued by one callback (at most {MAX_PENDING_EFFECTS})"),
+            &format!("too many messages queued at once (at most {MAX_PENDING_EFFECTS})"),
         ));
     }
     shared.effects.push_back(effect);

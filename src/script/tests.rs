@@ -28,6 +28,7 @@ fn bundle(files: &[(&str, &str)]) -> Arc<Bundle> {
 fn limits() -> Limits {
     Limits {
         callback_timeout: Duration::from_millis(50),
+        cpu_budget: Duration::from_millis(250),
         start_timeout: Duration::from_millis(1000),
         memory_limit_bytes: 16 << 20,
         deny_on_error: false,
@@ -448,5 +449,35 @@ fn compile_check_names_the_file_with_the_error() {
         compile_check(&missing)
             .expect_err("no entry")
             .contains("index.js")
+    );
+}
+
+#[test]
+fn a_script_slow_on_every_message_is_held_to_its_cpu_budget() {
+    let budget = Limits {
+        cpu_budget: Duration::from_millis(100),
+        ..limits()
+    };
+    let (mut s, metrics) = start_with(
+        &[(
+            "index.js",
+            "exports.ssExports = { onSendToGroup() {\n\
+             const until = Date.now() + 30; while (Date.now() < until) {} return false; } };",
+        )],
+        budget,
+    );
+    let begun = Instant::now();
+    let answers: Vec<bool> = (0..20).map(|_| s.send_to_group(&msg(b""))).collect();
+    // About three calls of 30 ms fit in 100 ms (the last one cut at the budget's end); the
+    // rest are skipped and get the default (deliver).
+    let m = metrics.snapshot();
+    assert_eq!(m.script_calls + m.script_calls_skipped, 20, "{m:?}");
+    assert!((2..=4).contains(&m.script_calls), "{m:?}");
+    let refused = answers.iter().filter(|delivered| !**delivered).count() as u64;
+    assert_eq!(refused + m.script_timeouts, m.script_calls, "{m:?}");
+    assert!(
+        begun.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        begun.elapsed()
     );
 }
