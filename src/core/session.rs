@@ -235,11 +235,6 @@ impl<H: Hooks> Session<H> {
         &mut self.hooks
     }
 
-    /// Whether logins are still accepted (false once the session ends).
-    pub fn is_accepting(&self) -> bool {
-        self.accepting
-    }
-
     /// Players currently logged in.
     pub fn player_count(&self) -> usize {
         self.players.len()

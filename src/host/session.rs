@@ -91,16 +91,9 @@ pub(crate) async fn run(
                 warn!(%reason, "script failed to start");
                 Metrics::inc(&host.metrics.script_start_failures);
                 host.directory.remove_session(&handle.id);
-                match ready {
-                    Some(ready) => {
-                        let _ = ready.send(Err(reason));
-                    }
-                    None => host.directory.catalog().end_game_session(
-                        SystemTime::now(),
-                        &handle.id,
-                        GameSessionStatus::Error,
-                        None,
-                    ),
+                // The creator records the failure (dev-mode sessions have no record).
+                if let Some(ready) = ready {
+                    let _ = ready.send(Err(reason));
                 }
                 return;
             }
