@@ -43,6 +43,7 @@ fn session() -> (Session, Vec<PeerId>) {
             player_session_id: format!("p{i}"),
             payload: Bytes::new(),
             ip: IP,
+            secure: None,
         };
         let peer = session
             .handle_login(now, ConnId(i), login)

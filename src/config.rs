@@ -49,6 +49,43 @@ pub struct Config {
     pub fleet: FleetConfig,
     /// `[scripts]`
     pub scripts: ScriptsConfig,
+    /// `[tls]`
+    pub tls: TlsSettings,
+}
+
+/// Which connection types the game listeners serve (spec §1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureMode {
+    /// `RT_OVER_WS_UDP_UNSECURED` only: `ws://` and plain UDP.
+    Plain,
+    /// `RT_OVER_WSS_DTLS_TLS12` only: `wss://` and DTLS, as a GameLift TLS fleet.
+    Secure,
+    /// Both on the same ports: a client is secure when its WebSocket arrived over TLS.
+    Mixed,
+}
+
+/// `[tls]`: secure mode, and the certificate it uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsSettings {
+    /// Which connection types the game port serves.
+    pub mode: SecureMode,
+    /// The certificate files, when some listener uses TLS.
+    pub files: Option<TlsConfig>,
+    /// The control API is served over HTTPS with the same certificate.
+    pub control: bool,
+}
+
+/// The PEM files of the server's certificate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsConfig {
+    /// Certificate chain, leaf first.
+    pub cert_file: PathBuf,
+    /// The leaf's private key (PKCS#8; ECDSA P-256 for DTLS).
+    pub key_file: PathBuf,
+    /// The certificates that anchor the chain, sent to clients as `caCert`; `None` means
+    /// the last certificate of `cert_file`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[scripts]`: where script resources live, which one the fleet runs, and the limits of
@@ -166,6 +203,11 @@ pub struct Limits {
     pub session_queue_packets: usize,
     /// Most game sessions running at once (created through the API and not yet ended).
     pub max_game_sessions: usize,
+    /// Handshake datagrams (UDP_CONNECT, new DTLS associations) accepted per second from
+    /// one source IP.
+    pub udp_handshakes_per_ip: u32,
+    /// Most DTLS associations not yet bound to a player, at once.
+    pub max_dtls_handshakes: usize,
 }
 
 /// `[sessions]`.
@@ -254,6 +296,29 @@ struct File {
     control: ControlFile,
     fleet: FleetFile,
     scripts: ScriptsFile,
+    tls: TlsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct TlsFile {
+    mode: SecureMode,
+    cert_file: PathBuf,
+    key_file: PathBuf,
+    ca_file: PathBuf,
+    control: bool,
+}
+
+impl Default for TlsFile {
+    fn default() -> Self {
+        Self {
+            mode: SecureMode::Plain,
+            cert_file: PathBuf::new(),
+            key_file: PathBuf::new(),
+            ca_file: PathBuf::new(),
+            control: false,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -365,6 +430,8 @@ struct LimitsFile {
     outbound_queue_frames: usize,
     session_queue_packets: usize,
     max_game_sessions: usize,
+    udp_handshakes_per_ip_per_sec: u32,
+    max_dtls_handshakes: usize,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +474,8 @@ impl Default for LimitsFile {
             outbound_queue_frames: 256,
             session_queue_packets: 4096,
             max_game_sessions: 10_000,
+            udp_handshakes_per_ip_per_sec: 50,
+            max_dtls_handshakes: 1000,
         }
     }
 }
@@ -494,6 +563,16 @@ impl File {
         check(
             l.session_queue_packets > 0,
             "limits.session_queue_packets",
+            "must be at least 1",
+        )?;
+        check(
+            l.udp_handshakes_per_ip_per_sec > 0,
+            "limits.udp_handshakes_per_ip_per_sec",
+            "must be at least 1",
+        )?;
+        check(
+            l.max_dtls_handshakes > 0,
+            "limits.max_dtls_handshakes",
             "must be at least 1",
         )?;
         check(
@@ -618,7 +697,33 @@ impl File {
             "scripts.data_dir",
             "must not be empty",
         )?;
+        let t = &self.tls;
+        let uses_tls = t.mode != SecureMode::Plain || t.control;
+        let files = if uses_tls {
+            check(
+                !t.cert_file.as_os_str().is_empty(),
+                "tls.cert_file",
+                "is needed for secure mode and for tls.control",
+            )?;
+            check(
+                !t.key_file.as_os_str().is_empty(),
+                "tls.key_file",
+                "is needed for secure mode and for tls.control",
+            )?;
+            Some(TlsConfig {
+                cert_file: t.cert_file.clone(),
+                key_file: t.key_file.clone(),
+                ca_file: (!t.ca_file.as_os_str().is_empty()).then(|| t.ca_file.clone()),
+            })
+        } else {
+            None
+        };
         Ok(Config {
+            tls: TlsSettings {
+                mode: t.mode,
+                files,
+                control: t.control,
+            },
             scripts: ScriptsConfig {
                 data_dir: sc.data_dir.clone(),
                 script_id: (!sc.script_id.is_empty()).then(|| sc.script_id.clone()),
@@ -646,6 +751,8 @@ impl File {
                 outbound_queue_frames: l.outbound_queue_frames,
                 session_queue_packets: l.session_queue_packets,
                 max_game_sessions: l.max_game_sessions,
+                udp_handshakes_per_ip: l.udp_handshakes_per_ip_per_sec,
+                max_dtls_handshakes: l.max_dtls_handshakes,
             },
             control: ControlConfig {
                 listen: c.listen,

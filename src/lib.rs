@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod script;
 pub mod secret;
+pub mod tls;
 mod transport;
 
 use std::net::SocketAddr;

@@ -29,7 +29,7 @@ pub use catalog::{
 pub use config::SessionConfig;
 pub use hooks::{HookMessage, Hooks, NoHooks};
 pub use packets::login_refused_frame;
-pub use session::{LoginRequest, Output, ServerMessage, ServerTarget, Session};
+pub use session::{LoginRequest, Output, SecureLogin, ServerMessage, ServerTarget, Session};
 pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
 
 #[cfg(test)]

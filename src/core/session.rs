@@ -22,6 +22,18 @@ pub struct LoginRequest {
     pub payload: Bytes,
     /// The IP the WebSocket came from; UDP binding is checked against it.
     pub ip: IpAddr,
+    /// Secure mode (the WebSocket arrived over TLS): the fast channel is bound only by
+    /// DTLS and VERIFY_IDENTITY with this token (spec §5.4). `None`: plain UDP (§5.3).
+    pub secure: Option<SecureLogin>,
+}
+
+/// What a secure login adds to LOGIN_RESULT (spec §5.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecureLogin {
+    /// A fresh unguessable secret for this peer, echoed back in VERIFY_IDENTITY.
+    pub connect_token: String,
+    /// PEM of the DTLS trust anchors (`caCert`).
+    pub ca_cert: Bytes,
 }
 
 /// Something the host must do. Produced in order; perform them in order.

@@ -65,6 +65,7 @@ impl<H: Hooks> TestCore<H> {
             player_session_id: psid.clone(),
             payload: Bytes::new(),
             ip: IP,
+            secure: None,
         };
         self.session
             .handle_login(self.now, conn, request)
@@ -236,6 +237,7 @@ fn login_into_a_full_session_is_refused_with_1008() {
         player_session_id: "p".into(),
         payload: Bytes::new(),
         ip: IP,
+        secure: None,
     };
     assert_eq!(
         core.session.handle_login(core.now, conn, request),
@@ -273,6 +275,7 @@ fn second_login_on_a_connection_is_ignored() {
         player_session_id: "again".into(),
         payload: Bytes::new(),
         ip: IP,
+        secure: None,
     };
     let _ = core.session.handle_login(core.now, conn, login);
     assert!(core.outputs().is_empty());
@@ -593,6 +596,7 @@ fn player_notifications_are_off_by_default_and_carry_the_peer_when_on() {
         player_session_id: "n".into(),
         payload: Bytes::new(),
         ip: IP,
+        secure: None,
     };
     let _ = core.session.handle_login(core.now, conn, login);
     let out = core.outputs();
@@ -936,6 +940,7 @@ fn ending_the_session_closes_everyone_and_refuses_logins() {
         player_session_id: "late".into(),
         payload: Bytes::new(),
         ip: IP,
+        secure: None,
     };
     let _ = core.session.handle_login(core.now, conn, login);
     assert_eq!(
@@ -1225,6 +1230,7 @@ fn the_script_refuses_a_login_by_its_connection_payload() {
         player_session_id: "psess-x".into(),
         payload: Bytes::from_static(b"cheater"),
         ip: IP,
+        secure: None,
     };
     assert_eq!(
         core.session.handle_login(core.now, conn, request),

@@ -99,6 +99,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         player_session_id: login,
         payload,
         ip: addr.ip(),
+        secure: None,
     };
     let login = SessionMsg::Login {
         conn,
