@@ -69,6 +69,9 @@ pub enum StartError {
         /// Why.
         error: StoreError,
     },
+    /// The certificate files of `[tls]` could not be used.
+    #[error("cannot use the TLS certificate: {0}")]
+    Tls(#[from] tls::TlsError),
     /// `scripts.script_id` names no stored script.
     #[error("scripts.script_id {id} names no script stored in {}", dir.display())]
     UnknownScript {
@@ -129,6 +132,10 @@ impl Server {
             return Err(StartError::NoAccessKeys(control.listen));
         }
         let (scripts, fleet_script) = open_scripts(&config, options.script.as_deref())?;
+        let certs = match &config.tls.files {
+            Some(files) => Some(Arc::new(tls::CertStore::open(files.clone())?)),
+            None => None,
+        };
         let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let ws = tokio::net::TcpListener::bind(ws_addr)
             .await
@@ -164,8 +171,11 @@ impl Server {
             fast_port,
             sender,
             options.dev,
-            scripts,
-            fleet_script,
+            host::Resources {
+                scripts,
+                fleet_script,
+                certs,
+            },
         ));
         if options.dev {
             let max_players = host.config.sessions.max_players;

@@ -57,6 +57,25 @@ counters! {
     datagrams_in,
     /// Datagrams naming a sender that is not a logged-in player.
     datagrams_unknown_sender,
+    /// Datagrams from an address bound to no player that were not a handshake (dropped
+    /// without decoding).
+    datagrams_unknown_source,
+    /// Handshake datagrams (UDP_CONNECT, DTLS ClientHello) over the per-IP rate limit.
+    udp_handshakes_rate_limited,
+    /// DTLS associations opened by a ClientHello.
+    dtls_handshakes,
+    /// DTLS handshakes that failed or timed out.
+    dtls_handshakes_failed,
+    /// DTLS ClientHellos dropped because `max_dtls_handshakes` associations were unbound.
+    dtls_handshakes_over_limit,
+    /// DTLS associations bound to a player by VERIFY_IDENTITY.
+    dtls_bound,
+    /// DTLS associations closed for a wrong or missing VERIFY_IDENTITY.
+    dtls_verify_failed,
+    /// Records on DTLS associations not bound to a player (dropped).
+    dtls_records_unbound,
+    /// Datagrams for a DTLS association whose queue was full (dropped).
+    dtls_datagrams_busy,
     /// Datagrams dropped because their game session's queue was full.
     datagrams_session_busy,
     /// Packets sent on WebSockets.
@@ -93,6 +112,10 @@ counters! {
     dropped_refused,
     /// Dropped by the core: the script's onSendToPlayer or onSendToGroup said no.
     dropped_hook_refused,
+    /// Dropped by the core: UDP_CONNECT from another address for a confirmed fast channel.
+    dropped_already_bound,
+    /// Dropped by the core: plain datagram naming a secure (DTLS-only) player.
+    dropped_secure_peer,
     /// Logins refused by the script's onPlayerConnect.
     logins_refused_script,
     /// Game sessions whose script started.
@@ -147,6 +170,8 @@ impl Metrics {
             DropReason::WrongChannel => &self.dropped_wrong_channel,
             DropReason::Refused => &self.dropped_refused,
             DropReason::HookRefused => &self.dropped_hook_refused,
+            DropReason::AlreadyBound => &self.dropped_already_bound,
+            DropReason::SecurePeer => &self.dropped_secure_peer,
         }
     }
 

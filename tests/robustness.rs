@@ -770,16 +770,34 @@ async fn garbage_and_unknown_sender_datagrams_are_counted_and_harm_nobody() {
             .await
             .expect("sent");
     }
-    // A's peer id from an address that is not A's: dropped by A's session.
+    // A's peer id from an address that is not A's: not even decoded.
     within(
         "udp send",
         stranger.send_to(&forged(a.peer_id().0), server.addresses.udp),
     )
     .await
     .expect("sent");
+    // A UDP_CONNECT naming A from another address (same IP, so the IP check passes): A's
+    // channel is confirmed and does not move.
+    let mut takeover = volley::protocol::Packet {
+        op_code: Opcode::UDP_CONNECT.0,
+        sender: a.peer_id().0,
+        target_player: -1,
+        body: Some(volley::protocol::Body::UdpConnect(
+            volley::protocol::UdpConnectMessage {},
+        )),
+        ..Default::default()
+    };
+    takeover.sequence_number = 1_000_001;
+    within(
+        "udp send",
+        stranger.send_to(&encode(&takeover), server.addresses.udp),
+    )
+    .await
+    .expect("sent");
     eventually("all datagrams handled", || {
         let m = server.metrics();
-        m.datagrams_in - before.datagrams_in >= 6 && m.dropped_unbound_source == 1
+        m.datagrams_in - before.datagrams_in >= 7 && m.dropped_already_bound == 1
     })
     .await;
     let after = server.metrics();
@@ -787,10 +805,13 @@ async fn garbage_and_unknown_sender_datagrams_are_counted_and_harm_nobody() {
         (
             after.datagrams_in - before.datagrams_in,
             after.malformed_in,
+            after.datagrams_unknown_source - before.datagrams_unknown_source,
             after.datagrams_unknown_sender,
-            after.dropped_unbound_source
+            after.dropped_already_bound,
         ),
-        (6, 4, 1, 1),
+        // Only the oversized one is malformed: the rest come from an address bound to
+        // nobody and are not UDP_CONNECT, so they are dropped unread.
+        (7, 1, 5, 0, 1),
         "{after:?}"
     );
 
@@ -1085,5 +1106,49 @@ async fn the_control_api_limits_connections_and_closes_idle_ones() {
         (status, &body["FleetIds"][0]),
         (200, &serde_json::json!("fleet-local"))
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bind() {
+    let server = TestServer::dev().await;
+    let before = server.metrics();
+    // Another loopback IP, so the flood has its own budget apart from the real client's.
+    let flooder = UdpSocket::bind("127.0.0.2:0")
+        .await
+        .expect("bind 127.0.0.2");
+    let connect = volley::protocol::Packet {
+        op_code: Opcode::UDP_CONNECT.0,
+        sender: i32::MAX,
+        target_player: -1,
+        body: Some(volley::protocol::Body::UdpConnect(
+            volley::protocol::UdpConnectMessage {},
+        )),
+        ..Default::default()
+    };
+    let datagram = encode(&connect);
+    const FLOOD: u64 = 200;
+    for _ in 0..FLOOD {
+        within("udp send", flooder.send_to(&datagram, server.addresses.udp))
+            .await
+            .expect("sent");
+    }
+    eventually("flood handled", || {
+        let m = server.metrics();
+        m.datagrams_in - before.datagrams_in >= FLOOD
+    })
+    .await;
+    let m = server.metrics();
+    let (limited, routed) = (m.udp_handshakes_rate_limited, m.datagrams_unknown_sender);
+    // 50 per second pass; the flood takes well under two seconds to send.
+    assert_eq!(limited + routed, FLOOD, "{m:?}");
+    assert!(limited >= FLOOD - 100, "{m:?}");
+    let client = server
+        .connect("after-flood", ClientConfig::default())
+        .await
+        .expect("login");
+    within("fast", client.wait_fast_ready(STEP))
+        .await
+        .expect("bound");
     server.stop().await;
 }

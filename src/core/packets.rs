@@ -4,9 +4,10 @@
 
 use bytes::Bytes;
 
+use super::session::SecureLogin;
 use crate::protocol::{
     Body, GroupId, GroupMembershipUpdate, LoginResult, Opcode, Packet, PeerId, PingResult,
-    PlayerConnectMessage, PlayerDisconnectMessage, UdpConnectMessage, encode,
+    PlayerConnectMessage, PlayerDisconnectMessage, UdpConnectMessage, VerifyIdentityResult, encode,
 };
 
 /// A server packet for the WebSocket.
@@ -21,8 +22,9 @@ fn reliable(op: Opcode, target: PeerId, sender: PeerId, body: Body) -> Packet {
     }
 }
 
-/// A successful LOGIN_RESULT: the peer id in both `targetPlayer` (TS) and `peerId` (C#).
-pub(super) fn login_accepted(peer: PeerId, fast_port: u16) -> Bytes {
+/// A successful LOGIN_RESULT: the peer id in both `targetPlayer` (TS) and `peerId` (C#);
+/// for a secure login also the DTLS trust anchors and the connect token (spec §5.2).
+pub(super) fn login_accepted(peer: PeerId, fast_port: u16, secure: Option<&SecureLogin>) -> Bytes {
     encode(&reliable(
         Opcode::LOGIN_RESULT,
         peer,
@@ -31,8 +33,23 @@ pub(super) fn login_accepted(peer: PeerId, fast_port: u16) -> Bytes {
             success: true,
             peer_id: peer.0,
             fast_port: fast_port.into(),
+            ca_cert: secure.map(|s| s.ca_cert.clone()).unwrap_or_default(),
+            connect_token: secure.map(|s| s.connect_token.clone()).unwrap_or_default(),
             ..Default::default()
         })),
+    ))
+}
+
+/// VERIFY_IDENTITY_RESPONSE, sent on the WebSocket (spec §5.4 server steps 3-4, Q5).
+pub(super) fn verify_identity_result(peer: PeerId, success: bool) -> Bytes {
+    encode(&reliable(
+        Opcode::VERIFY_IDENTITY_RESPONSE,
+        peer,
+        PeerId::SERVER,
+        Body::VerifyIdentityResult(VerifyIdentityResult {
+            success,
+            peer_id: peer.0,
+        }),
     ))
 }
 

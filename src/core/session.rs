@@ -1,12 +1,13 @@
 //! One game session's state machine: logins, players, groups, routing (spec §4.3, §5.7),
-//! liveness (§5.6), the plain-UDP binding handshake (§5.3) and fast-channel sequence numbers
-//! (§5.8). Owned by exactly one host task; see the module docs for the calling contract.
+//! liveness (§5.6), the plain-UDP binding handshake (§5.3), the DTLS binding by
+//! VERIFY_IDENTITY (§5.4) and fast-channel sequence numbers (§5.8). Owned by exactly one host task; see the module docs for the calling contract.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use subtle::ConstantTimeEq;
 
 use super::hooks::{HookMessage, Hooks, NoHooks};
 use super::packets;
@@ -54,10 +55,31 @@ pub enum Output {
     SendFast {
         /// The peer's bound UDP address.
         to: SocketAddr,
+        /// Through the peer's DTLS association at `to`, not as a plain datagram.
+        secure: bool,
         /// The sequence number to stamp into the datagram.
         seq: i32,
         /// The packet, shared among the recipients of a fan-out.
         packet: FastPacket,
+    },
+    /// A peer's fast channel is now at `addr`: route datagrams from there to this session.
+    Bind {
+        /// The peer.
+        peer: PeerId,
+        /// Its UDP address, or the address of its DTLS association.
+        addr: SocketAddr,
+        /// A DTLS association (bound by VERIFY_IDENTITY), not plain UDP.
+        secure: bool,
+    },
+    /// `addr` is no longer the peer's fast channel (it moved, was lost, or the peer left):
+    /// stop routing it here, and close it if it is a DTLS association.
+    Unbind {
+        /// The peer.
+        peer: PeerId,
+        /// The address that was bound.
+        addr: SocketAddr,
+        /// It was a DTLS association.
+        secure: bool,
     },
     /// Send a WebSocket ping frame.
     Ping {
@@ -155,6 +177,8 @@ struct Player {
     /// Developer groups (> 0) the player is in; group -1 is implicit.
     groups: BTreeSet<GroupId>,
     fast: Fast,
+    /// Secure mode: the token VERIFY_IDENTITY must carry; the fast channel is DTLS only.
+    connect_token: Option<String>,
 }
 
 #[derive(Debug)]
@@ -315,7 +339,7 @@ impl<H: Hooks> Session<H> {
         };
         self.send(
             conn,
-            packets::login_accepted(peer, self.config.fast_port),
+            packets::login_accepted(peer, self.config.fast_port, login.secure.as_ref()),
             false,
         );
         self.notify_players(peer, true);
@@ -334,6 +358,7 @@ impl<H: Hooks> Session<H> {
                     last_in: -1,
                     last_sent: now,
                 },
+                connect_token: login.secure.map(|secure| secure.connect_token),
             },
         );
         self.by_conn.insert(conn, peer);
@@ -358,31 +383,44 @@ impl<H: Hooks> Session<H> {
         self.dispatch(now, peer, packet, Channel::Reliable);
     }
 
-    /// A decoded datagram from the fast channel, routed here by its `sender` field.
+    /// A decoded plain datagram from the fast channel, routed here by its `sender` field or
+    /// its bound source address.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, packet: Packet) {
         let peer = PeerId(packet.sender);
         let check_ip = self.config.check_udp_source_ip;
-        let filter_stale = self.config.filter_stale_udp;
         let Some(player) = self.players.get_mut(&peer) else {
             self.drop_packet(peer, DropReason::UnboundSource);
             return;
         };
+        if player.connect_token.is_some() {
+            // A secure player's fast channel is its DTLS association, nothing else.
+            self.drop_packet(peer, DropReason::SecurePeer);
+            return;
+        }
         let seq = packet.sequence_number;
-        let bound = match player.fast.state {
-            FastPathState::Bound(addr) | FastPathState::Confirmed(addr) => Some(addr),
-            FastPathState::Unbound => None,
-        };
         if packet.op_code == Opcode::UDP_CONNECT.0 {
+            let rebind = match player.fast.state {
+                FastPathState::Unbound => None,
+                FastPathState::Bound(addr) => Some(addr),
+                // A confirmed channel never moves: clients send UDP_CONNECT only until they
+                // are acked, so one from elsewhere is a forgery (spec §5.3).
+                FastPathState::Confirmed(addr) if addr != from => {
+                    self.drop_packet(peer, DropReason::AlreadyBound);
+                    return;
+                }
+                FastPathState::Confirmed(addr) => Some(addr),
+            };
             if check_ip && from.ip() != player.ip {
                 self.drop_packet(peer, DropReason::SourceIpMismatch);
                 return;
             }
             player.last_heard = now;
-            if bound == Some(from) {
+            if rebind == Some(from) {
                 // A retry from the bound address: answer every one (spec §5.3 step 2).
                 player.fast.last_in = player.fast.last_in.max(seq);
             } else {
-                // First binding, or the client's address changed (NAT rebinding).
+                // First binding, or the client's address changed before it was confirmed
+                // (NAT rebinding).
                 player.fast.state = FastPathState::Bound(from);
                 player.fast.last_in = seq;
                 if self.config.udp_ack_retries > 0 {
@@ -394,10 +432,59 @@ impl<H: Hooks> Session<H> {
                     });
                     self.next_retransmit = Some(self.next_retransmit.map_or(at, |t| t.min(at)));
                 }
+                if let Some(old) = rebind {
+                    self.outputs.push_back(Output::Unbind {
+                        peer,
+                        addr: old,
+                        secure: false,
+                    });
+                }
+                self.outputs.push_back(Output::Bind {
+                    peer,
+                    addr: from,
+                    secure: false,
+                });
             }
             self.send_server_ack(now, peer);
             return;
         }
+        self.handle_fast(now, from, peer, packet);
+    }
+
+    /// A packet decrypted from a DTLS association already bound to `peer` (by
+    /// [`Session::handle_verify_identity`]).
+    pub fn handle_secure_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        peer: PeerId,
+        packet: Packet,
+    ) {
+        let Some(player) = self.players.get(&peer) else {
+            return; // The player left; its association is being closed.
+        };
+        if player.connect_token.is_none() {
+            self.drop_packet(peer, DropReason::UnboundSource);
+            return;
+        }
+        if packet.op_code == Opcode::VERIFY_IDENTITY.0 || packet.op_code == Opcode::UDP_CONNECT.0 {
+            self.drop_packet(peer, DropReason::WrongChannel);
+            return;
+        }
+        self.handle_fast(now, from, peer, packet);
+    }
+
+    /// A non-handshake packet on a peer's fast channel, from `from`.
+    fn handle_fast(&mut self, now: Instant, from: SocketAddr, peer: PeerId, packet: Packet) {
+        let filter_stale = self.config.filter_stale_udp;
+        let Some(player) = self.players.get_mut(&peer) else {
+            return;
+        };
+        let seq = packet.sequence_number;
+        let bound = match player.fast.state {
+            FastPathState::Bound(addr) | FastPathState::Confirmed(addr) => Some(addr),
+            FastPathState::Unbound => None,
+        };
         if bound != Some(from) {
             self.drop_packet(peer, DropReason::UnboundSource);
             return;
@@ -417,6 +504,74 @@ impl<H: Hooks> Session<H> {
             return;
         }
         self.dispatch(now, peer, packet, Channel::Fast);
+    }
+
+    /// VERIFY_IDENTITY, the first record of a DTLS association at `from` (spec §5.4): with
+    /// the token issued to the peer it names, the association becomes that peer's fast
+    /// channel, working both ways. The answer goes on the peer's WebSocket either way.
+    /// Returns the peer the association is now bound to; `None` means close it.
+    pub fn handle_verify_identity(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &Packet,
+    ) -> Option<PeerId> {
+        let Some(Body::VerifyIdentity(verify)) = &packet.body else {
+            return None;
+        };
+        let peer = PeerId(verify.peer_id);
+        let player = self.players.get_mut(&peer)?;
+        let token = player.connect_token.as_deref()?;
+        // Constant time, so the comparison's duration tells nothing about the token.
+        let matches = bool::from(token.as_bytes().ct_eq(verify.connect_token.as_bytes()));
+        let conn = player.conn;
+        if !matches {
+            // A failure answer could only confuse a player whose channel already works.
+            if player.fast.state == FastPathState::Unbound {
+                let frame = packets::verify_identity_result(peer, false);
+                self.send(conn, frame, false);
+            }
+            return None;
+        }
+        let old = match player.fast.state {
+            FastPathState::Bound(addr) | FastPathState::Confirmed(addr) if addr != from => {
+                Some(addr)
+            }
+            _ => None,
+        };
+        player.fast.state = FastPathState::Confirmed(from);
+        player.fast.last_in = packet.sequence_number;
+        player.last_heard = now;
+        if let Some(addr) = old {
+            self.outputs.push_back(Output::Unbind {
+                peer,
+                addr,
+                secure: true,
+            });
+        }
+        self.outputs.push_back(Output::Bind {
+            peer,
+            addr: from,
+            secure: true,
+        });
+        self.send(conn, packets::verify_identity_result(peer, true), false);
+        Some(peer)
+    }
+
+    /// The peer's DTLS association at `addr` ended (closed by the client, or failed): its
+    /// fast messages go by WebSocket from now on.
+    pub fn handle_fast_lost(&mut self, peer: PeerId, addr: SocketAddr) {
+        if let Some(player) = self.players.get_mut(&peer)
+            && player.fast.bound_addr() == Some(addr)
+        {
+            player.fast.state = FastPathState::Unbound;
+            player.fast.retransmit = None;
+            self.outputs.push_back(Output::Unbind {
+                peer,
+                addr,
+                secure: player.connect_token.is_some(),
+            });
+        }
     }
 
     /// Something (a pong) arrived on a connection: the peer is alive.
@@ -531,7 +686,13 @@ impl<H: Hooks> Session<H> {
             {
                 let packet = FastPacket::new(&packets::udp_server_ack(peer));
                 let seq = player.fast.take_seq(now);
-                self.outputs.push_back(Output::SendFast { to, seq, packet });
+                let secure = player.connect_token.is_some();
+                self.outputs.push_back(Output::SendFast {
+                    to,
+                    secure,
+                    seq,
+                    packet,
+                });
             }
         }
         self.next_tick = (!self.players.is_empty()).then(|| now + self.config.ping_interval);
@@ -756,6 +917,13 @@ impl<H: Hooks> Session<H> {
             return;
         };
         self.by_conn.remove(&player.conn);
+        if let FastPathState::Bound(addr) | FastPathState::Confirmed(addr) = player.fast.state {
+            self.outputs.push_back(Output::Unbind {
+                peer,
+                addr,
+                secure: player.connect_token.is_some(),
+            });
+        }
         if let Some(reason) = close {
             self.outputs.push_back(Output::Close {
                 conn: player.conn,
@@ -806,7 +974,13 @@ impl<H: Hooks> Session<H> {
                 packet.reliable = false;
                 let seq = player.fast.take_seq(now);
                 let packet = FastPacket::new(&packet);
-                self.outputs.push_back(Output::SendFast { to, seq, packet });
+                let secure = player.connect_token.is_some();
+                self.outputs.push_back(Output::SendFast {
+                    to,
+                    secure,
+                    seq,
+                    packet,
+                });
             }
             _ => {
                 packet.reliable = true;
@@ -830,7 +1004,12 @@ impl<H: Hooks> Session<H> {
         };
         let packet = FastPacket::new(&packets::udp_server_ack(peer));
         let seq = player.fast.take_seq(now);
-        self.outputs.push_back(Output::SendFast { to, seq, packet });
+        self.outputs.push_back(Output::SendFast {
+            to,
+            secure: false,
+            seq,
+            packet,
+        });
     }
 
     fn send(&mut self, conn: ConnId, frame: Bytes, droppable: bool) {
@@ -888,7 +1067,12 @@ impl Relay {
                 });
                 let packet = packet.clone();
                 let seq = player.fast.take_seq(now);
-                outputs.push_back(Output::SendFast { to, seq, packet });
+                outputs.push_back(Output::SendFast {
+                    to,
+                    secure: player.connect_token.is_some(),
+                    seq,
+                    packet,
+                });
             }
             _ => {
                 let frame = self.frame.get_or_insert_with(|| {

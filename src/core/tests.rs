@@ -115,7 +115,15 @@ impl<H: Hooks> TestCore<H> {
         self.outputs()
     }
 
+    /// A datagram's outputs, without the address bookkeeping ([`TestCore::udp_all`] keeps
+    /// it).
     fn udp(&mut self, from: SocketAddr, packet: Packet) -> Vec<Output> {
+        let mut out = self.udp_all(from, packet);
+        out.retain(|o| !matches!(o, Output::Bind { .. } | Output::Unbind { .. }));
+        out
+    }
+
+    fn udp_all(&mut self, from: SocketAddr, packet: Packet) -> Vec<Output> {
         self.session.handle_datagram(self.now, from, packet);
         self.outputs()
     }
@@ -616,7 +624,12 @@ fn udp_binding_handshake_confirms_the_fast_path() {
     let mut core = TestCore::new();
     let (_, pa) = core.login();
     let out = core.udp(addr(4000), udp_connect(pa, 0));
-    let [Output::SendFast { to, seq: 1, packet }] = &out[..] else {
+    let [
+        Output::SendFast {
+            to, seq: 1, packet, ..
+        },
+    ] = &out[..]
+    else {
         panic!("{out:?}")
     };
     assert_eq!(*to, addr(4000));
@@ -654,7 +667,10 @@ fn fast_messages_go_by_udp_to_confirmed_peers_and_fall_back_to_the_websocket() {
     core.bind(pb, addr(4002));
     let out = core.udp(addr(4001), fast(message(7, 0, -1, b"go"), pa, 2));
     assert_eq!(out.len(), 3, "{out:?}");
-    let Output::SendFast { to, seq: 2, packet } = &out[0] else {
+    let Output::SendFast {
+        to, seq: 2, packet, ..
+    } = &out[0]
+    else {
         panic!("{out:?}")
     };
     assert_eq!(*to, addr(4001));
@@ -911,7 +927,7 @@ fn bound_peers_get_a_udp_keepalive_after_silence() {
     core.advance(Duration::from_secs(4)); // 6 s of UDP silence >= 5 s keepalive.
     let out = core.outputs();
     assert!(
-        matches!(&out[..], [Output::Ping { .. }, Output::SendFast { to, seq: 2, packet }]
+        matches!(&out[..], [Output::Ping { .. }, Output::SendFast { to, seq: 2, packet, .. }]
             if *to == addr(4001) && packet.op_code() == Opcode::UDP_CONNECT_SERVER_ACK.0),
         "{out:?}"
     );
@@ -1401,4 +1417,250 @@ fn the_script_broadcasts_a_groups_membership_to_another_group() {
     for (_, p, _) in &out {
         assert_eq!(membership(p), (-1, 3, vec![pa.0]));
     }
+}
+
+#[test]
+fn binding_reports_the_address_and_a_confirmed_channel_never_moves() {
+    let mut core = TestCore::new();
+    let (a, pa) = core.login();
+    let bind = |addr| Output::Bind {
+        peer: pa,
+        addr,
+        secure: false,
+    };
+    let unbind = |addr| Output::Unbind {
+        peer: pa,
+        addr,
+        secure: false,
+    };
+    let out = core.udp_all(addr(4000), udp_connect(pa, 0));
+    assert_eq!(out[0], bind(addr(4000)), "{out:?}");
+    // Before confirmation the client may have moved (NAT rebinding): the binding follows.
+    let out = core.udp_all(addr(4001), udp_connect(pa, 1));
+    assert_eq!(out[..2], [unbind(addr(4000)), bind(addr(4001))], "{out:?}");
+    assert!(core.udp(addr(4001), client_ack(pa, 2)).is_empty());
+    // Confirmed: a UDP_CONNECT from anywhere else is a forgery and changes nothing.
+    assert_eq!(
+        core.udp_all(addr(4002), udp_connect(pa, 3)),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::AlreadyBound
+        }]
+    );
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Confirmed(addr(4001)))
+    );
+    // Leaving releases the address.
+    core.session.handle_closed(a);
+    assert!(core.outputs().contains(&unbind(addr(4001))));
+}
+
+fn secure_login(core: &mut TestCore, token: &str) -> (ConnId, PeerId) {
+    let conn = ConnId(core.next_conn);
+    core.next_conn += 1;
+    let request = LoginRequest {
+        player_session_id: format!("psess-{}", conn.0),
+        payload: Bytes::new(),
+        ip: IP,
+        secure: Some(SecureLogin {
+            connect_token: token.into(),
+            ca_cert: Bytes::from_static(b"-----BEGIN CERTIFICATE-----\n"),
+        }),
+    };
+    let peer = core
+        .session
+        .handle_login(core.now, conn, request)
+        .expect("accepted");
+    let out = core.outputs();
+    let (_, result, _) = &ws_sends(&out[..1])[0];
+    let Some(Body::LoginResult(login)) = &result.body else {
+        panic!("{result:?}")
+    };
+    assert_eq!(login.connect_token, token);
+    assert!(login.ca_cert.starts_with(b"-----BEGIN CERTIFICATE-----"));
+    (conn, peer)
+}
+
+fn verify_identity(peer: PeerId, token: &str) -> Packet {
+    Packet {
+        op_code: Opcode::VERIFY_IDENTITY.0,
+        sender: peer.0,
+        body: Some(Body::VerifyIdentity(
+            crate::protocol::VerifyIdentityCommand {
+                peer_id: peer.0,
+                connect_token: token.into(),
+            },
+        )),
+        ..Default::default()
+    }
+}
+
+fn verify_result(out: &[Output]) -> (ConnId, bool, i32) {
+    let sends = ws_sends(out);
+    let (conn, p, _) = &sends[0];
+    assert_eq!(p.op_code, Opcode::VERIFY_IDENTITY_RESPONSE.0);
+    let Some(Body::VerifyIdentityResult(r)) = &p.body else {
+        panic!("{p:?}")
+    };
+    (*conn, r.success, r.peer_id)
+}
+
+#[test]
+fn plain_logins_carry_no_secrets() {
+    let mut core = TestCore::new();
+    core.login(); // Its checks include the login result.
+    let conn = ConnId(99);
+    let request = LoginRequest {
+        player_session_id: "psess-99".into(),
+        payload: Bytes::new(),
+        ip: IP,
+        secure: None,
+    };
+    core.session
+        .handle_login(core.now, conn, request)
+        .expect("accepted");
+    let out = core.outputs();
+    let (_, result, _) = &ws_sends(&out[..1])[0];
+    let Some(Body::LoginResult(login)) = &result.body else {
+        panic!("{result:?}")
+    };
+    assert!(login.connect_token.is_empty() && login.ca_cert.is_empty());
+}
+
+#[test]
+fn verify_identity_with_the_token_binds_the_dtls_association() {
+    let mut core = TestCore::new();
+    let (a, pa) = secure_login(&mut core, "0123456789abcdef0123456789abcdef");
+    let (b, pb) = secure_login(&mut core, "fedcba9876543210fedcba9876543210");
+    // A secure player's fast channel is never plain UDP.
+    assert_eq!(
+        core.udp_all(addr(5000), udp_connect(pa, 0)),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::SecurePeer
+        }]
+    );
+    // b's token does not open a's channel; a hears of the failure on its WebSocket.
+    let wrong = verify_identity(pa, "fedcba9876543210fedcba9876543210");
+    assert_eq!(
+        core.session
+            .handle_verify_identity(core.now, addr(5001), &wrong),
+        None
+    );
+    assert_eq!(verify_result(&core.outputs()), (a, false, pa.0));
+    assert_eq!(core.session.fast_path(pa), Some(FastPathState::Unbound));
+    // The right token binds, working both ways at once; the answer goes on the WebSocket.
+    let right = verify_identity(pa, "0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        core.session
+            .handle_verify_identity(core.now, addr(5002), &right),
+        Some(pa)
+    );
+    let out = core.outputs();
+    assert_eq!(
+        out[0],
+        Output::Bind {
+            peer: pa,
+            addr: addr(5002),
+            secure: true
+        }
+    );
+    assert_eq!(verify_result(&out[1..]), (a, true, pa.0));
+    assert_eq!(
+        core.session.fast_path(pa),
+        Some(FastPathState::Confirmed(addr(5002)))
+    );
+    // Records from the association are relayed; fast messages to a go through it.
+    core.session.handle_secure_datagram(
+        core.now,
+        addr(5002),
+        pa,
+        fast(message(7, pb.0, 0, b"hi"), pa, 1),
+    );
+    let out = core.outputs();
+    assert!(
+        matches!(&out[..], [Output::Send { conn, droppable: true, .. }] if *conn == b),
+        "{out:?}"
+    );
+    core.session.handle_secure_datagram(
+        core.now,
+        addr(5002),
+        pa,
+        fast(message(7, pa.0, 0, b"me"), pa, 2),
+    );
+    let out = core.outputs();
+    assert!(
+        matches!(out[..], [Output::SendFast { to, secure: true, .. }] if to == addr(5002)),
+        "{out:?}"
+    );
+    // A plain datagram spoofed from the association's address does nothing.
+    assert_eq!(
+        core.udp_all(addr(5002), fast(message(7, pa.0, 0, b"x"), pa, 3)),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::SecurePeer
+        }]
+    );
+    // A failure answer for an already bound player is not sent.
+    assert_eq!(
+        core.session
+            .handle_verify_identity(core.now, addr(5003), &wrong),
+        None
+    );
+    assert!(core.outputs().is_empty());
+    // The association ends: back to the WebSocket.
+    core.session.handle_fast_lost(pa, addr(5002));
+    assert_eq!(
+        core.outputs(),
+        vec![Output::Unbind {
+            peer: pa,
+            addr: addr(5002),
+            secure: true
+        }]
+    );
+    assert_eq!(core.session.fast_path(pa), Some(FastPathState::Unbound));
+}
+
+#[test]
+fn a_second_verified_association_replaces_the_first() {
+    let mut core = TestCore::new();
+    let token = "00112233445566778899aabbccddeeff";
+    let (_, pa) = secure_login(&mut core, token);
+    let verify = verify_identity(pa, token);
+    core.session
+        .handle_verify_identity(core.now, addr(6000), &verify);
+    core.outputs();
+    core.session
+        .handle_verify_identity(core.now, addr(6001), &verify);
+    let out = core.outputs();
+    assert_eq!(
+        out[..2],
+        [
+            Output::Unbind {
+                peer: pa,
+                addr: addr(6000),
+                secure: true
+            },
+            Output::Bind {
+                peer: pa,
+                addr: addr(6001),
+                secure: true
+            }
+        ]
+    );
+    // Records still arriving on the old association are not the player's.
+    core.session.handle_secure_datagram(
+        core.now,
+        addr(6000),
+        pa,
+        fast(message(7, pa.0, 0, b"old"), pa, 5),
+    );
+    assert_eq!(
+        core.outputs(),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::UnboundSource
+        }]
+    );
 }

@@ -176,6 +176,10 @@ pub enum DropReason {
     Refused,
     /// The server script's onSendToPlayer or onSendToGroup said no.
     HookRefused,
+    /// A UDP_CONNECT from another address for a fast channel already confirmed.
+    AlreadyBound,
+    /// A plain datagram naming a secure player, whose fast channel is DTLS only.
+    SecurePeer,
 }
 
 impl DropReason {
@@ -193,6 +197,8 @@ impl DropReason {
             Self::WrongChannel => "wrong_channel",
             Self::Refused => "refused",
             Self::HookRefused => "hook_refused",
+            Self::AlreadyBound => "already_bound",
+            Self::SecurePeer => "secure_peer",
         }
     }
 }

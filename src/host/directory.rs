@@ -1,8 +1,10 @@
 //! Who is where, shared by every task: game session id -> session queue, peer id -> session
-//! queue (to route plain-UDP datagrams by their `sender`), and the catalog of game sessions
-//! and player sessions. Read-mostly; every lock is held for a map operation only.
+//! queue (to route UDP_CONNECT by its `sender`), bound plain-UDP address -> session queue,
+//! and the catalog of game sessions and player sessions. Read-mostly; every lock is held for
+//! a map operation only.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
@@ -13,6 +15,7 @@ use crate::protocol::PeerId;
 pub(crate) struct Directory {
     sessions: RwLock<HashMap<GameSessionId, SessionHandle>>,
     peers: RwLock<HashMap<PeerId, SessionHandle>>,
+    fast_addrs: RwLock<HashMap<SocketAddr, (PeerId, SessionHandle)>>,
     catalog: Mutex<Catalog>,
 }
 
@@ -21,6 +24,7 @@ impl Directory {
         Self {
             sessions: RwLock::default(),
             peers: RwLock::default(),
+            fast_addrs: RwLock::default(),
             catalog: Mutex::new(Catalog::new(reservation_timeout, retention)),
         }
     }
@@ -59,6 +63,25 @@ impl Directory {
 
     pub fn remove_peer(&self, peer: PeerId) {
         write(&self.peers).remove(&peer);
+    }
+
+    /// The session of the player whose plain fast channel is bound to `addr`.
+    pub fn fast_addr(&self, addr: SocketAddr) -> Option<SessionHandle> {
+        read(&self.fast_addrs)
+            .get(&addr)
+            .map(|(_, session)| session.clone())
+    }
+
+    pub fn bind_fast_addr(&self, addr: SocketAddr, peer: PeerId, session: SessionHandle) {
+        write(&self.fast_addrs).insert(addr, (peer, session));
+    }
+
+    /// Forgets `addr` if it is still bound to `peer` (another peer may have bound it since).
+    pub fn unbind_fast_addr(&self, addr: SocketAddr, peer: PeerId) {
+        let mut addrs = write(&self.fast_addrs);
+        if addrs.get(&addr).is_some_and(|(bound, _)| *bound == peer) {
+            addrs.remove(&addr);
+        }
     }
 
     /// The catalog, locked for one operation.

@@ -27,6 +27,7 @@ use crate::core::{
 use crate::metrics::Metrics;
 use crate::script::Bundle;
 use crate::script::store::ScriptStore;
+use crate::tls::CertStore;
 
 /// Most game properties of one game session (GameLift's limit).
 pub const MAX_GAME_PROPERTIES: usize = 16;
@@ -67,6 +68,8 @@ pub(crate) struct Host {
     pub shutdown: CancellationToken,
     /// Every task the server spawned, to wait for on shutdown.
     pub tasks: TaskTracker,
+    /// The certificate of secure mode (and of the control API over HTTPS), if configured.
+    pub certs: Option<Arc<CertStore>>,
     /// Accept any non-empty player session id (`volley serve --dev`).
     pub dev: bool,
     /// The script resources.
@@ -78,6 +81,16 @@ pub(crate) struct Host {
     /// threads a burst of new game sessions spawns).
     pub script_starts: tokio::sync::Semaphore,
     next_conn: AtomicU64,
+}
+
+/// What the server loaded from disk before it started.
+pub(crate) struct Resources {
+    /// The script resources.
+    pub scripts: Arc<ScriptStore>,
+    /// The fleet's script, known to `scripts`.
+    pub fleet_script: Option<String>,
+    /// The certificate, if `[tls]` names one.
+    pub certs: Option<Arc<CertStore>>,
 }
 
 /// A game session's inbound queue.
@@ -124,9 +137,13 @@ impl Host {
         fast_port: u16,
         udp: UdpSocket,
         dev: bool,
-        scripts: Arc<ScriptStore>,
-        fleet_script: Option<String>,
+        resources: Resources,
     ) -> Self {
+        let Resources {
+            scripts,
+            fleet_script,
+            certs,
+        } = resources;
         let directory = Directory::new(
             config.sessions.reservation_timeout,
             config.sessions.retention,
@@ -141,6 +158,7 @@ impl Host {
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            certs,
             dev,
             scripts,
             fleet_script,

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use flume::TrySendError;
 use futures_util::StreamExt;
 use tokio::sync::oneshot;
@@ -20,7 +21,7 @@ use crate::core::{
     LoginRequest, Output, ScriptRef, Session, SessionConfig,
 };
 use crate::metrics::Metrics;
-use crate::protocol::Packet;
+use crate::protocol::{Packet, PeerId};
 use crate::script::{Bundle, Effect, Limits, ScriptInstance};
 use crate::transport::udp;
 
@@ -50,8 +51,26 @@ pub(crate) enum SessionMsg {
     },
     /// A packet from a logged-in connection's WebSocket.
     Packet { conn: ConnId, packet: Packet },
-    /// A datagram whose `sender` is a player of this session.
+    /// A plain datagram whose `sender` is a player of this session, or that came from a
+    /// player's bound address.
     Datagram { from: SocketAddr, packet: Packet },
+    /// VERIFY_IDENTITY from the DTLS association at `from`, naming a player of this session.
+    /// `reply` hears the peer the association is now bound to, or `None` to close it;
+    /// `link` is the association's outbound queue, which the session keeps while bound.
+    Verify {
+        from: SocketAddr,
+        packet: Packet,
+        link: flume::Sender<Bytes>,
+        reply: oneshot::Sender<Option<PeerId>>,
+    },
+    /// A packet from the DTLS association at `from`, bound to `peer`.
+    SecureDatagram {
+        from: SocketAddr,
+        peer: PeerId,
+        packet: Packet,
+    },
+    /// The DTLS association at `addr`, bound to `peer`, ended from the client's side.
+    FastLost { peer: PeerId, addr: SocketAddr },
     /// A pong (or other sign of life) on a connection.
     Heard { conn: ConnId },
     /// The connection ended.
@@ -118,6 +137,7 @@ pub(crate) async fn run(
         host,
         handle,
         links: HashMap::new(),
+        dtls_links: HashMap::new(),
         ending: None,
         health_check_interval,
         next_health_check: has_script.then(|| Instant::now() + health_check_interval),
@@ -264,6 +284,8 @@ struct SessionTask {
     host: Arc<Host>,
     handle: SessionHandle,
     links: HashMap<ConnId, ConnLink>,
+    /// Outbound queues of the DTLS associations bound to players, by address.
+    dtls_links: HashMap<SocketAddr, flume::Sender<Bytes>>,
     ending: Option<Ending>,
     terminate_grace: Duration,
     health_check_interval: Duration,
@@ -295,6 +317,22 @@ impl SessionTask {
             }
             SessionMsg::Packet { conn, packet } => core.handle_packet(now, conn, packet),
             SessionMsg::Datagram { from, packet } => core.handle_datagram(now, from, packet),
+            SessionMsg::Verify {
+                from,
+                packet,
+                link,
+                reply,
+            } => {
+                let bound = core.handle_verify_identity(now, from, &packet);
+                if bound.is_some() {
+                    self.dtls_links.insert(from, link);
+                }
+                let _ = reply.send(bound); // The association may have timed out meanwhile.
+            }
+            SessionMsg::SecureDatagram { from, peer, packet } => {
+                core.handle_secure_datagram(now, from, peer, packet);
+            }
+            SessionMsg::FastLost { peer, addr } => core.handle_fast_lost(peer, addr),
             SessionMsg::Heard { conn } => core.handle_heard(now, conn),
             SessionMsg::Closed { conn } => {
                 self.links.remove(&conn);
@@ -473,10 +511,46 @@ impl SessionTask {
                         Err(TrySendError::Disconnected(_)) => {} // Its Closed message is on the way.
                     }
                 }
-                Output::SendFast { to, seq, packet } => {
+                Output::SendFast {
+                    to,
+                    secure: false,
+                    seq,
+                    packet,
+                } => {
                     let (sent, failed) = udp::queue_datagram(&self.host.udp, to, seq, &packet);
                     fast_out += sent;
                     Metrics::add(&metrics.fast_send_errors, failed);
+                }
+                Output::SendFast {
+                    to,
+                    secure: true,
+                    seq,
+                    packet,
+                } => {
+                    // Each recipient's record is encrypted apart, by its association's task.
+                    let sent = self
+                        .dtls_links
+                        .get(&to)
+                        .is_some_and(|link| link.try_send(packet.to_bytes(seq)).is_ok());
+                    if sent {
+                        fast_out += 1;
+                    } else {
+                        Metrics::inc(&metrics.fast_send_errors);
+                    }
+                }
+                Output::Bind { peer, addr, secure } => {
+                    debug!(%peer, %addr, secure, "fast channel bound");
+                    if !secure {
+                        let handle = self.handle.clone();
+                        self.host.directory.bind_fast_addr(addr, peer, handle);
+                    }
+                }
+                Output::Unbind { peer, addr, secure } => {
+                    if secure {
+                        self.dtls_links.remove(&addr); // Its association closes.
+                    } else {
+                        self.host.directory.unbind_fast_addr(addr, peer);
+                    }
                 }
                 Output::Ping { conn } => {
                     if let Some(link) = self.links.get(&conn) {

@@ -53,6 +53,40 @@ pub fn decode(mut frame: Bytes, max_len: usize) -> Result<Packet, DecodeError> {
     Packet::decode(body).map_err(|e| DecodeError::Malformed(e.to_string()))
 }
 
+/// The `opCode` of a length-prefixed packet, read without decoding it or allocating: the
+/// UDP socket uses it to drop datagrams from unknown addresses that are not a handshake at
+/// the cost of a few byte comparisons. `None` when the bytes are not a well-formed packet
+/// with an opcode. As in decoding, the last occurrence of the field wins.
+pub fn peek_op_code(mut frame: &[u8], max_len: usize) -> Option<i32> {
+    let len = decode_varint(&mut frame).ok()?;
+    if len > max_len as u64 || len > frame.len() as u64 {
+        return None;
+    }
+    let mut fields = &frame[..len as usize];
+    let mut op_code = None;
+    while !fields.is_empty() {
+        let key = decode_varint(&mut fields).ok()?;
+        let (tag, wire_type) = (key >> 3, key & 7);
+        let skip = match wire_type {
+            0 => {
+                let value = decode_varint(&mut fields).ok()?;
+                if tag == 1 {
+                    // sint32: zigzag; truncation to 32 bits is what decoding does too.
+                    let value = value as u32;
+                    op_code = Some((value >> 1) as i32 ^ -((value & 1) as i32));
+                }
+                0
+            }
+            1 => 8,
+            2 => usize::try_from(decode_varint(&mut fields).ok()?).ok()?,
+            5 => 4,
+            _ => return None,
+        };
+        fields = fields.get(skip..)?;
+    }
+    op_code
+}
+
 /// Encodes a packet with its length prefix.
 pub fn encode(packet: &Packet) -> Bytes {
     let len = packet.encoded_len();

@@ -7,7 +7,7 @@ mod frame;
 mod ids;
 mod messages;
 
-pub use frame::{DecodeError, FastHeader, FastPacket, decode, encode};
+pub use frame::{DecodeError, FastHeader, FastPacket, decode, encode, peek_op_code};
 pub use ids::{GroupId, Opcode, OpcodeKind, PeerId};
 pub use messages::{
     Body, GroupMembershipUpdate, JoinGroup, LeaveGroup, LoginCommand, LoginResult, Packet,

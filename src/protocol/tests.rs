@@ -239,6 +239,24 @@ proptest! {
     }
 
     #[test]
+    fn peeking_the_opcode_agrees_with_decoding(
+        op in any::<i32>(), seq in any::<i32>(), sender in any::<i32>(),
+        payload in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let packet = Packet {
+            op_code: op, sequence_number: seq, sender, payload: payload.into(),
+            ..Default::default()
+        };
+        let expected = (op != 0).then_some(op); // A zero opcode is not encoded.
+        prop_assert_eq!(peek_op_code(&encode(&packet), 8192), expected);
+    }
+
+    #[test]
+    fn peeking_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = peek_op_code(&bytes, 8192);
+    }
+
+    #[test]
     fn fast_packets_equal_full_encoding(
         op in any::<i32>(), seq in 0..i32::MAX, target in any::<i32>(), group in any::<i32>(),
         sender in any::<i32>(), payload in proptest::collection::vec(any::<u8>(), 0..64),

@@ -1,5 +1,7 @@
 //! Sockets to host messages and back: the WebSocket listener ([`ws`]) and the shared
-//! fast-channel UDP socket ([`udp`]).
+//! fast-channel UDP socket ([`udp`]) with its DTLS associations ([`dtls`]).
 
+pub(crate) mod dtls;
+mod limiter;
 pub(crate) mod udp;
 pub(crate) mod ws;

@@ -1,13 +1,20 @@
-//! The fast-channel UDP socket, shared by every game session (ARCHITECTURE.md decision 1):
-//! one reader decodes each datagram and hands it to the session of the peer its `sender`
-//! names, without waiting: a busy session loses the datagram (counted). Session tasks send
-//! directly on the socket.
+//! The fast-channel UDP socket, shared by every game session (ARCHITECTURE.md decision 1).
+//! One reader sorts each datagram, without waiting:
+//!
+//! - DTLS records (secure mode, spec Q12) go to their association ([`super::dtls`]);
+//! - plain datagrams from an address bound to a player go, decoded, to that player's session;
+//! - from any other address only UDP_CONNECT is worth decoding: the opcode is read in place,
+//!   anything else is dropped and counted without an allocation, and UDP_CONNECTs are held
+//!   to a per-IP budget before they are routed by their `sender`.
+//!
+//! A busy session loses the datagram (counted). Session tasks send directly on the socket.
 
 use std::cell::RefCell;
 use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use flume::TrySendError;
@@ -16,18 +23,41 @@ use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
 use tokio::net::UdpSocket;
 use tracing::debug;
 
-use crate::host::{Host, SessionMsg};
+use super::dtls::{self, Associations};
+use super::limiter::HandshakeLimiter;
+use crate::config::SecureMode;
+use crate::host::{Host, SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
-use crate::protocol::{FastHeader, FastPacket, PeerId, decode};
+use crate::protocol::{FastHeader, FastPacket, Opcode, PeerId, decode, peek_op_code};
+
+/// How often ended DTLS associations are forgotten.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Reads datagrams until shutdown.
 pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
     let max_frame = host.config.limits.max_frame_bytes;
-    // One byte more than the limit, so an oversized datagram is seen as such.
-    let mut buf = vec![0u8; max_frame + 1];
+    let mode = host.config.tls.mode;
+    let mut associations = match (&host.certs, mode) {
+        (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
+            Some(Associations::new(Arc::clone(certs)))
+        }
+        _ => None,
+    };
+    let accept_plain = mode != SecureMode::Secure;
+    let mut limiter =
+        HandshakeLimiter::new(host.config.limits.udp_handshakes_per_ip, Instant::now());
+    let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
+    // One byte more than the largest datagram taken, so an oversized one is seen as such.
+    let mut buf = vec![0u8; max_frame.max(dtls::MAX_DATAGRAM) + 1];
     loop {
         let (len, from) = tokio::select! {
             () = host.shutdown.cancelled() => break,
+            _ = sweep.tick() => {
+                if let Some(associations) = &mut associations {
+                    associations.sweep();
+                }
+                continue;
+            }
             received = socket.recv_from(&mut buf) => match received {
                 Ok(received) => received,
                 Err(e) => {
@@ -38,30 +68,75 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             },
         };
         Metrics::inc(&host.metrics.datagrams_in);
+        let datagram = &buf[..len];
+        if let Some(associations) = &mut associations
+            && dtls::looks_like_dtls(datagram)
+        {
+            if len > dtls::MAX_DATAGRAM {
+                Metrics::inc(&host.metrics.malformed_in);
+            } else {
+                associations.route(&host, &mut limiter, from, datagram);
+            }
+            continue;
+        }
+        if !accept_plain {
+            Metrics::inc(&host.metrics.datagrams_unknown_source);
+            continue;
+        }
         if len > max_frame {
             Metrics::inc(&host.metrics.malformed_in);
             continue;
         }
-        let packet = match decode(Bytes::copy_from_slice(&buf[..len]), max_frame) {
-            Ok(packet) => packet,
-            Err(e) => {
-                debug!(%from, error = %e, "malformed datagram dropped");
-                Metrics::inc(&host.metrics.malformed_in);
-                continue;
-            }
-        };
-        let sender = PeerId(packet.sender);
-        // Some(false): the session's queue is full; a closed queue means it just ended.
-        let queued = host.directory.with_peer(sender, |session| {
-            let sent = session.tx.try_send(SessionMsg::Datagram { from, packet });
-            !matches!(sent, Err(TrySendError::Full(_)))
-        });
-        match queued {
-            None => Metrics::inc(&host.metrics.datagrams_unknown_sender),
-            Some(false) => Metrics::inc(&host.metrics.datagrams_session_busy),
-            Some(true) => {}
+        route_plain(&host, &mut limiter, from, datagram);
+    }
+}
+
+/// Routes a plain datagram: by its bound source address, or, for a UDP_CONNECT within its
+/// source's budget, by its `sender`.
+fn route_plain(host: &Host, limiter: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
+    let max_frame = host.config.limits.max_frame_bytes;
+    let metrics = &host.metrics;
+    let bound = host.directory.fast_addr(from);
+    let is_connect = peek_op_code(datagram, max_frame) == Some(Opcode::UDP_CONNECT.0);
+    if bound.is_none() {
+        if !is_connect {
+            Metrics::inc(&metrics.datagrams_unknown_source);
+            return;
+        }
+        if !limiter.allow(from.ip(), Instant::now()) {
+            Metrics::inc(&metrics.udp_handshakes_rate_limited);
+            return;
         }
     }
+    let packet = match decode(Bytes::copy_from_slice(datagram), max_frame) {
+        Ok(packet) => packet,
+        Err(e) => {
+            debug!(%from, error = %e, "malformed datagram dropped");
+            Metrics::inc(&metrics.malformed_in);
+            return;
+        }
+    };
+    let sender = PeerId(packet.sender);
+    let msg = SessionMsg::Datagram { from, packet };
+    // A UDP_CONNECT names its player (a new peer may reuse an address); anything else from
+    // a bound address belongs to the player bound there.
+    let queued = match bound {
+        Some(session) if !is_connect => Some(offer(&session, msg)),
+        _ => host
+            .directory
+            .with_peer(sender, |session| offer(session, msg)),
+    };
+    match queued {
+        None => Metrics::inc(&metrics.datagrams_unknown_sender),
+        Some(false) => Metrics::inc(&metrics.datagrams_session_busy),
+        Some(true) => {}
+    }
+}
+
+/// Queues a message for a session without waiting; false if its queue is full (a closed
+/// queue means it just ended, and the datagram is simply gone).
+fn offer(session: &SessionHandle, msg: SessionMsg) -> bool {
+    !matches!(session.tx.try_send(msg), Err(TrySendError::Full(_)))
 }
 
 /// Queues a fast-channel datagram; it is sent by [`flush_datagrams`] (or sooner, once a

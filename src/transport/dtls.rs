@@ -1,0 +1,336 @@
+//! DTLS 1.2 on `fastPort` (spec §5.4, §7.2): secure clients run a DTLS association over the
+//! shared UDP socket, send VERIFY_IDENTITY in it, and once their game session has checked the
+//! connect token, the association is their fast channel.
+//!
+//! The UDP reader owns [`Associations`]: datagrams that look like DTLS (spec Q12) go to their
+//! source address's association, and a ClientHello from a new address opens one, within the
+//! per-IP handshake budget and `limits.max_dtls_handshakes` unbound associations. Each
+//! association is one task around a webrtc-dtls server connection: handshake and
+//! VERIFY_IDENTITY within `limits.handshake_timeout`, then records in, queued packets out,
+//! until either side lets go. Its game session holds the outbound queue; dropping it closes
+//! the association.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use flume::TrySendError;
+use tokio::sync::oneshot;
+use tokio::time::{Instant as TokioInstant, timeout, timeout_at};
+use tracing::{Instrument, debug, debug_span};
+use webrtc_dtls::conn::DTLSConn;
+use webrtc_util::Conn;
+
+use super::limiter::HandshakeLimiter;
+use crate::host::{Host, SessionMsg};
+use crate::metrics::Metrics;
+use crate::protocol::{Body, Opcode, PeerId, decode};
+use crate::tls::CertStore;
+
+/// Largest DTLS datagram accepted: webrtc-dtls reads records through a buffer of this size.
+pub(crate) const MAX_DATAGRAM: usize = 8192;
+
+/// Datagrams queued for one association; handshake flights and a player's input fit.
+const INBOUND_QUEUE: usize = 64;
+
+/// Packets queued for one association to send; past it, fast messages are dropped.
+pub(crate) const OUTBOUND_QUEUE: usize = 256;
+
+/// Time a close_notify may take before the association is dropped anyway.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether a datagram is a DTLS record (spec Q12): content type 20-23 and major version
+/// 0xFE. A plain packet starts with a varint length and then a field key, and no field key
+/// of `Packet` is 0xFE.
+pub(crate) fn looks_like_dtls(datagram: &[u8]) -> bool {
+    datagram.len() >= 13 && (20..=23).contains(&datagram[0]) && datagram[1] == 0xFE
+}
+
+/// The DTLS associations on the fast-channel socket, by client address.
+pub(crate) struct Associations {
+    certs: Arc<CertStore>,
+    inbound: HashMap<SocketAddr, flume::Sender<Bytes>>,
+    unbound: Arc<AtomicUsize>,
+}
+
+impl Associations {
+    pub fn new(certs: Arc<CertStore>) -> Self {
+        Self {
+            certs,
+            inbound: HashMap::new(),
+            unbound: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Hands a DTLS datagram to its association, or opens one for a ClientHello.
+    pub fn route(
+        &mut self,
+        host: &Arc<Host>,
+        limiter: &mut HandshakeLimiter,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) {
+        let metrics = &host.metrics;
+        if let Some(tx) = self.inbound.get(&from) {
+            match tx.try_send(Bytes::copy_from_slice(datagram)) {
+                Ok(()) => return,
+                Err(TrySendError::Full(_)) => {
+                    Metrics::inc(&metrics.dtls_datagrams_busy);
+                    return;
+                }
+                // It ended; a ClientHello from the same address may open a new one.
+                Err(TrySendError::Disconnected(_)) => {
+                    self.inbound.remove(&from);
+                }
+            }
+        }
+        const HANDSHAKE: u8 = 22;
+        if datagram[0] != HANDSHAKE {
+            Metrics::inc(&metrics.datagrams_unknown_source);
+            return;
+        }
+        if !limiter.allow(from.ip(), Instant::now()) {
+            Metrics::inc(&metrics.udp_handshakes_rate_limited);
+            return;
+        }
+        if self.unbound.load(Ordering::Relaxed) >= host.config.limits.max_dtls_handshakes {
+            Metrics::inc(&metrics.dtls_handshakes_over_limit);
+            return;
+        }
+        Metrics::inc(&metrics.dtls_handshakes);
+        let (tx, rx) = flume::bounded(INBOUND_QUEUE);
+        let _ = tx.try_send(Bytes::copy_from_slice(datagram)); // Empty: it fits.
+        self.inbound.insert(from, tx);
+        let pending = Unbound::new(&self.unbound);
+        let config = self.certs.dtls_config();
+        let span = debug_span!("dtls", peer = %from);
+        let task = associate(Arc::clone(host), from, rx, config, pending);
+        host.tasks.spawn(task.instrument(span));
+    }
+
+    /// Forgets associations that ended.
+    pub fn sweep(&mut self) {
+        self.inbound.retain(|_, tx| !tx.is_disconnected());
+    }
+}
+
+/// One association counted as unbound until it is bound or ends.
+struct Unbound(Option<Arc<AtomicUsize>>);
+
+impl Unbound {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(Some(Arc::clone(count)))
+    }
+
+    fn bound(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Unbound {
+    fn drop(&mut self) {
+        self.bound();
+    }
+}
+
+/// Runs one association: handshake, VERIFY_IDENTITY, then records both ways.
+async fn associate(
+    host: Arc<Host>,
+    addr: SocketAddr,
+    inbound: flume::Receiver<Bytes>,
+    config: webrtc_dtls::config::Config,
+    mut pending: Unbound,
+) {
+    let metrics = Arc::clone(&host.metrics);
+    let deadline = TokioInstant::now() + host.config.limits.handshake_timeout;
+    let pipe = Arc::new(DatagramPipe {
+        host: Arc::clone(&host),
+        remote: addr,
+        inbound,
+    });
+    let handshake = timeout_at(deadline, DTLSConn::new(pipe, config, false, None));
+    let dtls = tokio::select! {
+        () = host.shutdown.cancelled() => return,
+        handshake = handshake => match handshake {
+            Ok(Ok(dtls)) => dtls,
+            Ok(Err(e)) => {
+                debug!(error = %e, "dtls handshake failed");
+                Metrics::inc(&metrics.dtls_handshakes_failed);
+                return;
+            }
+            Err(_) => {
+                debug!("dtls handshake timed out");
+                Metrics::inc(&metrics.dtls_handshakes_failed);
+                return;
+            }
+        },
+    };
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let bound = tokio::select! {
+        () = host.shutdown.cancelled() => None,
+        bound = timeout_at(deadline, verify(&host, addr, &dtls, &mut buf)) => bound.ok().flatten(),
+    };
+    let Some((peer, session, outbound)) = bound else {
+        debug!("no valid VERIFY_IDENTITY; association closed");
+        Metrics::inc(&metrics.dtls_verify_failed);
+        let _ = timeout(CLOSE_TIMEOUT, dtls.close()).await;
+        return;
+    };
+    pending.bound();
+    Metrics::inc(&metrics.dtls_bound);
+    debug!(%peer, "dtls bound");
+    let lost = relay(&host, addr, peer, &session, &dtls, &outbound, &mut buf).await;
+    if lost {
+        // The client went away from DTLS while its player may still be here.
+        let _ = session.try_send(SessionMsg::FastLost { peer, addr });
+    }
+    let _ = timeout(CLOSE_TIMEOUT, dtls.close()).await;
+    debug!(%peer, "dtls closed");
+}
+
+/// Waits for VERIFY_IDENTITY, dropping other records (spec §5.4 server step 5), and asks
+/// the named peer's game session to check it. The session's queue and the association's
+/// outbound queue on success.
+async fn verify(
+    host: &Host,
+    addr: SocketAddr,
+    dtls: &DTLSConn,
+    buf: &mut [u8],
+) -> Option<(PeerId, flume::Sender<SessionMsg>, flume::Receiver<Bytes>)> {
+    let packet = loop {
+        let n = dtls.read(buf, None).await.ok()?;
+        match decode(Bytes::copy_from_slice(&buf[..n]), MAX_DATAGRAM) {
+            Ok(packet) if packet.op_code == Opcode::VERIFY_IDENTITY.0 => break packet,
+            _ => Metrics::inc(&host.metrics.dtls_records_unbound),
+        }
+    };
+    let Some(Body::VerifyIdentity(identity)) = &packet.body else {
+        return None;
+    };
+    let session = host
+        .directory
+        .with_peer(PeerId(identity.peer_id), |s| s.tx.clone())?;
+    let (out_tx, out_rx) = flume::bounded(OUTBOUND_QUEUE);
+    let (reply, answer) = oneshot::channel();
+    let msg = SessionMsg::Verify {
+        from: addr,
+        packet,
+        link: out_tx,
+        reply,
+    };
+    session.send_async(msg).await.ok()?;
+    let peer = answer.await.ok()??;
+    Some((peer, session, out_rx))
+}
+
+/// Moves records both ways until the game session lets go of the association (false) or
+/// the client or the network ends it (true).
+async fn relay(
+    host: &Host,
+    addr: SocketAddr,
+    peer: PeerId,
+    session: &flume::Sender<SessionMsg>,
+    dtls: &DTLSConn,
+    outbound: &flume::Receiver<Bytes>,
+    buf: &mut [u8],
+) -> bool {
+    let metrics = &host.metrics;
+    loop {
+        tokio::select! {
+            () = host.shutdown.cancelled() => return false,
+            read = dtls.read(buf, None) => {
+                let Ok(n) = read else { return true };
+                let packet = match decode(Bytes::copy_from_slice(&buf[..n]), MAX_DATAGRAM) {
+                    Ok(packet) => packet,
+                    Err(e) => {
+                        debug!(error = %e, "malformed record dropped");
+                        Metrics::inc(&metrics.malformed_in);
+                        continue;
+                    }
+                };
+                let msg = SessionMsg::SecureDatagram { from: addr, peer, packet };
+                match session.try_send(msg) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => Metrics::inc(&metrics.datagrams_session_busy),
+                    Err(TrySendError::Disconnected(_)) => return false,
+                }
+            }
+            next = outbound.recv_async() => {
+                let Ok(record) = next else { return false };
+                if let Err(e) = dtls.write(&record, None).await {
+                    debug!(error = %e, "dtls write failed");
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+/// The association's view of the shared socket: datagrams from its address arrive through
+/// a queue filled by the UDP reader; sends go straight out, dropped if the socket buffer is
+/// full, as any datagram may be.
+struct DatagramPipe {
+    host: Arc<Host>,
+    remote: SocketAddr,
+    inbound: flume::Receiver<Bytes>,
+}
+
+#[async_trait]
+impl Conn for DatagramPipe {
+    async fn connect(&self, _addr: SocketAddr) -> webrtc_util::Result<()> {
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported).into())
+    }
+
+    async fn recv(&self, buf: &mut [u8]) -> webrtc_util::Result<usize> {
+        let datagram = self
+            .inbound
+            .recv_async()
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::ConnectionAborted))?;
+        let n = datagram.len().min(buf.len());
+        buf[..n].copy_from_slice(&datagram[..n]);
+        Ok(n)
+    }
+
+    async fn recv_from(&self, buf: &mut [u8]) -> webrtc_util::Result<(usize, SocketAddr)> {
+        Ok((self.recv(buf).await?, self.remote))
+    }
+
+    async fn send(&self, buf: &[u8]) -> webrtc_util::Result<usize> {
+        match self.host.udp.send_to(buf, self.remote) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                Metrics::inc(&self.host.metrics.fast_send_errors);
+                Ok(buf.len())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn send_to(&self, buf: &[u8], _target: SocketAddr) -> webrtc_util::Result<usize> {
+        self.send(buf).await
+    }
+
+    fn local_addr(&self) -> webrtc_util::Result<SocketAddr> {
+        Ok(self.host.udp.local_addr()?)
+    }
+
+    fn remote_addr(&self) -> Option<SocketAddr> {
+        Some(self.remote)
+    }
+
+    async fn close(&self) -> webrtc_util::Result<()> {
+        Ok(())
+    }
+
+    fn as_any(&self) -> &(dyn std::any::Any + Send + Sync) {
+        self
+    }
+}

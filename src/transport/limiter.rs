@@ -1,0 +1,77 @@
+//! A per-source-IP rate limit on handshake datagrams (UDP_CONNECT, ClientHellos that open a
+//! DTLS association). A fixed table of counters indexed by a keyed hash of the IP: a flood
+//! from spoofed sources cannot make it grow, and an attacker cannot aim collisions at a
+//! victim's slot without knowing the key. Sources that share a slot share its budget.
+
+use std::hash::{BuildHasher, RandomState};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// Slots in the table: 64 KiB, enough that a few thousand active sources rarely collide.
+const SLOTS: usize = 4096;
+
+/// Counts handshakes per source IP in one-second windows.
+pub(crate) struct HandshakeLimiter {
+    slots: Box<[Slot]>,
+    key: RandomState,
+    per_second: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    window_start: Instant,
+    count: u32,
+}
+
+impl HandshakeLimiter {
+    /// A limiter allowing `per_second` handshakes per second from each source IP.
+    pub fn new(per_second: u32, now: Instant) -> Self {
+        let slot = Slot {
+            window_start: now,
+            count: 0,
+        };
+        Self {
+            slots: vec![slot; SLOTS].into_boxed_slice(),
+            key: RandomState::new(),
+            per_second,
+        }
+    }
+
+    /// Whether one more handshake from `ip` is within its budget; counts it if so.
+    pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
+        let index = (self.key.hash_one(ip) % SLOTS as u64) as usize;
+        let slot = &mut self.slots[index];
+        if now.saturating_duration_since(slot.window_start) >= Duration::from_secs(1) {
+            *slot = Slot {
+                window_start: now,
+                count: 0,
+            };
+        }
+        if slot.count >= self.per_second {
+            return false;
+        }
+        slot.count += 1;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_source_gets_its_budget_per_second() {
+        let start = Instant::now();
+        let mut limiter = HandshakeLimiter::new(3, start);
+        let a = IpAddr::from([10, 0, 0, 1]);
+        let b = IpAddr::from([10, 0, 0, 2]);
+        assert!((0..3).all(|_| limiter.allow(a, start)));
+        assert!(!limiter.allow(a, start), "over the budget");
+        // Another source is counted apart, unless the random key put both in one slot.
+        if (limiter.key.hash_one(a) % SLOTS as u64) != (limiter.key.hash_one(b) % SLOTS as u64) {
+            assert!(limiter.allow(b, start));
+        }
+        let later = start + Duration::from_secs(1);
+        assert!(limiter.allow(a, later), "a new window");
+    }
+}
