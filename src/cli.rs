@@ -1,4 +1,4 @@
-//! The command line (clap): `serve`, `check-config`, `client` and `bench`.
+//! The command line (clap): `serve`, `check-config`, `client`, `bench` and `cert`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +43,31 @@ pub enum Command {
     Client(crate::client_cli::ClientArgs),
     /// Load generator: game sessions of players relaying messages through the server.
     Bench(crate::bench::BenchArgs),
+    /// Certificates for secure mode.
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+/// `volley cert`.
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Write a development CA and a server certificate it signs (ECDSA P-256) into a
+    /// directory: ca.pem, ca.key, server.pem, server.key. Clients must trust ca.pem.
+    Generate(CertGenerateArgs),
+}
+
+/// `volley cert generate`.
+#[derive(Debug, Args)]
+pub struct CertGenerateArgs {
+    /// A DNS name (or IP address) clients connect to; repeat for several.
+    #[arg(long = "dns", value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+    /// Directory to write into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "certs")]
+    pub out: PathBuf,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `volley serve`.

@@ -15,7 +15,7 @@ use tracing_subscriber::EnvFilter;
 use volley::config::Config;
 use volley::{Options, Server};
 
-use cli::{Cli, Command, LogFormat, ServeArgs};
+use cli::{CertCommand, CertGenerateArgs, Cli, Command, LogFormat, ServeArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             Command::CheckConfig { file } => check_config(&file),
             Command::Client(args) => client_cli::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Cert(CertCommand::Generate(args)) => generate_certificates(&args),
         }
     });
     // The command is done; do not wait for blocking work still under way, such as a read of
@@ -158,5 +159,30 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
         config.sessions.max_players,
         config.limits.max_connections,
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate_certificates(args: &CertGenerateArgs) -> anyhow::Result<ExitCode> {
+    let files = volley::certgen::generate(&args.out, &args.names, args.force)?;
+    println!(
+        "wrote {} (CA certificate: clients trust it)",
+        files.ca_cert.display()
+    );
+    println!("wrote {} (CA key: keep it private)", files.ca_key.display());
+    println!("wrote {} (server certificate)", files.server_cert.display());
+    println!("wrote {} (server key)", files.server_key.display());
+    println!();
+    println!("Add to the config file:");
+    println!();
+    println!("[tls]");
+    println!("mode = \"secure\"");
+    for (key, path) in [
+        ("cert_file", &files.server_cert),
+        ("key_file", &files.server_key),
+        ("ca_file", &files.ca_cert),
+    ] {
+        // Debug formatting quotes and escapes the path as a TOML basic string needs.
+        println!("{key} = {:?}", path.display().to_string());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -258,3 +258,71 @@ async fn a_line_client_exits_when_its_game_session_ends_even_with_input_open() {
     assert!(status.success());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn cert_generate_writes_a_ca_and_a_server_certificate_it_signs() {
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+    let dir = support::TempDir::new();
+    let out = dir.path().join("certs");
+    let out_arg = out.to_str().expect("utf-8 path");
+    let args = [
+        "cert",
+        "generate",
+        "--dns",
+        "localhost",
+        "--dns",
+        "127.0.0.1",
+        "--out",
+        out_arg,
+    ];
+    let run = output(&args).await;
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("[tls]"), "{stdout}");
+    assert!(stdout.contains("server.pem"), "{stdout}");
+
+    let files = volley::config::TlsConfig {
+        cert_file: out.join("server.pem"),
+        key_file: out.join("server.key"),
+        ca_file: Some(out.join("ca.pem")),
+    };
+    let store = volley::tls::CertStore::open(files).expect("the files load");
+    assert!(
+        store
+            .current()
+            .ca_pem
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = CertificateDer::from_pem_file(out.join("ca.pem")).expect("ca.pem");
+    roots.add(ca).expect("a usable trust anchor");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+        .build()
+        .expect("verifier");
+    let leaf = CertificateDer::from_pem_file(out.join("server.pem")).expect("server.pem");
+    for name in ["localhost", "127.0.0.1"] {
+        let name = ServerName::try_from(name).expect("server name");
+        verifier
+            .verify_server_cert(&leaf, &[], &name, &[], UnixTime::now())
+            .unwrap_or_else(|e| panic!("the leaf verifies for {name:?}: {e}"));
+    }
+    let other = ServerName::try_from("example.com").expect("server name");
+    assert!(
+        verifier
+            .verify_server_cert(&leaf, &[], &other, &[], UnixTime::now())
+            .is_err()
+    );
+
+    let again = output(&args).await;
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("--force"),
+        "{again:?}"
+    );
+}
