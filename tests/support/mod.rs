@@ -400,3 +400,23 @@ pub fn zip(files: &[(&str, &str)]) -> Vec<u8> {
     }
     writer.finish().expect("zip finished").into_inner()
 }
+
+/// A development CA and a server certificate for `localhost` and 127.0.0.1, generated into
+/// `dir`, as the `[tls]` files.
+pub fn test_certs(dir: &TempDir) -> volley::config::TlsConfig {
+    let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let generated = volley::certgen::generate(dir.path(), &names, false).expect("certs");
+    volley::config::TlsConfig {
+        cert_file: generated.server_cert,
+        key_file: generated.server_key,
+        ca_file: Some(generated.ca_cert),
+    }
+}
+
+/// A test config serving `mode` with certificates generated into `dir`.
+pub fn secure_config(dir: &TempDir, mode: volley::config::SecureMode) -> Config {
+    let mut config = test_config();
+    config.tls.mode = mode;
+    config.tls.files = Some(test_certs(dir));
+    config
+}
