@@ -73,6 +73,9 @@ pub enum StartError {
     /// The certificate files of `[tls]` could not be used.
     #[error("cannot use the TLS certificate: {0}")]
     Tls(#[from] tls::TlsError),
+    /// Secure mode or the HTTPS control API was asked for without certificate files.
+    #[error("tls.mode \"secure\" or \"mixed\" and tls.control need tls.cert_file and tls.key_file")]
+    NoCertificate,
     /// `scripts.script_id` names no stored script.
     #[error("scripts.script_id {id} names no script stored in {}", dir.display())]
     UnknownScript {
@@ -133,10 +136,7 @@ impl Server {
             return Err(StartError::NoAccessKeys(control.listen));
         }
         let (scripts, fleet_script) = open_scripts(&config, options.script.as_deref())?;
-        let certs = match &config.tls.files {
-            Some(files) => Some(Arc::new(tls::CertStore::open(files.clone())?)),
-            None => None,
-        };
+        let certs = open_certs(&config)?;
         let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let ws = tokio::net::TcpListener::bind(ws_addr)
             .await
@@ -300,6 +300,19 @@ fn open_scripts(
         });
     }
     Ok((Arc::new(store), fleet_script))
+}
+
+/// Loads the certificate when a listener uses TLS (`[tls]`), or when files are given anyway
+/// so that a mistake in them shows at start rather than at the first secure client.
+fn open_certs(config: &Config) -> Result<Option<Arc<tls::CertStore>>, StartError> {
+    let settings = &config.tls;
+    match &settings.files {
+        Some(files) => Ok(Some(Arc::new(tls::CertStore::open(files.clone())?))),
+        None if settings.mode != config::SecureMode::Plain || settings.control => {
+            Err(StartError::NoCertificate)
+        }
+        None => Ok(None),
+    }
 }
 
 /// Where game clients connect: the `[fleet]` settings, else the game listener (loopback when

@@ -37,6 +37,11 @@ counters! {
     connections_over_limit,
     /// TCP or WebSocket handshakes that failed or timed out.
     handshakes_failed,
+    /// Game connections that completed a TLS handshake (`wss://`).
+    connections_tls,
+    /// TLS handshakes on the game or control listener that failed, were abandoned or timed
+    /// out, garbage on a TLS port included.
+    tls_handshakes_failed,
     /// Connections closed because no LOGIN arrived in time.
     login_timeouts,
     /// Logins accepted.

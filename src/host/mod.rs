@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -22,7 +23,7 @@ use session::Start;
 use crate::config::Config;
 use crate::core::{
     CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
-    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession,
+    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
 };
 use crate::metrics::Metrics;
 use crate::script::Bundle;
@@ -80,6 +81,8 @@ pub(crate) struct Host {
     /// Script starts run on blocking threads; this bounds how many at once (and so how many
     /// threads a burst of new game sessions spawns).
     pub script_starts: tokio::sync::Semaphore,
+    /// TLS for the game and control listeners with `certs`, following its reloads.
+    pub tls: Option<TlsAcceptor>,
     next_conn: AtomicU64,
 }
 
@@ -130,6 +133,20 @@ impl ConnLink {
     }
 }
 
+/// A fresh connect token: 128 bits from the operating system's CSPRNG as 32 lowercase hex
+/// digits, unguessable and one per peer (spec §5.2). `None` if the random source fails.
+pub(crate) fn connect_token() -> Option<String> {
+    use ring::rand::SecureRandom;
+    use std::fmt::Write;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    let mut token = String::with_capacity(32);
+    for byte in bytes {
+        let _ = write!(token, "{byte:02x}"); // Writing to a String cannot fail.
+    }
+    Some(token)
+}
+
 impl Host {
     pub fn new(
         config: Config,
@@ -158,6 +175,9 @@ impl Host {
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            tls: certs
+                .as_ref()
+                .map(|certs| TlsAcceptor::from(certs.server_config())),
             certs,
             dev,
             scripts,
@@ -167,6 +187,17 @@ impl Host {
             ),
             next_conn: AtomicU64::new(1),
         }
+    }
+
+    /// What LOGIN_RESULT adds for a connection that arrived over TLS (spec §5.2): a fresh
+    /// connect token and the PEM of the CA. `None` without a certificate or when the
+    /// system's random source fails.
+    pub fn secure_login(&self) -> Option<SecureLogin> {
+        let certs = self.certs.as_ref()?;
+        Some(SecureLogin {
+            connect_token: connect_token()?,
+            ca_cert: bytes::Bytes::copy_from_slice(certs.current().ca_pem.as_bytes()),
+        })
     }
 
     /// A fresh connection id.
@@ -392,5 +423,26 @@ impl Sessions {
     /// A player session's record, while it is remembered.
     pub fn player_session(&self, id: &str) -> Option<PlayerSession> {
         self.host.directory.catalog().player_session(id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connect_token;
+
+    #[test]
+    fn connect_tokens_are_32_lowercase_hex_digits_and_differ() {
+        let first = connect_token().expect("random source");
+        let second = connect_token().expect("random source");
+        for token in [&first, &second] {
+            assert_eq!(token.len(), 32, "{token}");
+            assert!(
+                token
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+                "{token}"
+            );
+        }
+        assert_ne!(first, second);
     }
 }

@@ -1,5 +1,7 @@
-//! The WebSocket listener: accepts the upgrade on any path, waits for LOGIN, admits the
-//! player to its game session, then pumps frames between the socket and the session task.
+//! The WebSocket listener: accepts TLS per `tls.mode` ([`super::stream`]) and the upgrade
+//! on any path, waits for LOGIN, admits the player to its game session (a secure login when
+//! the connection arrived over TLS), then pumps frames between the socket and the session
+//! task.
 //! One task per connection; its reader awaits the session queue (so TCP slows a fast
 //! sender down) and its writer drains the connection's bounded outbound queue.
 
@@ -20,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, debug_span, warn};
 
+use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::{ConnLink, Host, Outgoing, SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
@@ -35,7 +38,7 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Most queued frames written before one flush.
 const MAX_COALESCE: usize = 64;
 
-type Ws = WebSocketStream<TcpStream>;
+type Ws = WebSocketStream<GameStream>;
 
 /// Accepts connections until shutdown.
 pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
@@ -93,13 +96,23 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
+    let secure = match ws.get_ref().is_tls().then(|| host.secure_login()) {
+        None => None,
+        Some(Some(secure)) => Some(secure),
+        Some(None) => {
+            // Dropped without a close frame: an await here would grow every connection's
+            // future, for a failure that needs the operator anyway.
+            tracing::error!("no connect token: the system's random source failed");
+            return;
+        }
+    };
     let (tx, rx) = flume::bounded(host.config.limits.outbound_queue_frames);
     let (kill, killed) = oneshot::channel();
     let request = LoginRequest {
         player_session_id: login,
         payload,
         ip: addr.ip(),
-        secure: None,
+        secure,
     };
     let login = SessionMsg::Login {
         conn,
@@ -116,35 +129,57 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     debug!(reason = ended_by, "disconnected");
 }
 
-/// Upgrades to a WebSocket within the handshake timeout, or gives up at shutdown. The stream
-/// is boxed so that it does not sit in the connection's future twice.
+/// Accepts TLS as `tls.mode` says, then upgrades to a WebSocket, both within the handshake
+/// timeout, or gives up at shutdown. The stream is boxed so that it does not sit in the
+/// connection's future twice.
 async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
     let limits = &host.config.limits;
+    let deadline = Instant::now() + limits.handshake_timeout;
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
         .max_message_size(Some(limits.max_frame_bytes))
         .max_frame_size(Some(limits.max_frame_bytes));
-    let accept = tokio_tungstenite::accept_async_with_config(stream, Some(config));
-    let accepted = tokio::select! {
+    let upgrade = async {
+        let stream =
+            match stream::accept(stream, host.config.tls.mode, host.tls.as_ref(), deadline).await {
+                Ok(stream) => stream,
+                Err(e) => {
+                    // A failed TLS handshake is the peer's doing (a scanner, a wrong port, a
+                    // client that does not trust the certificate): debug, and counted.
+                    debug!(error = %e, "connection not accepted");
+                    Metrics::inc(if e.is_tls() {
+                        &host.metrics.tls_handshakes_failed
+                    } else {
+                        &host.metrics.handshakes_failed
+                    });
+                    return None;
+                }
+            };
+        if stream.is_tls() {
+            Metrics::inc(&host.metrics.connections_tls);
+        }
+        let accept = tokio_tungstenite::accept_async_with_config(stream, Some(config));
+        match timeout_at(deadline, accept).await {
+            Ok(Ok(ws)) => Some(Box::new(ws)),
+            Ok(Err(e)) => {
+                debug!(error = %e, "websocket handshake failed");
+                Metrics::inc(&host.metrics.handshakes_failed);
+                None
+            }
+            Err(_) => {
+                debug!("websocket handshake timed out");
+                Metrics::inc(&host.metrics.handshakes_failed);
+                None
+            }
+        }
+    };
+    tokio::select! {
         // No WebSocket yet, so nothing to close: a peer that never completes the handshake
         // must not hold shutdown up for the handshake timeout.
-        () = host.shutdown.cancelled() => return None,
-        accepted = timeout(limits.handshake_timeout, accept) => accepted,
-    };
-    match accepted {
-        Ok(Ok(ws)) => Some(Box::new(ws)),
-        Ok(Err(e)) => {
-            debug!(error = %e, "websocket handshake failed");
-            Metrics::inc(&host.metrics.handshakes_failed);
-            None
-        }
-        Err(_) => {
-            debug!("websocket handshake timed out");
-            Metrics::inc(&host.metrics.handshakes_failed);
-            None
-        }
+        () = host.shutdown.cancelled() => None,
+        ws = upgrade => ws,
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -17,7 +18,7 @@ use volley::client::{Client, ClientConfig, ConnectionToken, DataReceived, Event}
 use volley::config::Config;
 use volley::core::{GameSessionId, GameSessionSpec};
 use volley::metrics::Snapshot;
-use volley::protocol::{Body, LoginCommand, Packet, decode, encode};
+use volley::protocol::{Body, LoginCommand, LoginResult, Packet, decode, encode};
 use volley::{Addresses, MetricsHandle, Options, Server, Sessions};
 
 /// How long any single step may take before the test fails.
@@ -173,9 +174,9 @@ impl Drop for TestServer {
     }
 }
 
-/// A raw WebSocket client.
-pub struct RawWs {
-    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+/// A raw WebSocket client, over plain TCP unless `S` says otherwise.
+pub struct RawWs<S = MaybeTlsStream<TcpStream>> {
+    pub ws: WebSocketStream<S>,
 }
 
 /// What a raw client saw next.
@@ -185,7 +186,7 @@ pub enum Seen {
     Closed(Option<u16>),
 }
 
-impl RawWs {
+impl<S: AsyncRead + AsyncWrite + Unpin> RawWs<S> {
     pub async fn send_bytes(&mut self, bytes: impl Into<Bytes>) {
         within("raw send", self.ws.send(Message::Binary(bytes.into())))
             .await
@@ -227,10 +228,15 @@ impl RawWs {
 
     /// Logs in and returns the peer id from the LOGIN_RESULT.
     pub async fn login_ok(&mut self, player_session_id: &str) -> i32 {
+        self.login_result(player_session_id).await.peer_id
+    }
+
+    /// Logs in and returns the successful LOGIN_RESULT.
+    pub async fn login_result(&mut self, player_session_id: &str) -> LoginResult {
         self.login(player_session_id).await;
         let result = self.next_packet().await;
         match result.body {
-            Some(Body::LoginResult(r)) if r.success => r.peer_id,
+            Some(Body::LoginResult(r)) if r.success => *r,
             other => panic!("expected a successful login, got {other:?}"),
         }
     }
@@ -419,4 +425,66 @@ pub fn secure_config(dir: &TempDir, mode: volley::config::SecureMode) -> Config 
     config.tls.mode = mode;
     config.tls.files = Some(test_certs(dir));
     config
+}
+
+/// The certificates of a PEM file.
+pub fn pem_certs(path: &std::path::Path) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_file_iter(path)
+        .expect("pem file readable")
+        .collect::<Result<_, _>>()
+        .expect("pem certificates")
+}
+
+/// A rustls client configuration trusting the certificates of `ca_file`, with the given
+/// protocol versions.
+pub fn tls_client_config(
+    ca_file: &std::path::Path,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> std::sync::Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in pem_certs(ca_file) {
+        roots.add(cert).expect("usable trust anchor");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .expect("supported versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    std::sync::Arc::new(config)
+}
+
+/// A TLS connection to `addr` checked against `tls` for `server_name`.
+pub async fn tls_connect(
+    addr: SocketAddr,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+    server_name: &str,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let name =
+        rustls::pki_types::ServerName::try_from(server_name.to_owned()).expect("valid server name");
+    let tcp = within("tcp connect", TcpStream::connect(addr)).await?;
+    within(
+        "tls handshake",
+        tokio_rustls::TlsConnector::from(tls).connect(name, tcp),
+    )
+    .await
+}
+
+/// A raw `wss://` client: TLS with `tls` for `localhost`, then the WebSocket upgrade.
+pub async fn raw_wss(
+    addr: SocketAddr,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+) -> RawWs<tokio_rustls::client::TlsStream<TcpStream>> {
+    let stream = tls_connect(addr, tls, "localhost")
+        .await
+        .expect("tls handshake");
+    let url = format!("wss://localhost:{}/websocket", addr.port());
+    let (ws, _) = within(
+        "websocket upgrade",
+        tokio_tungstenite::client_async(url, stream),
+    )
+    .await
+    .expect("websocket upgrade");
+    RawWs { ws }
 }

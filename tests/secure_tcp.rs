@@ -1,0 +1,217 @@
+//! Secure mode over TCP: `wss://` logins with a CA certificate and a connect token, TLS 1.2
+//! and 1.3, mixed mode, failed and abandoned TLS handshakes, certificate reload, and the
+//! control API over HTTPS. Real server on 127.0.0.1:0, real clients.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use volley::Options;
+use volley::config::SecureMode;
+use volley::protocol::{LoginResult, Packet};
+
+mod support;
+
+use support::{
+    RawWs, TempDir, TestServer, eventually, raw_wss, secure_config, test_certs, tls_client_config,
+    tls_connect, within,
+};
+
+const TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+const TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+
+fn to_player(peer: i32, payload: &'static str) -> Packet {
+    Packet {
+        op_code: 1,
+        target_player: peer,
+        reliable: true,
+        payload: Bytes::from_static(payload.as_bytes()),
+        ..Default::default()
+    }
+}
+
+fn is_connect_token(token: &str) -> bool {
+    token.len() == 32
+        && token
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+}
+
+/// Sends `payload` from `from` to peer `to_peer` and checks that `to` receives it.
+async fn relay<A, B>(from: &mut RawWs<A>, to: &mut RawWs<B>, to_peer: i32, payload: &'static str)
+where
+    A: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    B: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    from.send(&to_player(to_peer, payload)).await;
+    let packet = to.next_packet().await;
+    assert_eq!(packet.payload, payload.as_bytes());
+}
+
+#[tokio::test]
+async fn a_wss_login_carries_the_ca_certificate_and_a_fresh_connect_token() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server =
+        TestServer::with(secure_config(&dir, SecureMode::Secure), Options::default()).await;
+    let game = server.game_session(2).await;
+    let tls = tls_client_config(&ca_file, TLS12);
+
+    let mut alice = raw_wss(server.addresses.ws, tls.clone()).await;
+    let alice_login: LoginResult = alice.login_result(&server.player_session(&game)).await;
+    let mut bob = raw_wss(server.addresses.ws, tls).await;
+    let bob_login = bob.login_result(&server.player_session(&game)).await;
+
+    let ca_pem = std::fs::read(&ca_file).expect("ca.pem");
+    for login in [&alice_login, &bob_login] {
+        assert_eq!(login.ca_cert, ca_pem, "caCert is the CA's PEM");
+        assert!(login.ca_cert.starts_with(b"-----BEGIN CERTIFICATE-----"));
+        assert!(
+            is_connect_token(&login.connect_token),
+            "{}",
+            login.connect_token
+        );
+        assert_ne!(login.fast_port, 0);
+    }
+    assert_ne!(alice_login.connect_token, bob_login.connect_token);
+
+    relay(&mut alice, &mut bob, bob_login.peer_id, "over wss").await;
+    relay(&mut bob, &mut alice, alice_login.peer_id, "and back").await;
+    assert_eq!(server.metrics().connections_tls, 2);
+    assert_eq!(server.metrics().tls_handshakes_failed, 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tls_13_is_offered_too_and_another_ca_is_not_trusted() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server =
+        TestServer::with(secure_config(&dir, SecureMode::Secure), Options::default()).await;
+    let game = server.game_session(2).await;
+
+    let mut modern = raw_wss(server.addresses.ws, tls_client_config(&ca_file, TLS13)).await;
+    let login = modern.login_result(&server.player_session(&game)).await;
+    assert!(is_connect_token(&login.connect_token));
+
+    let other = TempDir::new();
+    let other_ca = test_certs(&other).ca_file.expect("other ca file");
+    let refused = tls_connect(
+        server.addresses.ws,
+        tls_client_config(&other_ca, TLS12),
+        "localhost",
+    )
+    .await;
+    assert!(
+        refused.is_err(),
+        "a certificate from an unknown CA is refused"
+    );
+    eventually("the refused handshake is counted", || {
+        server.metrics().tls_handshakes_failed == 1
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mixed_mode_serves_ws_and_wss_on_one_port() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server = TestServer::with(secure_config(&dir, SecureMode::Mixed), Options::default()).await;
+    let game = server.game_session(2).await;
+
+    let mut plain = server.raw().await;
+    let plain_login = plain.login_result(&server.player_session(&game)).await;
+    assert!(
+        plain_login.ca_cert.is_empty(),
+        "a plain login has no caCert"
+    );
+    assert!(plain_login.connect_token.is_empty());
+
+    let mut secure = raw_wss(server.addresses.ws, tls_client_config(&ca_file, TLS12)).await;
+    let secure_login = secure.login_result(&server.player_session(&game)).await;
+    assert!(!secure_login.ca_cert.is_empty());
+    assert!(is_connect_token(&secure_login.connect_token));
+
+    relay(&mut plain, &mut secure, secure_login.peer_id, "ws to wss").await;
+    relay(&mut secure, &mut plain, plain_login.peer_id, "wss to ws").await;
+    let metrics = server.metrics();
+    assert_eq!(
+        (metrics.connections_tls, metrics.connections_accepted),
+        (1, 2)
+    );
+    server.stop().await;
+}
+
+/// Reads until the server closes the connection; fails the test if it does not in time.
+async fn closed_by_server(stream: &mut TcpStream) {
+    let mut buf = [0u8; 1024];
+    within("server closes the connection", async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn abandoned_tls_handshakes_time_out_and_garbage_is_refused_without_harm() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let mut config = secure_config(&dir, SecureMode::Secure);
+    config.limits.handshake_timeout = Duration::from_secs(1);
+    let server = TestServer::with(config, Options::default()).await;
+    let game = server.game_session(2).await;
+    let addr = server.addresses.ws;
+
+    let mut silent = within("connect", TcpStream::connect(addr))
+        .await
+        .expect("tcp connect");
+    let mut half = within("connect", TcpStream::connect(addr))
+        .await
+        .expect("tcp connect");
+    // The start of a ClientHello record that announces 512 bytes and never sends them.
+    within(
+        "send",
+        half.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]),
+    )
+    .await
+    .expect("sent");
+    let started = tokio::time::Instant::now();
+
+    // Meanwhile a real client logs in and the server keeps serving.
+    let mut player = raw_wss(addr, tls_client_config(&ca_file, TLS12)).await;
+    player.login_result(&server.player_session(&game)).await;
+
+    closed_by_server(&mut silent).await;
+    closed_by_server(&mut half).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed by the handshake timeout, not before"
+    );
+
+    let mut garbage = within("connect", TcpStream::connect(addr))
+        .await
+        .expect("tcp connect");
+    within(
+        "send",
+        garbage.write_all(b"GET /websocket HTTP/1.1\r\nHost: x\r\n\r\n"),
+    )
+    .await
+    .expect("sent");
+    closed_by_server(&mut garbage).await;
+    eventually("three failed tls handshakes counted", || {
+        server.metrics().tls_handshakes_failed == 3
+    })
+    .await;
+
+    let mut second = raw_wss(addr, tls_client_config(&ca_file, TLS12)).await;
+    let login = second.login_result(&server.player_session(&game)).await;
+    relay(&mut player, &mut second, login.peer_id, "still here").await;
+    assert_eq!(server.metrics().connections_tls, 2);
+    server.stop().await;
+}
