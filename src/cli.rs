@@ -95,6 +95,17 @@ pub struct ServeArgs {
     /// Control API address (overrides `control.listen`).
     #[arg(long)]
     pub control_listen: Option<SocketAddr>,
+    /// PEM certificate chain, leaf first (overrides `tls.cert_file`). Turns `tls.mode =
+    /// "plain"` into "secure".
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (overrides `tls.key_file`).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM of the CA certificate(s) sent to clients as `caCert` (overrides `tls.ca_file`);
+    /// without it, the last certificate of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_ca: Option<PathBuf>,
     /// Seconds to wait for connections to close on shutdown.
     #[arg(long, default_value_t = 10)]
     pub grace_secs: u64,

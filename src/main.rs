@@ -78,6 +78,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(control_listen) = args.control_listen {
         config.control.listen = control_listen;
     }
+    if let (Some(cert_file), Some(key_file)) = (args.tls_cert, args.tls_key) {
+        // The flags name one certificate as a whole: a CA from the file would not match it.
+        config.tls.files = Some(volley::config::TlsConfig {
+            cert_file,
+            key_file,
+            ca_file: args.tls_ca,
+        });
+        if config.tls.mode == volley::config::SecureMode::Plain {
+            config.tls.mode = volley::config::SecureMode::Secure;
+        }
+    }
     if args.dev {
         // Dev mode only listens on loopback (checked at bind).
         config.control.auth = volley::config::AuthMode::None;
@@ -164,25 +175,24 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<ExitCode> {
 
 fn generate_certificates(args: &CertGenerateArgs) -> anyhow::Result<ExitCode> {
     let files = volley::certgen::generate(&args.out, &args.names, args.force)?;
-    println!(
-        "wrote {} (CA certificate: clients trust it)",
-        files.ca_cert.display()
+    let (cert, key, ca) = (
+        files.server_cert.display(),
+        files.server_key.display(),
+        files.ca_cert.display(),
     );
+    println!("wrote {ca} (CA certificate: clients trust it)");
     println!("wrote {} (CA key: keep it private)", files.ca_key.display());
-    println!("wrote {} (server certificate)", files.server_cert.display());
-    println!("wrote {} (server key)", files.server_key.display());
+    println!("wrote {cert} (server certificate)");
+    println!("wrote {key} (server key)");
     println!();
-    println!("Add to the config file:");
-    println!();
+    println!("Serve with them:");
+    println!("  volley serve --tls-cert {cert} --tls-key {key} --tls-ca {ca}");
+    println!("or put them in the config file:");
     println!("[tls]");
     println!("mode = \"secure\"");
-    for (key, path) in [
-        ("cert_file", &files.server_cert),
-        ("key_file", &files.server_key),
-        ("ca_file", &files.ca_cert),
-    ] {
-        // Debug formatting quotes and escapes the path as a TOML basic string needs.
-        println!("{key} = {:?}", path.display().to_string());
-    }
+    // Debug formatting quotes and escapes a path as a TOML basic string needs.
+    println!("cert_file = {:?}", cert.to_string());
+    println!("key_file = {:?}", key.to_string());
+    println!("ca_file = {:?}", ca.to_string());
     Ok(ExitCode::SUCCESS)
 }

@@ -326,3 +326,55 @@ async fn cert_generate_writes_a_ca_and_a_server_certificate_it_signs() {
         "{again:?}"
     );
 }
+
+#[tokio::test]
+async fn serve_with_tls_flags_serves_wss() {
+    let dir = support::TempDir::new();
+    let files = support::test_certs(&dir);
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
+    let (cert, key) = (path(&files.cert_file), path(&files.key_file));
+    let ca = path(files.ca_file.as_deref().expect("ca file"));
+
+    let out = output(&["serve", "--dev", "--tls-key", &key]).await;
+    assert!(!out.status.success(), "--tls-key needs --tls-cert");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--tls-cert"),
+        "{out:?}"
+    );
+
+    let mut server = Process::spawn(&[
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--control-listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--tls-ca",
+        &ca,
+    ]);
+    let listening = server.line_containing("\"listening\"").await;
+    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
+    let ws: std::net::SocketAddr = listening["ws"]
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .expect("ws address");
+    server.line_containing("\"ready\"").await;
+
+    let tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
+    let mut raw = support::raw_wss(ws, tls).await;
+    let login = raw.login_result("p").await;
+    assert_eq!(login.ca_cert, std::fs::read(&ca).expect("ca.pem"));
+    assert_eq!(login.connect_token.len(), 32);
+    // Plain mode became secure: a ws:// client gets no WebSocket.
+    let plain = tokio::time::timeout(
+        STEP,
+        tokio_tungstenite::connect_async(format!("ws://{ws}/websocket")),
+    )
+    .await
+    .expect("answered in time");
+    assert!(plain.is_err());
+}
