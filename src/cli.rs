@@ -32,7 +32,7 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server until SIGINT or SIGTERM.
+    /// Run the server until SIGINT or SIGTERM; SIGHUP reloads the certificate files.
     Serve(ServeArgs),
     /// Validate a config file, print a summary and exit.
     CheckConfig {

@@ -206,6 +206,13 @@ impl Server {
         Sessions::new(Arc::clone(&self.host))
     }
 
+    /// The certificate of secure mode and the HTTPS control API, if `[tls]` names one: a
+    /// handle whose [`tls::CertStore::reload`] reads the files again, so that renewed
+    /// certificates serve new handshakes while established connections keep going.
+    pub fn certificates(&self) -> Option<Arc<tls::CertStore>> {
+        self.host.certs.clone()
+    }
+
     /// A handle to read the counters while the server runs.
     pub fn metrics(&self) -> MetricsHandle {
         MetricsHandle(Arc::clone(&self.host.metrics))

@@ -6,6 +6,7 @@ mod cli;
 mod client_cli;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,6 +14,7 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 use volley::config::Config;
+use volley::tls::CertStore;
 use volley::{Options, Server};
 
 use cli::{CertCommand, CertGenerateArgs, Cli, Command, LogFormat, ServeArgs};
@@ -122,6 +124,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     announce(serde_json::json!({"event": "ready"}));
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
+    tokio::spawn(reload_on_hangup(server.certificates()));
     server
         .run(shutdown, Duration::from_secs(args.grace_secs))
         .await;
@@ -157,6 +160,29 @@ async fn watch_signals(shutdown: CancellationToken) {
             tracing::warn!("second signal: exiting now");
             std::process::exit(1);
         }
+    }
+}
+
+/// Each SIGHUP reloads what can change without a restart: the certificate files.
+async fn reload_on_hangup(certs: Option<Arc<CertStore>>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot install the SIGHUP handler; certificates reload only on restart");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        reload_certificates(certs.as_deref());
+    }
+}
+
+fn reload_certificates(certs: Option<&CertStore>) {
+    let Some(certs) = certs else {
+        tracing::info!("no certificates to reload");
+        return;
+    };
+    match certs.reload() {
+        Ok(()) => tracing::info!("certificates reloaded"),
+        Err(error) => tracing::warn!(%error, "certificate reload failed; keeping the old ones"),
     }
 }
 

@@ -328,7 +328,7 @@ async fn cert_generate_writes_a_ca_and_a_server_certificate_it_signs() {
 }
 
 #[tokio::test]
-async fn serve_with_tls_flags_serves_wss() {
+async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
     let dir = support::TempDir::new();
     let files = support::test_certs(&dir);
     let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
@@ -377,4 +377,38 @@ async fn serve_with_tls_flags_serves_wss() {
     .await
     .expect("answered in time");
     assert!(plain.is_err());
+
+    // SIGHUP reloads the files: new handshakes get the new certificate, the player stays.
+    let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+    volley::certgen::generate(dir.path(), &names, true).expect("new certificates");
+    let new_leaf = support::pem_certs(&files.cert_file).remove(0);
+    let pid = server.child.id().expect("running").to_string();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(hup.success());
+    let new_tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
+    let mut reloaded = false;
+    for _ in 0..50 {
+        // The old CA fails the new certificate until the reload, then the new one trusts it.
+        if let Ok(stream) = support::tls_connect(ws, new_tls.clone(), "localhost").await {
+            let leaf = stream.get_ref().1.peer_certificates().expect("certificate")[0].clone();
+            assert_eq!(leaf, new_leaf);
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reloaded, "the certificate was reloaded on SIGHUP");
+    // The player connected before the reload still exchanges messages (group -1 echoes).
+    raw.send(&volley::protocol::Packet {
+        op_code: 1,
+        target_group: -1,
+        reliable: true,
+        payload: bytes::Bytes::from_static(b"still here"),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(raw.next_packet().await.payload, &b"still here"[..]);
 }

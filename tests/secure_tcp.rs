@@ -215,3 +215,56 @@ async fn abandoned_tls_handshakes_time_out_and_garbage_is_refused_without_harm()
     assert_eq!(server.metrics().connections_tls, 2);
     server.stop().await;
 }
+
+/// The leaf certificate a TLS handshake with the server presents.
+async fn presented_leaf(
+    addr: std::net::SocketAddr,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+) -> Vec<u8> {
+    let stream = tls_connect(addr, tls, "localhost")
+        .await
+        .expect("tls handshake");
+    let (_, connection) = stream.get_ref();
+    let chain = connection.peer_certificates().expect("a certificate");
+    chain[0].to_vec()
+}
+
+#[tokio::test]
+async fn reloaded_certificates_serve_new_handshakes_while_players_keep_playing() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server =
+        TestServer::with(secure_config(&dir, SecureMode::Secure), Options::default()).await;
+    let certs = server.certs.clone().expect("certificates");
+    let game = server.game_session(2).await;
+    let old_tls = tls_client_config(&ca_file, TLS12);
+    let old_leaf = support::pem_certs(&dir.path().join("server.pem"))[0].to_vec();
+    assert_eq!(
+        presented_leaf(server.addresses.ws, old_tls.clone()).await,
+        old_leaf
+    );
+
+    let mut alice = raw_wss(server.addresses.ws, old_tls.clone()).await;
+    let alice_login = alice.login_result(&server.player_session(&game)).await;
+    let mut bob = raw_wss(server.addresses.ws, old_tls).await;
+    let bob_login = bob.login_result(&server.player_session(&game)).await;
+
+    let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+    volley::certgen::generate(dir.path(), &names, true).expect("new certificates");
+    certs.reload().expect("reloaded");
+    let new_tls = tls_client_config(&ca_file, TLS12);
+    let new_leaf = support::pem_certs(&dir.path().join("server.pem"))[0].to_vec();
+    assert_ne!(new_leaf, old_leaf);
+    assert_eq!(
+        presented_leaf(server.addresses.ws, new_tls.clone()).await,
+        new_leaf
+    );
+    relay(&mut alice, &mut bob, bob_login.peer_id, "after the reload").await;
+    relay(&mut bob, &mut alice, alice_login.peer_id, "still talking").await;
+
+    // A broken file is refused and the certificate in use stays.
+    std::fs::write(dir.path().join("server.pem"), "not a certificate").expect("written");
+    assert!(certs.reload().is_err());
+    assert_eq!(presented_leaf(server.addresses.ws, new_tls).await, new_leaf);
+    server.stop().await;
+}

@@ -46,6 +46,8 @@ pub struct TestServer {
     pub addresses: Addresses,
     pub sessions: Sessions,
     pub metrics: MetricsHandle,
+    /// The certificate handle, when `[tls]` names files.
+    pub certs: Option<std::sync::Arc<volley::tls::CertStore>>,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<bool>>,
 }
@@ -81,12 +83,14 @@ impl TestServer {
         let addresses = server.addresses();
         let sessions = server.sessions();
         let metrics = server.metrics();
+        let certs = server.certificates();
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(server.run(shutdown.clone(), Duration::from_secs(5)));
         Self {
             addresses,
             sessions,
             metrics,
+            certs,
             shutdown,
             task: Some(task),
         }
