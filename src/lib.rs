@@ -226,6 +226,8 @@ impl Server {
             ws = %self.addresses.ws,
             udp = %self.addresses.udp,
             control = %self.addresses.control,
+            tls = ?host.config.tls.mode,
+            control_https = host.config.tls.control,
             dev = host.dev,
             "serving"
         );
@@ -239,11 +241,20 @@ impl Server {
         let host_for_api = Arc::clone(&host);
         host.tasks.spawn(async move {
             let limits = &host_for_api.config.control;
-            let listener = control::LimitedListener::new(
+            let mut listener = control::LimitedListener::new(
                 self.control,
                 limits.max_connections,
                 limits.idle_timeout,
             );
+            if host_for_api.config.tls.control
+                && let Some(acceptor) = host_for_api.tls.clone()
+            {
+                listener = listener.with_tls(control::ControlTls {
+                    acceptor,
+                    handshake_timeout: host_for_api.config.limits.handshake_timeout,
+                    metrics: Arc::clone(&host_for_api.metrics),
+                });
+            }
             let served = axum::serve(listener, api)
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .await;

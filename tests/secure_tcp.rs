@@ -268,3 +268,89 @@ async fn reloaded_certificates_serve_new_handshakes_while_players_keep_playing()
     assert_eq!(presented_leaf(server.addresses.ws, new_tls).await, new_leaf);
     server.stop().await;
 }
+
+/// One unsigned control API call over HTTPS (a fresh connection): (status, body).
+async fn https_call(
+    control: std::net::SocketAddr,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+    op: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let mut stream = tls_connect(control, tls, "localhost")
+        .await
+        .expect("tls handshake");
+    let body = body.to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: GameLift.{op}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    within("request", stream.write_all(request.as_bytes()))
+        .await
+        .expect("request sent");
+    let mut response = Vec::new();
+    // A server may end TLS without close_notify after `Connection: close`; what was read
+    // before counts.
+    let _ = within("response", stream.read_to_end(&mut response)).await;
+    let response = String::from_utf8(response).expect("utf-8 response");
+    let status = response[9..12].parse().expect("status code");
+    let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(json).expect("json body"))
+}
+
+#[tokio::test]
+async fn the_control_api_serves_https_and_a_stalled_handshake_blocks_no_one() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let mut config = secure_config(&dir, SecureMode::Plain);
+    config.tls.control = true;
+    config.control.auth = volley::config::AuthMode::None;
+    config.limits.handshake_timeout = Duration::from_secs(1);
+    let server = TestServer::with(config, Options::default()).await;
+    let control = server.addresses.control;
+    let tls = tls_client_config(&ca_file, TLS12);
+
+    // A client that opens a connection and never starts its handshake.
+    let mut stalled = within("connect", TcpStream::connect(control))
+        .await
+        .expect("tcp connect");
+    let create = serde_json::json!({"FleetId": "fleet-local", "MaximumPlayerSessionCount": 2});
+    let (status, created) = https_call(control, tls.clone(), "CreateGameSession", &create).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["GameSession"]["Status"], "ACTIVE");
+    let describe = serde_json::json!({"FleetId": "fleet-local"});
+    let modern = tls_client_config(&ca_file, TLS13);
+    let (status, described) = https_call(control, modern, "DescribeGameSessions", &describe).await;
+    assert_eq!(status, 200, "{described}");
+
+    // Plain HTTP on the HTTPS port is a failed handshake.
+    let mut plain = within("connect", TcpStream::connect(control))
+        .await
+        .expect("tcp connect");
+    within(
+        "send",
+        plain.write_all(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n"),
+    )
+    .await
+    .expect("sent");
+    closed_by_server(&mut plain).await;
+    eventually("the plain request is counted", || {
+        server.metrics().tls_handshakes_failed == 1
+    })
+    .await;
+    // The stalled one is closed at the handshake timeout.
+    closed_by_server(&mut stalled).await;
+    eventually("the stalled handshake is counted", || {
+        server.metrics().tls_handshakes_failed == 2
+    })
+    .await;
+    // The game port stays plain.
+    let game = server.game_session(1).await;
+    server
+        .raw()
+        .await
+        .login_ok(&server.player_session(&game))
+        .await;
+    server.stop().await;
+}

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::{debug, error};
 
 pub use error::{ApiError, ErrorType};
-pub(crate) use listener::LimitedListener;
+pub(crate) use listener::{ControlTls, LimitedListener};
 
 use crate::Sessions;
 use crate::config::{AuthMode, FleetConfig};

@@ -206,7 +206,8 @@ class VolleyServer:
         self.ws = _split_address(listening["ws"])
         self.udp = _split_address(listening["udp"])
         self.control = _split_address(listening["control"])
-        self.control_url = f"http://{self.control[0]}:{self.control[1]}"
+        scheme = "https" if self.config.get("tls", {}).get("control") else "http"
+        self.control_url = f"{scheme}://{self.control[0]}:{self.control[1]}"
 
     def log(self):
         """Everything the server wrote to stderr so far."""
@@ -296,8 +297,9 @@ def fresh_server(server_factory, request):
 
 
 def make_client(server, *, access_key=ACCESS_KEY, secret=SECRET, region=REGION,
-                endpoint_url=None, session_token=None, **config):
-    """A boto3 GameLift client for `server`, never retrying."""
+                endpoint_url=None, session_token=None, verify=None, **config):
+    """A boto3 GameLift client for `server`, never retrying; `verify` is the CA bundle
+    trusted for HTTPS."""
     return _BOTO.client(
         "gamelift",
         endpoint_url=endpoint_url or server.control_url,
@@ -305,6 +307,7 @@ def make_client(server, *, access_key=ACCESS_KEY, secret=SECRET, region=REGION,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret,
         aws_session_token=session_token,
+        verify=verify,
         config=Config(
             retries={"mode": "standard", "max_attempts": 1},
             connect_timeout=REQUEST_TIMEOUT,
@@ -474,9 +477,10 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-def aws_cli(server, *args, endpoint_from_env=False):
+def aws_cli(server, *args, endpoint_from_env=False, env_extra=None):
     """`aws gamelift ARGS --output json` against `server`, credentials from the
-    environment; the endpoint via `--endpoint-url` or `AWS_ENDPOINT_URL_GAMELIFT`."""
+    environment; the endpoint via `--endpoint-url` or `AWS_ENDPOINT_URL_GAMELIFT`;
+    `env_extra` adds variables (`AWS_CA_BUNDLE`)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -489,6 +493,7 @@ def aws_cli(server, *args, endpoint_from_env=False):
         "AWS_RETRY_MODE": "standard",
         "AWS_MAX_ATTEMPTS": "1",
     }
+    env.update(env_extra or {})
     command = [str(AWS_BIN), "gamelift", *args, "--output", "json"]
     if endpoint_from_env:
         env["AWS_ENDPOINT_URL_GAMELIFT"] = server.control_url
