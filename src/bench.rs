@@ -23,6 +23,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use volley::client::{
     Client, ClientConfig, ClientError, ConnectionToken, DeliveryIntent, Event, RtMessage,
+    SecureConfig,
 };
 use volley::protocol::{GroupId, Opcode};
 
@@ -60,6 +61,10 @@ pub struct BenchArgs {
     /// The pid of that server, to read its CPU time and memory.
     #[arg(long, requires = "server")]
     pub server_pid: Option<u32>,
+    /// Connect to that server over `wss://`, trusting this CA (PEM); fast-channel sends then
+    /// travel on the WebSocket too.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub tls_ca: Option<PathBuf>,
     /// Print the result as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -313,7 +318,16 @@ async fn measure(
 
 /// Connects every player: `room-R/player-P`, so dev mode puts each room in its own session.
 async fn connect_all(args: &BenchArgs, host: &str, port: u16) -> anyhow::Result<Vec<Client>> {
-    let fast = args.channel == BenchChannel::Fast;
+    let secure = match &args.tls_ca {
+        Some(path) => {
+            let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(SecureConfig::from_ca_pem(&pem)?)
+        }
+        None => None,
+    };
+    // Secure clients have no fast channel yet: their fast sends use the WebSocket.
+    let fast = args.channel == BenchChannel::Fast && secure.is_none();
+    let secure = &secure;
     let ids: Vec<String> = (0..args.rooms)
         .flat_map(|r| (0..args.players).map(move |p| format!("room-{r}/player-{p}")))
         .collect();
@@ -321,6 +335,7 @@ async fn connect_all(args: &BenchArgs, host: &str, port: u16) -> anyhow::Result<
         let config = ClientConfig {
             fast_channel: fast,
             event_queue: 1024,
+            secure: secure.clone(),
             ..ClientConfig::default()
         };
         let token = ConnectionToken::new(id, Bytes::new());

@@ -2,6 +2,7 @@
 //! session id, sends each line typed to the players, and prints everything that arrives, one
 //! line per event on stdout; the tool an operator reaches for to poke a server.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -10,6 +11,7 @@ use clap::Args;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use volley::client::{
     Channel, Client, ClientConfig, ConnectionToken, DataReceived, DeliveryIntent, Event, RtMessage,
+    SecureConfig,
 };
 use volley::protocol::{GroupId, Opcode, PeerId};
 
@@ -34,6 +36,14 @@ pub struct ClientArgs {
     /// Never bind the UDP fast channel, like the TypeScript client.
     #[arg(long)]
     pub no_udp: bool,
+    /// Connect in secure mode (`wss://`), trusting the CA certificate(s) of this PEM file,
+    /// such as the `ca.pem` of `volley cert generate`.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// The name the server's certificate must carry, sent as SNI (default: the host of
+    /// `--server`).
+    #[arg(long, value_name = "NAME", requires = "tls_ca")]
+    pub server_name: Option<String>,
 }
 
 const HELP: &str = "\
@@ -51,8 +61,19 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
         .rsplit_once(':')
         .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
         .with_context(|| format!("--server `{}` is not host:port", args.server))?;
+    let secure = match &args.tls_ca {
+        Some(path) => {
+            let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let mut secure = SecureConfig::from_ca_pem(&pem)
+                .with_context(|| format!("--tls-ca {}", path.display()))?;
+            secure.server_name = args.server_name.clone();
+            Some(secure)
+        }
+        None => None,
+    };
     let config = ClientConfig {
         fast_channel: !args.no_udp,
+        secure,
         ..ClientConfig::default()
     };
     let token = ConnectionToken::new(args.player_session_id.clone(), args.payload.clone());

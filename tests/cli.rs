@@ -369,6 +369,22 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
     let login = raw.login_result("p").await;
     assert_eq!(login.ca_cert, std::fs::read(&ca).expect("ca.pem"));
     assert_eq!(login.connect_token.len(), 32);
+    // The line client over wss://, checking the certificate for the name, not the address.
+    let ws_text = ws.to_string();
+    let mut client = Process::spawn(&[
+        "client",
+        "--server",
+        &ws_text,
+        "--player-session-id",
+        "q",
+        "--tls-ca",
+        &ca,
+        "--server-name",
+        "localhost",
+    ]);
+    client.line_containing("connected as peer").await;
+    client.type_line("over wss").await;
+    assert_eq!(raw.next_packet().await.payload, &b"over wss"[..]);
     // Plain mode became secure: a ws:// client gets no WebSocket.
     let plain = tokio::time::timeout(
         STEP,

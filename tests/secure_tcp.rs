@@ -8,14 +8,15 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use volley::Options;
+use volley::client::{Channel, Client, ClientConfig, ClientError, RtMessage, SecureConfig};
 use volley::config::SecureMode;
-use volley::protocol::{LoginResult, Packet};
+use volley::protocol::{LoginResult, Opcode, Packet};
 
 mod support;
 
 use support::{
-    RawWs, TempDir, TestServer, eventually, raw_wss, secure_config, test_certs, tls_client_config,
-    tls_connect, within,
+    RawWs, TempDir, TestServer, eventually, next_data, raw_wss, secure_config, test_certs,
+    tls_client_config, tls_connect, within,
 };
 
 const TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
@@ -352,5 +353,111 @@ async fn the_control_api_serves_https_and_a_stalled_handshake_blocks_no_one() {
         .await
         .login_ok(&server.player_session(&game))
         .await;
+    server.stop().await;
+}
+
+/// A Rust client configuration for `wss://` trusting `ca_file`.
+fn secure_client(ca_file: &std::path::Path, tls12_only: bool) -> ClientConfig {
+    let pem = std::fs::read(ca_file).expect("ca.pem");
+    let mut secure = SecureConfig::from_ca_pem(&pem).expect("trust anchors");
+    secure.tls12_only = tls12_only;
+    ClientConfig {
+        secure: Some(secure),
+        ..ClientConfig::default()
+    }
+}
+
+/// `from` sends `text` reliably to `to`, which receives it.
+async fn talk(from: &Client, to: &mut Client, text: &'static str) {
+    let message = RtMessage::to_player(Opcode(1), to.peer_id(), text).reliable();
+    within("send", from.send(message)).await.expect("sent");
+    let data = next_data(to).await;
+    assert_eq!(
+        (data.sender, &data.payload[..]),
+        (from.peer_id(), text.as_bytes())
+    );
+}
+
+#[tokio::test]
+async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server =
+        TestServer::with(secure_config(&dir, SecureMode::Secure), Options::default()).await;
+    let game = server.game_session(3).await;
+
+    // TLS 1.2 only, like the C# SDK; the certificate names 127.0.0.1, the host connected to.
+    let mut alice = server
+        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .await
+        .expect("login over wss");
+    let mut bob = server
+        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .await
+        .expect("login over wss");
+    talk(&alice, &mut bob, "hello bob").await;
+    talk(&bob, &mut alice, "hello alice").await;
+    // No plain UDP binding for a secure client.
+    assert!(matches!(
+        alice.wait_fast_ready(Duration::from_millis(10)).await,
+        Err(ClientError::FastChannelDisabled)
+    ));
+    // Fast intent falls back to the WebSocket.
+    let fast = RtMessage::to_player(Opcode(2), bob.peer_id(), "fast intent");
+    within("send", alice.send(fast)).await.expect("sent");
+    assert_eq!(next_data(&mut bob).await.channel, Channel::Reliable);
+
+    // TLS 1.3, checking the certificate for `localhost`.
+    let mut modern = secure_client(&ca_file, false);
+    if let Some(secure) = modern.secure.as_mut() {
+        secure.server_name = Some("localhost".into());
+    }
+    let mut carol = server
+        .connect(&server.player_session(&game), modern)
+        .await
+        .expect("login over wss with tls 1.3");
+    talk(&carol, &mut alice, "hello from 1.3").await;
+    talk(&alice, &mut carol, "hello back").await;
+
+    let other = TempDir::new();
+    let other_ca = test_certs(&other).ca_file.expect("other ca file");
+    let game2 = server.game_session(2).await;
+    let refused = server
+        .connect(
+            &server.player_session(&game2),
+            secure_client(&other_ca, true),
+        )
+        .await;
+    assert!(matches!(refused, Err(ClientError::Tls(_))), "{refused:?}");
+    let mut wrong_name = secure_client(&ca_file, true);
+    if let Some(secure) = wrong_name.secure.as_mut() {
+        secure.server_name = Some("example.com".into());
+    }
+    let refused = server
+        .connect(&server.player_session(&game2), wrong_name)
+        .await;
+    assert!(matches!(refused, Err(ClientError::Tls(_))), "{refused:?}");
+    assert_eq!(server.metrics().connections_tls, 3);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rust_clients_with_and_without_tls_share_a_mixed_port() {
+    let dir = TempDir::new();
+    let ca_file = dir.path().join("ca.pem");
+    let server = TestServer::with(secure_config(&dir, SecureMode::Mixed), Options::default()).await;
+    let game = server.game_session(2).await;
+    let mut plain = server.ws_player(&game).await;
+    let mut secure = server
+        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .await
+        .expect("login over wss");
+    talk(&plain, &mut secure, "from ws").await;
+    talk(&secure, &mut plain, "from wss").await;
+    let metrics = server.metrics();
+    assert_eq!(
+        (metrics.connections_tls, metrics.connections_accepted),
+        (1, 2)
+    );
     server.stop().await;
 }

@@ -7,9 +7,10 @@ use std::sync::PoisonError;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::net::UdpSocket;
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{Instrument, debug, debug_span};
 
@@ -18,6 +19,7 @@ use super::driver::{CLOSE_TIMEOUT, Command, Driver, FastChannel, Groups, LoginFa
 use super::types::{
     ClientConfig, ConnectionState, ConnectionToken, DeliveryIntent, Event, MAX_PAYLOAD, RtMessage,
 };
+use super::wss::{self, Transport};
 use crate::protocol::RequestGroupMembership;
 use crate::protocol::{Body, GroupId, JoinGroup, LeaveGroup, Opcode, Packet, PeerId};
 
@@ -42,9 +44,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// Opens `ws://{host}:{port}/websocket`, sends LOGIN with `token` and returns once the
-    /// server accepted it. With [`ClientConfig::fast_channel`], the UDP socket is bound and
-    /// the UDP binding handshake runs in the background ([`Client::wait_fast_ready`]).
+    /// Opens `ws://{host}:{port}/websocket` (`wss://` with [`ClientConfig::secure`]), sends
+    /// LOGIN with `token` and returns once the server accepted it. With
+    /// [`ClientConfig::fast_channel`] in plain mode, the UDP socket is bound and the UDP
+    /// binding handshake runs in the background ([`Client::wait_fast_ready`]).
     ///
     /// Fails with [`ClientError::LoginRefused`] when the login result says no or has no
     /// body, and [`ClientError::Timeout`] after [`ClientConfig::connect_timeout`].
@@ -246,9 +249,10 @@ async fn establish(
     token: ConnectionToken,
     config: &ClientConfig,
 ) -> Result<Client, ClientError> {
+    let scheme = if config.secure.is_some() { "wss" } else { "ws" };
     let url = match host.parse::<Ipv6Addr>() {
-        Ok(_) => format!("ws://[{host}]:{port}/websocket"),
-        Err(_) => format!("ws://{host}:{port}/websocket"),
+        Ok(_) => format!("{scheme}://[{host}]:{port}/websocket"),
+        Err(_) => format!("{scheme}://{host}:{port}/websocket"),
     };
     let ws_config = WebSocketConfig::default()
         .read_buffer_size(WS_READ_BUFFER)
@@ -256,10 +260,19 @@ async fn establish(
         .max_message_size(Some(config.max_frame_bytes))
         .max_frame_size(Some(config.max_frame_bytes));
     debug!(%url, "connecting");
+    let connect_failed = |e| ClientError::Connect(Box::new(e));
+    let tcp = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| connect_failed(tungstenite::Error::Io(e)))?;
+    let _ = tcp.set_nodelay(true); // Latency over throughput; failure is harmless.
+    let transport: Box<dyn Transport> = match &config.secure {
+        None => Box::new(tcp),
+        Some(secure) => wss::handshake(tcp, host, secure).await?,
+    };
     let (ws, _response) =
-        tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_config), true)
+        tokio_tungstenite::client_async_with_config(url.as_str(), transport, Some(ws_config))
             .await
-            .map_err(|e| ClientError::Connect(Box::new(e)))?;
+            .map_err(connect_failed)?;
 
     let (mut driver, ends) = Driver::new(
         ws,
@@ -296,7 +309,10 @@ async fn establish(
 
     let peer_id = PeerId(result.peer_id);
     let fast_port = u16::try_from(result.fast_port).ok().filter(|p| *p != 0);
-    let udp = if config.fast_channel {
+    // Secure clients bind their fast channel with DTLS, never with plain UDP_CONNECT; until
+    // the client speaks DTLS, everything travels on the WebSocket.
+    let fast_channel = config.fast_channel && config.secure.is_none();
+    let udp = if fast_channel {
         let Some(fast_port) = fast_port else {
             return Err(ClientError::Protocol(format!(
                 "invalid fast port {}",
@@ -317,7 +333,7 @@ async fn establish(
     Ok(Client {
         peer_id,
         fast_port: fast_port.unwrap_or(0),
-        fast_channel: config.fast_channel,
+        fast_channel,
         cmd_tx: ends.cmd_tx,
         events_rx: ends.events_rx,
         state_rx: ends.state_rx,

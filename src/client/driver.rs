@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tracing::{debug, trace};
 
 use super::types::{
@@ -31,8 +31,8 @@ use super::types::{
 use crate::protocol::{Body, GroupId, LoginResult, Opcode, Packet, PeerId, UdpConnectMessage};
 use crate::protocol::{decode, encode};
 
-/// The client's WebSocket.
-pub(super) type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The client's WebSocket, over TCP or TLS.
+pub(super) type WsStream = WebSocketStream<Box<dyn super::wss::Transport>>;
 
 /// The local group set, shared with the handle (which edits it on join and leave).
 pub(super) type Groups = Arc<Mutex<BTreeSet<GroupId>>>;

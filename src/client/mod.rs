@@ -1,6 +1,7 @@
 //! `volley::client`: a Rust game client that behaves on the wire like the official GameLift
 //! Realtime C# client SDK 1.2.0 in plain mode (connection type 0: `ws://` plus plain UDP),
-//! spec `realtime-protocol.md` §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9, §5.11.
+//! spec `realtime-protocol.md` §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9, §5.11, and over `wss://`
+//! in secure mode ([`SecureConfig`]; for now without the DTLS fast channel).
 //!
 //! This module owns the client side of a connection: the WebSocket upgrade and LOGIN
 //! ([`Client::connect`]), the UDP binding handshake, channel choice and sequence numbers for
@@ -31,11 +32,12 @@
 mod connect;
 mod driver;
 mod types;
+mod wss;
 
 pub use connect::Client;
 pub use types::{
     Channel, ClientConfig, ConnectionState, ConnectionToken, DataReceived, DeliveryIntent, Event,
-    MAX_FAST_PAYLOAD, MAX_PAYLOAD, RtMessage,
+    MAX_FAST_PAYLOAD, MAX_PAYLOAD, RtMessage, SecureConfig,
 };
 
 /// Why a client operation failed.
@@ -68,6 +70,9 @@ pub enum ClientError {
     /// The server sent something the protocol does not allow here.
     #[error("protocol violation: {0}")]
     Protocol(String),
+    /// The TLS settings are unusable or the TLS handshake failed (secure mode).
+    #[error("tls: {0}")]
+    Tls(String),
     /// A socket or name-resolution error.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -754,3 +754,19 @@ async fn unreachable_server_fails_to_connect() {
     let result = within(Client::connect("127.0.0.1", port, token(), config(true))).await;
     assert!(matches!(result, Err(ClientError::Connect(_))), "{result:?}");
 }
+
+#[test]
+fn secure_config_takes_pem_certificates_and_defaults_to_tls_12() {
+    assert!(matches!(
+        SecureConfig::from_ca_pem(b"no pem here"),
+        Err(ClientError::Tls(_))
+    ));
+    let dir = std::env::temp_dir().join(format!("volley-client-pem-{}", uuid::Uuid::new_v4()));
+    let files = crate::certgen::generate(&dir, &["localhost".into()], false).expect("certs");
+    let pem = std::fs::read(&files.ca_cert).expect("ca.pem");
+    let secure = SecureConfig::from_ca_pem(&pem).expect("pem certificates");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(secure.roots.len(), 1);
+    assert!(secure.tls12_only);
+    assert_eq!(secure.server_name, None);
+}

@@ -5,7 +5,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use bytes::Bytes;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
+use super::ClientError;
 use crate::protocol::{GroupId, Opcode, PeerId};
 
 /// Largest payload any send accepts (spec §5.7 step 1, §6).
@@ -37,6 +40,48 @@ pub struct ClientConfig {
     /// Interval of WebSocket pings sent by the client. C# sends them at its library default
     /// (about a minute, spec §1.2); `None` (the default) sends none, like Kotlin and TS.
     pub ws_ping_interval: Option<Duration>,
+    /// Secure mode (C# connection type 1): `wss://` with these TLS settings. The plain UDP
+    /// fast channel is not used then: everything travels on the WebSocket.
+    pub secure: Option<SecureConfig>,
+}
+
+/// TLS settings of a secure connection (`wss://`, spec §1.2 and §7.1).
+#[derive(Clone, Debug)]
+pub struct SecureConfig {
+    /// Trust anchors for the server's WSS certificate. The C# client uses the platform's
+    /// trust store; this client trusts exactly these.
+    pub roots: Vec<CertificateDer<'static>>,
+    /// The name checked in the certificate and sent as SNI; `None`: the host given to
+    /// [`crate::client::Client::connect`].
+    pub server_name: Option<String>,
+    /// Offer TLS 1.2 only, as the C# SDK does (the default); `false` offers TLS 1.3 too.
+    pub tls12_only: bool,
+}
+
+impl Default for SecureConfig {
+    fn default() -> Self {
+        Self {
+            roots: Vec::new(),
+            server_name: None,
+            tls12_only: true,
+        }
+    }
+}
+
+impl SecureConfig {
+    /// Trusts the certificates of PEM text, such as the `ca.pem` of `volley cert generate`.
+    pub fn from_ca_pem(pem: &[u8]) -> Result<Self, ClientError> {
+        let roots = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ClientError::Tls(format!("not PEM certificates: {e}")))?;
+        if roots.is_empty() {
+            return Err(ClientError::Tls("no CERTIFICATE block in the PEM".into()));
+        }
+        Ok(Self {
+            roots,
+            ..Self::default()
+        })
+    }
 }
 
 impl Default for ClientConfig {
@@ -49,6 +94,7 @@ impl Default for ClientConfig {
             event_queue: 256,
             command_queue: 64,
             ws_ping_interval: None,
+            secure: None,
         }
     }
 }
