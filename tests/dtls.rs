@@ -6,9 +6,19 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use support::*;
 use tokio::net::UdpSocket;
+use volley::client::{Channel, ClientConfig, Event, RtMessage, SecureConfig};
 use volley::config::SecureMode;
+use volley::protocol::{
+    Body, GroupId, Opcode, Packet, PeerId, UdpConnectMessage, VerifyIdentityCommand, encode,
+};
+use webrtc_dtls::conn::DTLSConn;
 
 /// What `openssl s_client -dtls1_2` printed for a handshake with `cipher` against the fast
 /// port, trusting only the generated CA and checking the name `localhost`.
@@ -170,5 +180,181 @@ async fn garbage_and_stray_records_on_a_secure_port_cost_nothing() {
         (4, 0, 0),
         "{m:?}"
     );
+    server.stop().await;
+}
+
+/// A secure client configuration trusting the generated CA, checking the name `localhost`.
+fn secure_client(dir: &TempDir) -> ClientConfig {
+    let pem = std::fs::read(dir.path().join("ca.pem")).expect("ca.pem");
+    let mut secure = SecureConfig::from_ca_pem(&pem).expect("pem");
+    secure.server_name = Some("localhost".into());
+    ClientConfig {
+        secure: Some(secure),
+        ..ClientConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
+    let dir = TempDir::new();
+    let options = volley::Options {
+        dev: true,
+        ..volley::Options::default()
+    };
+    let server = TestServer::with(secure_config(&dir, SecureMode::Secure), options).await;
+    let mut a = server
+        .connect("a", secure_client(&dir))
+        .await
+        .expect("a logs in");
+    let mut b = server
+        .connect("b", secure_client(&dir))
+        .await
+        .expect("b logs in");
+    for client in [&a, &b] {
+        within("dtls bound", client.wait_fast_ready(STEP))
+            .await
+            .expect("fast channel verified");
+    }
+    assert_eq!(server.metrics().dtls_bound, 2);
+    a.send(RtMessage::to_player(Opcode(7), b.peer_id(), "over dtls"))
+        .await
+        .expect("sent");
+    let got = next_data(&mut b).await;
+    assert_eq!(
+        (got.sender, got.channel, &got.payload[..]),
+        (a.peer_id(), Channel::Fast, &b"over dtls"[..])
+    );
+    b.send(RtMessage::to_group(
+        Opcode(8),
+        GroupId::ALL_PLAYERS,
+        "to all",
+    ))
+    .await
+    .expect("sent");
+    for client in [&mut a, &mut b] {
+        let got = next_data(client).await;
+        assert_eq!(
+            (got.channel, &got.payload[..]),
+            (Channel::Fast, &b"to all"[..])
+        );
+    }
+    // Leaving closes the player's association; the other player plays on.
+    a.disconnect().await;
+    b.send(RtMessage::to_player(Opcode(9), b.peer_id(), "still fast"))
+        .await
+        .expect("sent");
+    assert_eq!(next_data(&mut b).await.channel, Channel::Fast);
+    server.stop().await;
+}
+
+/// Opens a DTLS association with the fast port as a client trusting the generated CA.
+async fn raw_dtls(server: &TestServer, dir: &TempDir) -> DTLSConn {
+    let pem = std::fs::read(dir.path().join("ca.pem")).expect("ca.pem");
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        roots.add(cert.expect("pem")).expect("root");
+    }
+    let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    socket.connect(server.addresses.udp).await.expect("connect");
+    let config = webrtc_dtls::config::Config {
+        roots_cas: roots,
+        server_name: "localhost".into(),
+        ..Default::default()
+    };
+    within(
+        "dtls handshake",
+        DTLSConn::new(Arc::new(socket), config, true, None),
+    )
+    .await
+    .expect("handshake")
+}
+
+fn verify_identity(peer: PeerId, token: &str) -> Bytes {
+    encode(&Packet {
+        op_code: Opcode::VERIFY_IDENTITY.0,
+        sender: peer.0,
+        body: Some(Body::VerifyIdentity(VerifyIdentityCommand {
+            peer_id: peer.0,
+            connect_token: token.into(),
+        })),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn a_wrong_connect_token_is_refused_and_the_player_keeps_working_over_wss() {
+    let dir = TempDir::new();
+    let options = volley::Options {
+        dev: true,
+        ..volley::Options::default()
+    };
+    let server = TestServer::with(secure_config(&dir, SecureMode::Mixed), options).await;
+    // The victim never opens DTLS itself, like a client whose handshake failed.
+    let victim_config = ClientConfig {
+        fast_channel: false,
+        ..secure_client(&dir)
+    };
+    let mut victim = server
+        .connect("victim", victim_config)
+        .await
+        .expect("login");
+    let mut other = server
+        .connect("other", secure_client(&dir))
+        .await
+        .expect("login");
+    let peer = victim.peer_id();
+
+    // A DTLS association claiming the victim with a guessed token is refused and closed.
+    let forger = raw_dtls(&server, &dir).await;
+    let guess = "00000000000000000000000000000000";
+    forger
+        .write(&verify_identity(peer, guess), None)
+        .await
+        .expect("sent");
+    let mut buf = [0u8; 2048];
+    let closed = within("association closed", forger.read(&mut buf, None)).await;
+    assert!(closed.is_err(), "{closed:?}");
+    eventually("refusal counted", || {
+        server.metrics().dtls_verify_failed == 1
+    })
+    .await;
+    // The victim hears of it (as C# would, and ignores it), and stays on the WebSocket.
+    let Event::Error(error) = next_event(&mut victim).await else {
+        panic!("expected the refusal")
+    };
+    assert!(error.contains("identity not verified"), "{error}");
+    // Records before VERIFY_IDENTITY and plain datagrams naming a secure player bind nothing.
+    let plain = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    let connect = Packet {
+        op_code: Opcode::UDP_CONNECT.0,
+        sender: peer.0,
+        target_player: -1,
+        body: Some(Body::UdpConnect(UdpConnectMessage {})),
+        ..Default::default()
+    };
+    within(
+        "send",
+        plain.send_to(&encode(&connect), server.addresses.udp),
+    )
+    .await
+    .expect("sent");
+    eventually("spoof dropped", || {
+        server.metrics().dropped_secure_peer == 1
+    })
+    .await;
+    other
+        .send(RtMessage::to_player(Opcode(5), peer, "hello"))
+        .await
+        .expect("sent");
+    let got = next_data(&mut victim).await;
+    assert_eq!(
+        (got.channel, &got.payload[..]),
+        (Channel::Reliable, &b"hello"[..])
+    );
+    victim
+        .send(RtMessage::to_player(Opcode(6), other.peer_id(), "back"))
+        .await
+        .expect("sent");
+    assert_eq!(&next_data(&mut other).await.payload[..], b"back");
     server.stop().await;
 }

@@ -397,15 +397,15 @@ async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
         .expect("login over wss");
     talk(&alice, &mut bob, "hello bob").await;
     talk(&bob, &mut alice, "hello alice").await;
-    // No plain UDP binding for a secure client.
-    assert!(matches!(
-        alice.wait_fast_ready(Duration::from_millis(10)).await,
-        Err(ClientError::FastChannelDisabled)
-    ));
-    // Fast intent falls back to the WebSocket.
+    // The fast channel is DTLS (tests/dtls.rs has the details).
+    for client in [&alice, &bob] {
+        within("dtls", client.wait_fast_ready(support::STEP))
+            .await
+            .expect("fast channel verified");
+    }
     let fast = RtMessage::to_player(Opcode(2), bob.peer_id(), "fast intent");
     within("send", alice.send(fast)).await.expect("sent");
-    assert_eq!(next_data(&mut bob).await.channel, Channel::Reliable);
+    assert_eq!(next_data(&mut bob).await.channel, Channel::Fast);
 
     // TLS 1.3, checking the certificate for `localhost`.
     let mut modern = secure_client(&ca_file, false);

@@ -15,7 +15,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{Instrument, debug, debug_span};
 
 use super::ClientError;
-use super::driver::{CLOSE_TIMEOUT, Command, Driver, FastChannel, Groups, LoginFailure};
+use super::driver::{CLOSE_TIMEOUT, Command, Driver, FastChannel, FastSetup, Groups, LoginFailure};
+use super::dtls::DtlsSetup;
 use super::types::{
     ClientConfig, ConnectionState, ConnectionToken, DeliveryIntent, Event, MAX_PAYLOAD, RtMessage,
 };
@@ -46,8 +47,10 @@ pub struct Client {
 impl Client {
     /// Opens `ws://{host}:{port}/websocket` (`wss://` with [`ClientConfig::secure`]), sends
     /// LOGIN with `token` and returns once the server accepted it. With
-    /// [`ClientConfig::fast_channel`] in plain mode, the UDP socket is bound and the UDP
-    /// binding handshake runs in the background ([`Client::wait_fast_ready`]).
+    /// [`ClientConfig::fast_channel`], the fast channel is set up in the background
+    /// ([`Client::wait_fast_ready`]): in plain mode the UDP socket is bound and the UDP
+    /// binding handshake runs; in secure mode the DTLS handshake and VERIFY_IDENTITY run
+    /// first, before the client reads further packets, as the C# client does.
     ///
     /// Fails with [`ClientError::LoginRefused`] when the login result says no or has no
     /// body, and [`ClientError::Timeout`] after [`ClientConfig::connect_timeout`].
@@ -281,6 +284,8 @@ async fn establish(
         config.command_queue,
         config.ws_ping_interval,
     );
+    // VERIFY_IDENTITY repeats the connection payload (spec §5.4 step 2).
+    let payload = token.payload.clone();
     let login = async {
         driver
             .send_login(token.player_session_id, token.payload)
@@ -309,22 +314,35 @@ async fn establish(
 
     let peer_id = PeerId(result.peer_id);
     let fast_port = u16::try_from(result.fast_port).ok().filter(|p| *p != 0);
-    // Secure clients bind their fast channel with DTLS, never with plain UDP_CONNECT; until
-    // the client speaks DTLS, everything travels on the WebSocket.
-    let fast_channel = config.fast_channel && config.secure.is_none();
-    let udp = if fast_channel {
+    let fast = if config.fast_channel {
         let Some(fast_port) = fast_port else {
             return Err(ClientError::Protocol(format!(
                 "invalid fast port {}",
                 result.fast_port
             )));
         };
-        Some(bind_udp(host, fast_port, config.udp_bind).await?)
+        let server = resolve(host, fast_port).await?;
+        let local = local_udp_addr(config.udp_bind, server);
+        Some(match &config.secure {
+            // Secure clients bind their fast channel with DTLS, never with UDP_CONNECT.
+            Some(secure) => FastSetup::Dtls(DtlsSetup {
+                server,
+                local,
+                server_name: secure
+                    .server_name
+                    .clone()
+                    .unwrap_or_else(|| host.to_owned()),
+                ca_pem: result.ca_cert.clone(),
+                connect_token: result.connect_token.clone(),
+                payload,
+            }),
+            None => FastSetup::Udp(bind_udp(server, local).await?),
+        })
     } else {
         None
     };
     debug!(peer = %peer_id, ?fast_port, "logged in");
-    driver.logged_in(peer_id, udp);
+    driver.logged_in(peer_id, fast);
     let task = tokio::spawn(
         driver
             .run()
@@ -333,7 +351,7 @@ async fn establish(
     Ok(Client {
         peer_id,
         fast_port: fast_port.unwrap_or(0),
-        fast_channel,
+        fast_channel: config.fast_channel,
         cmd_tx: ends.cmd_tx,
         events_rx: ends.events_rx,
         state_rx: ends.state_rx,
@@ -342,13 +360,8 @@ async fn establish(
     })
 }
 
-/// Resolves `(host, fast_port)`, first address wins (spec §1.3), and binds the local socket
-/// in that address's family when the configured IP is unspecified.
-async fn bind_udp(
-    host: &str,
-    fast_port: u16,
-    udp_bind: SocketAddr,
-) -> Result<FastChannel, ClientError> {
+/// Resolves `(host, fast_port)`; the first address wins (spec §1.3).
+async fn resolve(host: &str, fast_port: u16) -> Result<SocketAddr, ClientError> {
     let server = tokio::net::lookup_host((host, fast_port))
         .await?
         .next()
@@ -358,7 +371,11 @@ async fn bind_udp(
                 format!("no address for {host}"),
             )
         })?;
-    let local = local_udp_addr(udp_bind, server);
+    Ok(server)
+}
+
+/// Binds the plain fast channel's socket.
+async fn bind_udp(server: SocketAddr, local: SocketAddr) -> Result<FastChannel, ClientError> {
     let socket = UdpSocket::bind(local).await?;
     debug!(%server, local = %socket.local_addr()?, "udp bound");
     Ok(FastChannel::new(socket, server))

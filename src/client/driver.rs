@@ -1,8 +1,10 @@
-//! The background task of one client: owns the WebSocket and the UDP socket, applies the C#
-//! client's rules to every packet in and out, and feeds events to the handle.
+//! The background task of one client: owns the WebSocket and the fast channel (a UDP socket,
+//! or a DTLS association in secure mode), applies the C# client's rules to every packet in
+//! and out, and feeds events to the handle.
 //!
 //! One `select!` loop serves the command channel (sends from the handle), WebSocket reads,
-//! UDP reads, the UDP_CONNECT retry timer (spec §5.3) and optional WebSocket pings. Each
+//! UDP or DTLS reads, the UDP_CONNECT retry timer (spec §5.3) and optional WebSocket pings.
+//! A secure client first runs its DTLS handshake, before it reads anything else, as C# does (spec §5.4). Each
 //! inbound packet yields at most one event, parked in `pending` until the bounded event
 //! channel has room; sockets are not read while anything is parked, so a slow app slows the
 //! sockets down instead of growing a buffer, while sends keep flowing.
@@ -25,6 +27,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::{debug, trace};
 
+use super::ClientError;
+use super::dtls::{self, DtlsChannel, DtlsSetup};
 use super::types::{
     Channel, ConnectionState, DataReceived, DeliveryIntent, Event, MAX_FAST_PAYLOAD,
 };
@@ -86,10 +90,21 @@ impl FastChannel {
     }
 }
 
+/// The fast channel a client opens after login.
+pub(super) enum FastSetup {
+    /// Plain UDP, bound by the UDP_CONNECT handshake (connection type 0).
+    Udp(FastChannel),
+    /// DTLS, bound by VERIFY_IDENTITY (connection type 1).
+    Dtls(DtlsSetup),
+}
+
 /// Everything the background task owns.
 pub(super) struct Driver {
     ws: WsStream,
     udp: Option<FastChannel>,
+    dtls: Option<DtlsChannel>,
+    /// The DTLS handshake to run before the loop starts.
+    dtls_setup: Option<DtlsSetup>,
     peer_id: PeerId,
     state: ConnectionState,
     state_tx: watch::Sender<ConnectionState>,
@@ -141,6 +156,8 @@ impl Driver {
         let driver = Self {
             ws,
             udp: None,
+            dtls: None,
+            dtls_setup: None,
             peer_id: PeerId::NONE,
             state: ConnectionState::Connected,
             state_tx,
@@ -231,14 +248,42 @@ impl Driver {
     }
 
     /// Records a successful login and the fast channel to bind with.
-    pub(super) fn logged_in(&mut self, peer_id: PeerId, udp: Option<FastChannel>) {
+    pub(super) fn logged_in(&mut self, peer_id: PeerId, fast: Option<FastSetup>) {
         self.peer_id = peer_id;
-        self.udp = udp;
+        match fast {
+            Some(FastSetup::Udp(udp)) => self.udp = Some(udp),
+            Some(FastSetup::Dtls(setup)) => self.dtls_setup = Some(setup),
+            None => {}
+        }
+    }
+
+    /// The DTLS handshake, then VERIFY_IDENTITY once (spec §5.4 steps 1-2). A failure leaves
+    /// the client on the WebSocket, with an error event.
+    async fn start_dtls(&mut self, setup: DtlsSetup) {
+        match dtls::handshake(&setup).await {
+            Ok(mut channel) => {
+                debug!(server = %setup.server, "dtls established");
+                channel.last_seq_out = 0;
+                let verify = dtls::verify_identity(self.peer_id, &setup, 0);
+                if let Err(e) = channel.conn.write(&verify, None).await {
+                    debug!(error = %e, "verify identity not sent");
+                }
+                self.dtls = Some(channel);
+            }
+            Err(e) => {
+                debug!(error = %e, "dtls handshake failed; staying on the websocket");
+                self.pending
+                    .push_back(Event::Error(format!("dtls handshake failed: {e}")));
+            }
+        }
     }
 
     /// Runs until the connection is over and its events are delivered, or the handle asks
     /// to disconnect or goes away.
     pub(super) async fn run(mut self) {
+        if let Some(setup) = self.dtls_setup.take() {
+            self.start_dtls(setup).await;
+        }
         // A local sender, so a reserved permit does not borrow `self`.
         let events_tx = self.events_tx.clone();
         // The first UDP_CONNECT goes out at once (spec §5.3 step 1).
@@ -280,6 +325,7 @@ impl Driver {
                 },
                 message = self.ws.next(), if reading => self.handle_ws(message).await,
                 ready = udp_readable(&self.udp), if reading => self.handle_udp(ready).await,
+                record = dtls::read(&self.dtls), if reading => self.handle_dtls(record).await,
                 () = &mut retry, if binding => {
                     self.send_udp_connect().await;
                     let delay = udp_connect_delay(self.udp_connect_attempts);
@@ -377,12 +423,54 @@ impl Driver {
         self.handle_packet(packet, Channel::Fast).await;
     }
 
+    async fn handle_dtls(&mut self, record: Result<Bytes, ClientError>) {
+        let Some(channel) = self.dtls.as_mut() else {
+            return;
+        };
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                debug!(error = %e, "dtls association ended; fast channel dropped");
+                self.pending
+                    .push_back(Event::Error(format!("dtls association ended: {e}")));
+                self.dtls = None;
+                return;
+            }
+        };
+        let packet = match decode(record, self.max_frame_bytes) {
+            Ok(packet) => packet,
+            Err(e) => {
+                debug!(error = %e, "undecodable dtls record dropped");
+                return;
+            }
+        };
+        if packet.sequence_number <= channel.last_seq_in {
+            trace!(seq = packet.sequence_number, "stale record dropped");
+            return;
+        }
+        channel.last_seq_in = packet.sequence_number;
+        self.handle_packet(packet, Channel::Fast).await;
+    }
+
     /// Applies the C# client's rules to one inbound packet (spec §4.1 "client handling").
     async fn handle_packet(&mut self, packet: Packet, channel: Channel) {
         trace!(op = packet.op_code, ?channel, "packet in");
         match Opcode(packet.op_code) {
-            // Internal; a repeated login result or an identity response changes nothing here.
-            Opcode::LOGIN_RESULT | Opcode::VERIFY_IDENTITY_RESPONSE => {}
+            // Internal; a repeated login result changes nothing.
+            Opcode::LOGIN_RESULT => {}
+            Opcode::VERIFY_IDENTITY_RESPONSE => {
+                let success =
+                    matches!(packet.body, Some(Body::VerifyIdentityResult(r)) if r.success);
+                if !success {
+                    debug!(?channel, "identity not verified; staying on the websocket");
+                    self.pending
+                        .push_back(Event::Error("identity not verified".into()));
+                } else if self.state == ConnectionState::Connected && self.dtls.is_some() {
+                    debug!(?channel, "dtls binding verified");
+                    self.set_state(ConnectionState::ConnectedSendFast);
+                    self.pending.push_back(Event::FastReady);
+                }
+            }
             Opcode::UDP_CONNECT_SERVER_ACK => {
                 if self.state == ConnectionState::Connected && self.udp.is_some() {
                     debug!(?channel, "udp binding acknowledged");
@@ -435,9 +523,9 @@ impl Driver {
         let fast = intent == DeliveryIntent::Fast
             && self.state == ConnectionState::ConnectedSendFast
             && packet.payload.len() <= MAX_FAST_PAYLOAD
-            && self.udp.is_some();
+            && (self.udp.is_some() || self.dtls.is_some());
         if fast {
-            self.send_udp(packet).await;
+            self.send_fast(packet).await;
         } else {
             packet.reliable = true;
             packet.sequence_number = 0;
@@ -450,6 +538,24 @@ impl Driver {
         trace!(attempt = self.udp_connect_attempts, "udp connect");
         self.send_udp(udp_connect_packet(Opcode::UDP_CONNECT, self.peer_id))
             .await;
+    }
+
+    /// Sends on the fast channel: one DTLS record, or one datagram.
+    async fn send_fast(&mut self, mut packet: Packet) {
+        let Some(channel) = self.dtls.as_mut() else {
+            return self.send_udp(packet).await;
+        };
+        channel.last_seq_out = channel.last_seq_out.wrapping_add(1);
+        packet.sequence_number = channel.last_seq_out;
+        packet.reliable = false;
+        trace!(
+            op = packet.op_code,
+            seq = packet.sequence_number,
+            "packet out on dtls"
+        );
+        if let Err(e) = channel.conn.write(&encode(&packet), None).await {
+            debug!(error = %e, "dtls send failed");
+        }
     }
 
     /// Stamps the next sequence number and sends at once, so numbers go out in order.
@@ -485,6 +591,9 @@ impl Driver {
         debug!("disconnecting");
         self.set_state(ConnectionState::Disconnected);
         self.udp = None;
+        if let Some(channel) = self.dtls.take() {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, channel.conn.close()).await;
+        }
         let close = async {
             if self.ws.close(Some(normal_close())).await.is_ok() {
                 // The handshake is complete with the server's reply; then the socket drops.
@@ -502,6 +611,7 @@ impl Driver {
     fn finish(&mut self, code: Option<u16>, reason: String) {
         self.set_state(ConnectionState::Disconnected);
         self.udp = None;
+        self.dtls = None;
         self.finished = true;
         self.pending.push_back(Event::Closed { code, reason });
     }

@@ -1,7 +1,7 @@
 //! `volley::client`: a Rust game client that behaves on the wire like the official GameLift
 //! Realtime C# client SDK 1.2.0 in plain mode (connection type 0: `ws://` plus plain UDP),
-//! spec `realtime-protocol.md` §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9, §5.11, and over `wss://`
-//! in secure mode ([`SecureConfig`]; for now without the DTLS fast channel).
+//! spec `realtime-protocol.md` §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9, §5.11, and in secure mode
+//! (connection type 1, [`SecureConfig`]): `wss://` plus DTLS 1.2 on the fast channel, §5.4.
 //!
 //! This module owns the client side of a connection: the WebSocket upgrade and LOGIN
 //! ([`Client::connect`]), the UDP binding handshake, channel choice and sequence numbers for
@@ -31,6 +31,7 @@
 
 mod connect;
 mod driver;
+mod dtls;
 mod types;
 mod wss;
 
@@ -73,6 +74,9 @@ pub enum ClientError {
     /// The TLS settings are unusable or the TLS handshake failed (secure mode).
     #[error("tls: {0}")]
     Tls(String),
+    /// The DTLS handshake of the secure fast channel failed.
+    #[error("dtls failed: {0}")]
+    Dtls(String),
     /// A socket or name-resolution error.
     #[error(transparent)]
     Io(#[from] std::io::Error),

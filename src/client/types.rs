@@ -40,8 +40,9 @@ pub struct ClientConfig {
     /// Interval of WebSocket pings sent by the client. C# sends them at its library default
     /// (about a minute, spec §1.2); `None` (the default) sends none, like Kotlin and TS.
     pub ws_ping_interval: Option<Duration>,
-    /// Secure mode (C# connection type 1): `wss://` with these TLS settings. The plain UDP
-    /// fast channel is not used then: everything travels on the WebSocket.
+    /// Secure mode (C# connection type 1): `wss://` with these TLS settings, and with
+    /// [`ClientConfig::fast_channel`], DTLS on the fast channel, trusting only the login
+    /// result's `caCert` and checking [`SecureConfig::server_name`] (spec §5.4, §7.2).
     pub secure: Option<SecureConfig>,
 }
 

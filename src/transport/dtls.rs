@@ -289,11 +289,11 @@ impl Conn for DatagramPipe {
     }
 
     async fn recv(&self, buf: &mut [u8]) -> webrtc_util::Result<usize> {
-        let datagram = self
-            .inbound
-            .recv_async()
-            .await
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::ConnectionAborted))?;
+        let Ok(datagram) = self.inbound.recv_async().await else {
+            // The UDP reader stopped (shutdown). webrtc-dtls retries a failed read at once,
+            // so an error here would spin its reader task; wait for the association to end.
+            return std::future::pending().await;
+        };
         let n = datagram.len().min(buf.len());
         buf[..n].copy_from_slice(&datagram[..n]);
         Ok(n)
