@@ -61,10 +61,14 @@ pub struct BenchArgs {
     /// The pid of that server, to read its CPU time and memory.
     #[arg(long, requires = "server")]
     pub server_pid: Option<u32>,
-    /// Connect to that server over `wss://`, trusting this CA (PEM); fast-channel sends then
-    /// travel on the WebSocket too.
+    /// Connect to that server in secure mode (`wss://` and DTLS), trusting this CA (PEM)
+    /// for the WebSocket and the name `localhost`.
     #[arg(long, value_name = "FILE", requires = "server")]
     pub tls_ca: Option<PathBuf>,
+    /// Run the started server in secure mode (`wss://` and DTLS) with a development
+    /// certificate generated for the run, and connect every player securely.
+    #[arg(long, conflicts_with = "server")]
+    pub secure: bool,
     /// Print the result as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -97,6 +101,8 @@ struct Report {
     channel: BenchChannel,
     /// The server script the game sessions ran, if any.
     script: Option<String>,
+    /// Secure mode: `wss://` and DTLS.
+    secure: bool,
     duration_secs: u64,
     machine: String,
     sent: u64,
@@ -134,20 +140,28 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         bail!("--rooms and --players must be at least 1");
     }
     let mut child = None;
-    let (server, pid) = match &args.server {
-        Some(server) => (server.clone(), args.server_pid),
+    let (server, pid, ca_pem) = match &args.server {
+        Some(server) => {
+            let ca_pem = match &args.tls_ca {
+                Some(path) => Some(
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            };
+            (server.clone(), args.server_pid, ca_pem)
+        }
         None => {
-            let (spawned, addr) = spawn_server(&args).await?;
+            let (spawned, addr, ca_pem) = spawn_server(&args).await?;
             let pid = spawned.id();
             child = Some(spawned);
-            (addr, pid)
+            (addr, pid, ca_pem)
         }
     };
     let (host, port) = server
         .rsplit_once(':')
         .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
         .with_context(|| format!("`{server}` is not host:port"))?;
-    let report = measure(&args, &host, port, pid).await;
+    let report = measure(&args, &host, port, pid, ca_pem.as_deref()).await;
     if let Some(mut child) = child {
         let _ = child.kill().await;
     }
@@ -160,10 +174,26 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts `volley serve --dev` on an ephemeral loopback port with room for the load.
-async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
+/// Starts `volley serve --dev` on an ephemeral loopback port with room for the load; with
+/// `--secure`, in secure mode, and returns the CA its clients must trust.
+async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String, Option<Vec<u8>>)> {
     let scratch = std::env::temp_dir().join(format!("volley-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).context("creating the bench server's directory")?;
+    let mut tls_args = Vec::new();
+    let mut ca_pem = None;
+    if args.secure {
+        let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let certs = volley::certgen::generate(&scratch.join("certs"), &names, true)?;
+        ca_pem = Some(std::fs::read(&certs.ca_cert).context("reading the generated CA")?);
+        for (flag, path) in [
+            ("--tls-cert", certs.server_cert),
+            ("--tls-key", certs.server_key),
+            ("--tls-ca", certs.ca_cert),
+        ] {
+            tls_args.push(flag.into());
+            tls_args.push(path.into_os_string());
+        }
+    }
     let config = scratch.join("volley.toml");
     std::fs::write(
         &config,
@@ -190,6 +220,7 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
             "--config",
         ])
         .arg(&config)
+        .args(&tls_args)
         .args(
             args.script
                 .iter()
@@ -222,7 +253,7 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String)> {
     if addr.is_empty() {
         bail!("the server exited before listening");
     }
-    Ok((child, addr))
+    Ok((child, addr, ca_pem))
 }
 
 async fn measure(
@@ -230,9 +261,10 @@ async fn measure(
     host: &str,
     port: u16,
     pid: Option<u32>,
+    ca_pem: Option<&[u8]>,
 ) -> anyhow::Result<Report> {
     let rss_before = pid.and_then(|p| proc_status(p, "VmRSS:")).unwrap_or(0);
-    let clients = connect_all(args, host, port).await?;
+    let clients = connect_all(args, host, port, ca_pem).await?;
     let count = clients.len();
     let rss_with_players = pid.and_then(|p| proc_status(p, "VmRSS:")).unwrap_or(0);
 
@@ -296,6 +328,7 @@ async fn measure(
         bytes: args.bytes,
         channel: args.channel,
         script: args.script.as_ref().map(|p| p.display().to_string()),
+        secure: ca_pem.is_some(),
         duration_secs: args.duration_secs,
         machine: machine(),
         sent: total.sent,
@@ -317,16 +350,20 @@ async fn measure(
 }
 
 /// Connects every player: `room-R/player-P`, so dev mode puts each room in its own session.
-async fn connect_all(args: &BenchArgs, host: &str, port: u16) -> anyhow::Result<Vec<Client>> {
-    let secure = match &args.tls_ca {
-        Some(path) => {
-            let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            Some(SecureConfig::from_ca_pem(&pem)?)
-        }
+async fn connect_all(
+    args: &BenchArgs,
+    host: &str,
+    port: u16,
+    ca_pem: Option<&[u8]>,
+) -> anyhow::Result<Vec<Client>> {
+    let secure = match ca_pem {
+        Some(pem) => Some(SecureConfig {
+            server_name: Some("localhost".into()),
+            ..SecureConfig::from_ca_pem(pem)?
+        }),
         None => None,
     };
-    // Secure clients have no fast channel yet: their fast sends use the WebSocket.
-    let fast = args.channel == BenchChannel::Fast && secure.is_none();
+    let fast = args.channel == BenchChannel::Fast;
     let secure = &secure;
     let ids: Vec<String> = (0..args.rooms)
         .flat_map(|r| (0..args.players).map(move |p| format!("room-{r}/player-{p}")))
@@ -493,6 +530,9 @@ fn print_table(r: &Report) {
     );
     if let Some(script) = &r.script {
         println!("every game session runs the script {script}");
+    }
+    if r.secure {
+        println!("secure mode: wss:// and DTLS");
     }
     println!(
         "sent {}  (generator busy, not sent: {})",
