@@ -203,9 +203,11 @@ pub struct Limits {
     pub session_queue_packets: usize,
     /// Most game sessions running at once (created through the API and not yet ended).
     pub max_game_sessions: usize,
-    /// Handshake datagrams (UDP_CONNECT, new DTLS associations) accepted per second from
-    /// one source IP.
-    pub udp_handshakes_per_ip: u32,
+    /// UDP_CONNECTs from an address bound to no player accepted per second from one source
+    /// address (IP and port).
+    pub udp_connects_per_address: u32,
+    /// DTLS associations opened per second from one source IP.
+    pub dtls_handshakes_per_ip: u32,
     /// Most DTLS associations not yet bound to a player, at once.
     pub max_dtls_handshakes: usize,
 }
@@ -430,7 +432,8 @@ struct LimitsFile {
     outbound_queue_frames: usize,
     session_queue_packets: usize,
     max_game_sessions: usize,
-    udp_handshakes_per_ip_per_sec: u32,
+    udp_connects_per_address_per_sec: u32,
+    dtls_handshakes_per_ip_per_sec: u32,
     max_dtls_handshakes: usize,
 }
 
@@ -474,7 +477,8 @@ impl Default for LimitsFile {
             outbound_queue_frames: 256,
             session_queue_packets: 4096,
             max_game_sessions: 10_000,
-            udp_handshakes_per_ip_per_sec: 50,
+            udp_connects_per_address_per_sec: 20,
+            dtls_handshakes_per_ip_per_sec: 50,
             max_dtls_handshakes: 1000,
         }
     }
@@ -566,8 +570,13 @@ impl File {
             "must be at least 1",
         )?;
         check(
-            l.udp_handshakes_per_ip_per_sec > 0,
-            "limits.udp_handshakes_per_ip_per_sec",
+            l.udp_connects_per_address_per_sec > 0,
+            "limits.udp_connects_per_address_per_sec",
+            "must be at least 1",
+        )?;
+        check(
+            l.dtls_handshakes_per_ip_per_sec > 0,
+            "limits.dtls_handshakes_per_ip_per_sec",
             "must be at least 1",
         )?;
         check(
@@ -751,7 +760,8 @@ impl File {
                 outbound_queue_frames: l.outbound_queue_frames,
                 session_queue_packets: l.session_queue_packets,
                 max_game_sessions: l.max_game_sessions,
-                udp_handshakes_per_ip: l.udp_handshakes_per_ip_per_sec,
+                udp_connects_per_address: l.udp_connects_per_address_per_sec,
+                dtls_handshakes_per_ip: l.dtls_handshakes_per_ip_per_sec,
                 max_dtls_handshakes: l.max_dtls_handshakes,
             },
             control: ControlConfig {

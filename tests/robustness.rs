@@ -1113,7 +1113,7 @@ async fn the_control_api_limits_connections_and_closes_idle_ones() {
 async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bind() {
     let server = TestServer::dev().await;
     let before = server.metrics();
-    // Another loopback IP, so the flood has its own budget apart from the real client's.
+    // From one address: the budget is per source address (20 per second).
     let flooder = UdpSocket::bind("127.0.0.2:0")
         .await
         .expect("bind 127.0.0.2");
@@ -1140,7 +1140,7 @@ async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bi
     .await;
     let m = server.metrics();
     let (limited, routed) = (m.udp_handshakes_rate_limited, m.datagrams_unknown_sender);
-    // 50 per second pass; the flood takes well under two seconds to send.
+    // 20 per second pass; the flood takes well under two seconds to send.
     assert_eq!(limited + routed, FLOOD, "{m:?}");
     assert!(limited >= FLOOD - 100, "{m:?}");
     let client = server

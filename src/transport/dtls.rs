@@ -4,7 +4,7 @@
 //!
 //! The UDP reader owns [`Associations`]: datagrams that look like DTLS (spec Q12) go to their
 //! source address's association, and a ClientHello from a new address opens one, within the
-//! per-IP handshake budget and `limits.max_dtls_handshakes` unbound associations. Each
+//! per-IP handshake budget (`limits.dtls_handshakes_per_ip_per_sec`) and `limits.max_dtls_handshakes` unbound associations. Each
 //! association is one task around a webrtc-dtls server connection: handshake and
 //! VERIFY_IDENTITY within `limits.handshake_timeout`, then records in, queued packets out,
 //! until either side lets go. Its game session holds the outbound queue; dropping it closes

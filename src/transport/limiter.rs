@@ -1,16 +1,16 @@
-//! A per-source-IP rate limit on handshake datagrams (UDP_CONNECT, ClientHellos that open a
-//! DTLS association). A fixed table of counters indexed by a keyed hash of the IP: a flood
-//! from spoofed sources cannot make it grow, and an attacker cannot aim collisions at a
-//! victim's slot without knowing the key. Sources that share a slot share its budget.
+//! A per-source rate limit on handshake datagrams (UDP_CONNECTs per source address,
+//! ClientHellos that open a DTLS association per source IP). A fixed table of counters
+//! indexed by a keyed hash of the source: a flood from spoofed sources cannot make it grow,
+//! and an attacker cannot aim collisions at a victim's slot without knowing the key. Sources
+//! that share a slot share its budget.
 
-use std::hash::{BuildHasher, RandomState};
-use std::net::IpAddr;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::time::{Duration, Instant};
 
 /// Slots in the table: 64 KiB, enough that a few thousand active sources rarely collide.
 const SLOTS: usize = 4096;
 
-/// Counts handshakes per source IP in one-second windows.
+/// Counts handshakes per source in one-second windows.
 pub(crate) struct HandshakeLimiter {
     slots: Box<[Slot]>,
     key: RandomState,
@@ -24,7 +24,7 @@ struct Slot {
 }
 
 impl HandshakeLimiter {
-    /// A limiter allowing `per_second` handshakes per second from each source IP.
+    /// A limiter allowing `per_second` handshakes per second from each source.
     pub fn new(per_second: u32, now: Instant) -> Self {
         let slot = Slot {
             window_start: now,
@@ -37,9 +37,9 @@ impl HandshakeLimiter {
         }
     }
 
-    /// Whether one more handshake from `ip` is within its budget; counts it if so.
-    pub fn allow(&mut self, ip: IpAddr, now: Instant) -> bool {
-        let index = (self.key.hash_one(ip) % SLOTS as u64) as usize;
+    /// Whether one more handshake from `source` is within its budget; counts it if so.
+    pub fn allow(&mut self, source: impl Hash, now: Instant) -> bool {
+        let index = (self.key.hash_one(source) % SLOTS as u64) as usize;
         let slot = &mut self.slots[index];
         if now.saturating_duration_since(slot.window_start) >= Duration::from_secs(1) {
             *slot = Slot {
@@ -57,6 +57,8 @@ impl HandshakeLimiter {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
 
     #[test]

@@ -5,7 +5,7 @@
 //! - plain datagrams from an address bound to a player go, decoded, to that player's session;
 //! - from any other address only UDP_CONNECT is worth decoding: the opcode is read in place,
 //!   anything else is dropped and counted without an allocation, and UDP_CONNECTs are held
-//!   to a per-IP budget before they are routed by their `sender`.
+//!   to a per-address budget before they are routed by their `sender`.
 //!
 //! A busy session loses the datagram (counted). Session tasks send directly on the socket.
 
@@ -44,8 +44,9 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
         _ => None,
     };
     let accept_plain = mode != SecureMode::Secure;
-    let mut limiter =
-        HandshakeLimiter::new(host.config.limits.udp_handshakes_per_ip, Instant::now());
+    let limits = &host.config.limits;
+    let mut connects = HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now());
+    let mut dtls_handshakes = HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now());
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
     // One byte more than the largest datagram taken, so an oversized one is seen as such.
     let mut buf = vec![0u8; max_frame.max(dtls::MAX_DATAGRAM) + 1];
@@ -75,7 +76,7 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             if len > dtls::MAX_DATAGRAM {
                 Metrics::inc(&host.metrics.malformed_in);
             } else {
-                associations.route(&host, &mut limiter, from, datagram);
+                associations.route(&host, &mut dtls_handshakes, from, datagram);
             }
             continue;
         }
@@ -87,13 +88,13 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             Metrics::inc(&host.metrics.malformed_in);
             continue;
         }
-        route_plain(&host, &mut limiter, from, datagram);
+        route_plain(&host, &mut connects, from, datagram);
     }
 }
 
 /// Routes a plain datagram: by its bound source address, or, for a UDP_CONNECT within its
-/// source's budget, by its `sender`.
-fn route_plain(host: &Host, limiter: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
+/// source address's budget, by its `sender`.
+fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
     let max_frame = host.config.limits.max_frame_bytes;
     let metrics = &host.metrics;
     let bound = host.directory.fast_addr(from);
@@ -103,7 +104,7 @@ fn route_plain(host: &Host, limiter: &mut HandshakeLimiter, from: SocketAddr, da
             Metrics::inc(&metrics.datagrams_unknown_source);
             return;
         }
-        if !limiter.allow(from.ip(), Instant::now()) {
+        if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
