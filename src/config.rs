@@ -203,8 +203,7 @@ pub struct Limits {
     pub session_queue_packets: usize,
     /// Most game sessions running at once (created through the API and not yet ended).
     pub max_game_sessions: usize,
-    /// UDP_CONNECTs from an address bound to no player accepted per second from one source
-    /// address (IP and port).
+    /// UDP_CONNECTs accepted per second from one source address (IP and port).
     pub udp_connects_per_address: u32,
     /// DTLS associations opened per second from one source IP.
     pub dtls_handshakes_per_ip: u32,

@@ -65,11 +65,16 @@ impl Directory {
         write(&self.peers).remove(&peer);
     }
 
-    /// The session of the player whose plain fast channel is bound to `addr`.
-    pub fn fast_addr(&self, addr: SocketAddr) -> Option<SessionHandle> {
+    /// Calls `f` with the session of the player whose plain fast channel is bound to
+    /// `addr`, under the read lock; `None` if no player's is.
+    pub fn with_fast_addr<T>(
+        &self,
+        addr: SocketAddr,
+        f: impl FnOnce(&SessionHandle) -> T,
+    ) -> Option<T> {
         read(&self.fast_addrs)
             .get(&addr)
-            .map(|(_, session)| session.clone())
+            .map(|(_, session)| f(session))
     }
 
     pub fn bind_fast_addr(&self, addr: SocketAddr, peer: PeerId, session: SessionHandle) {

@@ -5,7 +5,8 @@
 //! - plain datagrams from an address bound to a player go, decoded, to that player's session;
 //! - from any other address only UDP_CONNECT is worth decoding: the opcode is read in place,
 //!   anything else is dropped and counted without an allocation, and UDP_CONNECTs are held
-//!   to a per-address budget before they are routed by their `sender`.
+//!   to a per-address budget before they are routed by their `sender`. Nothing is cloned
+//!   per datagram: sessions are reached under the directory's read lock.
 //!
 //! A busy session loses the datagram (counted). Session tasks send directly on the socket.
 
@@ -28,7 +29,7 @@ use super::limiter::HandshakeLimiter;
 use crate::config::SecureMode;
 use crate::host::{Host, SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
-use crate::protocol::{FastHeader, FastPacket, Opcode, PeerId, decode, peek_op_code};
+use crate::protocol::{FastHeader, FastPacket, Opcode, Packet, PeerId, decode, peek_op_code};
 
 /// How often ended DTLS associations are forgotten.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
@@ -92,45 +93,54 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
     }
 }
 
-/// Routes a plain datagram: by its bound source address, or, for a UDP_CONNECT within its
-/// source address's budget, by its `sender`.
+/// Routes a plain datagram: a UDP_CONNECT within its source address's budget by its
+/// `sender` (a new peer may reuse an address), anything else to the player bound to its
+/// source address, if any.
 fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
-    let max_frame = host.config.limits.max_frame_bytes;
     let metrics = &host.metrics;
-    let bound = host.directory.fast_addr(from);
-    let is_connect = peek_op_code(datagram, max_frame) == Some(Opcode::UDP_CONNECT.0);
-    if bound.is_none() {
-        if !is_connect {
-            Metrics::inc(&metrics.datagrams_unknown_source);
-            return;
-        }
+    let is_connect =
+        peek_op_code(datagram, host.config.limits.max_frame_bytes) == Some(Opcode::UDP_CONNECT.0);
+    let queued = if is_connect {
         if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-    }
-    let packet = match decode(Bytes::copy_from_slice(datagram), max_frame) {
-        Ok(packet) => packet,
-        Err(e) => {
-            debug!(%from, error = %e, "malformed datagram dropped");
-            Metrics::inc(&metrics.malformed_in);
+        let Some(packet) = decode_datagram(host, from, datagram) else {
+            return;
+        };
+        let sender = PeerId(packet.sender);
+        let msg = SessionMsg::Datagram { from, packet };
+        host.directory
+            .with_peer(sender, |session| offer(session, msg))
+    } else {
+        // Decoded only when its address is bound; a malformed one is counted as such.
+        let bound = host.directory.with_fast_addr(from, |session| {
+            decode_datagram(host, from, datagram)
+                .is_none_or(|packet| offer(session, SessionMsg::Datagram { from, packet }))
+        });
+        if bound.is_none() {
+            Metrics::inc(&metrics.datagrams_unknown_source);
             return;
         }
-    };
-    let sender = PeerId(packet.sender);
-    let msg = SessionMsg::Datagram { from, packet };
-    // A UDP_CONNECT names its player (a new peer may reuse an address); anything else from
-    // a bound address belongs to the player bound there.
-    let queued = match bound {
-        Some(session) if !is_connect => Some(offer(&session, msg)),
-        _ => host
-            .directory
-            .with_peer(sender, |session| offer(session, msg)),
+        bound
     };
     match queued {
         None => Metrics::inc(&metrics.datagrams_unknown_sender),
         Some(false) => Metrics::inc(&metrics.datagrams_session_busy),
         Some(true) => {}
+    }
+}
+
+/// Decodes a plain datagram, counting it if it is malformed.
+fn decode_datagram(host: &Host, from: SocketAddr, datagram: &[u8]) -> Option<Packet> {
+    let max_frame = host.config.limits.max_frame_bytes;
+    match decode(Bytes::copy_from_slice(datagram), max_frame) {
+        Ok(packet) => Some(packet),
+        Err(e) => {
+            debug!(%from, error = %e, "malformed datagram dropped");
+            Metrics::inc(&host.metrics.malformed_in);
+            None
+        }
     }
 }
 
