@@ -15,9 +15,7 @@ use support::*;
 use tokio::net::UdpSocket;
 use volley::client::{Channel, ClientConfig, Event, RtMessage, SecureConfig};
 use volley::config::SecureMode;
-use volley::protocol::{
-    Body, GroupId, Opcode, Packet, PeerId, UdpConnectMessage, VerifyIdentityCommand, encode,
-};
+use volley::protocol::{Body, GroupId, Opcode, Packet, PeerId, VerifyIdentityCommand, encode};
 use webrtc_dtls::conn::DTLSConn;
 
 /// What `openssl s_client -dtls1_2` printed for a handshake with `cipher` against the fast
@@ -197,11 +195,7 @@ fn secure_client(dir: &TempDir) -> ClientConfig {
 #[tokio::test]
 async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
     let dir = TempDir::new();
-    let options = volley::Options {
-        dev: true,
-        ..volley::Options::default()
-    };
-    let server = TestServer::with(secure_config(&dir, SecureMode::Secure), options).await;
+    let server = dev_secure_server(&dir, SecureMode::Secure).await;
     let mut a = server
         .connect("a", secure_client(&dir))
         .await
@@ -284,11 +278,7 @@ fn verify_identity(peer: PeerId, token: &str) -> Bytes {
 #[tokio::test]
 async fn a_wrong_connect_token_is_refused_and_the_player_keeps_working_over_wss() {
     let dir = TempDir::new();
-    let options = volley::Options {
-        dev: true,
-        ..volley::Options::default()
-    };
-    let server = TestServer::with(secure_config(&dir, SecureMode::Mixed), options).await;
+    let server = dev_secure_server(&dir, SecureMode::Mixed).await;
     // The victim never opens DTLS itself, like a client whose handshake failed.
     let victim_config = ClientConfig {
         fast_channel: false,
@@ -325,13 +315,7 @@ async fn a_wrong_connect_token_is_refused_and_the_player_keeps_working_over_wss(
     assert!(error.contains("identity not verified"), "{error}");
     // Records before VERIFY_IDENTITY and plain datagrams naming a secure player bind nothing.
     let plain = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
-    let connect = Packet {
-        op_code: Opcode::UDP_CONNECT.0,
-        sender: peer.0,
-        target_player: -1,
-        body: Some(Body::UdpConnect(UdpConnectMessage {})),
-        ..Default::default()
-    };
+    let connect = udp_connect(peer.0);
     within(
         "send",
         plain.send_to(&encode(&connect), server.addresses.udp),

@@ -779,15 +779,7 @@ async fn garbage_and_unknown_sender_datagrams_are_counted_and_harm_nobody() {
     .expect("sent");
     // A UDP_CONNECT naming A from another address (same IP, so the IP check passes): A's
     // channel is confirmed and does not move.
-    let mut takeover = volley::protocol::Packet {
-        op_code: Opcode::UDP_CONNECT.0,
-        sender: a.peer_id().0,
-        target_player: -1,
-        body: Some(volley::protocol::Body::UdpConnect(
-            volley::protocol::UdpConnectMessage {},
-        )),
-        ..Default::default()
-    };
+    let mut takeover = udp_connect(a.peer_id().0);
     takeover.sequence_number = 1_000_001;
     within(
         "udp send",
@@ -1117,16 +1109,7 @@ async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bi
     let flooder = UdpSocket::bind("127.0.0.2:0")
         .await
         .expect("bind 127.0.0.2");
-    let connect = volley::protocol::Packet {
-        op_code: Opcode::UDP_CONNECT.0,
-        sender: i32::MAX,
-        target_player: -1,
-        body: Some(volley::protocol::Body::UdpConnect(
-            volley::protocol::UdpConnectMessage {},
-        )),
-        ..Default::default()
-    };
-    let datagram = encode(&connect);
+    let datagram = encode(&udp_connect(i32::MAX));
     const FLOOD: u64 = 200;
     for _ in 0..FLOOD {
         within("udp send", flooder.send_to(&datagram, server.addresses.udp))

@@ -261,14 +261,12 @@ impl Driver {
     /// the client on the WebSocket, with an error event.
     async fn start_dtls(&mut self, setup: DtlsSetup) {
         match dtls::handshake(&setup).await {
-            Ok(mut channel) => {
+            Ok(channel) => {
                 debug!(server = %setup.server, "dtls established");
-                channel.last_seq_out = 0;
-                let verify = dtls::verify_identity(self.peer_id, &setup, 0);
-                if let Err(e) = channel.conn.write(&verify, None).await {
-                    debug!(error = %e, "verify identity not sent");
-                }
                 self.dtls = Some(channel);
+                // The association's first packet, so it takes sequence number 0.
+                let verify = dtls::verify_identity(self.peer_id, &setup);
+                self.send_fast(verify).await;
             }
             Err(e) => {
                 debug!(error = %e, "dtls handshake failed; staying on the websocket");
@@ -545,9 +543,7 @@ impl Driver {
         let Some(channel) = self.dtls.as_mut() else {
             return self.send_udp(packet).await;
         };
-        channel.last_seq_out = channel.last_seq_out.wrapping_add(1);
-        packet.sequence_number = channel.last_seq_out;
-        packet.reliable = false;
+        stamp_fast(&mut packet, &mut channel.last_seq_out);
         trace!(
             op = packet.op_code,
             seq = packet.sequence_number,
@@ -563,9 +559,7 @@ impl Driver {
         let Some(fast) = self.udp.as_mut() else {
             return;
         };
-        fast.last_seq_out = fast.last_seq_out.wrapping_add(1);
-        packet.sequence_number = fast.last_seq_out;
-        packet.reliable = false;
+        stamp_fast(&mut packet, &mut fast.last_seq_out);
         trace!(
             op = packet.op_code,
             seq = packet.sequence_number,
@@ -620,6 +614,13 @@ impl Driver {
         self.state = state;
         self.state_tx.send_replace(state);
     }
+}
+
+/// Marks a fast-channel packet and gives it the channel's next sequence number.
+fn stamp_fast(packet: &mut Packet, last_seq_out: &mut i32) {
+    *last_seq_out = last_seq_out.wrapping_add(1);
+    packet.sequence_number = *last_seq_out;
+    packet.reliable = false;
 }
 
 fn udp_connect_packet(op: Opcode, sender: PeerId) -> Packet {

@@ -14,7 +14,7 @@ use tokio::net::UdpSocket;
 use webrtc_dtls::conn::DTLSConn;
 
 use super::ClientError;
-use crate::protocol::{Body, Opcode, Packet, PeerId, VerifyIdentityCommand, encode};
+use crate::protocol::{Body, Opcode, Packet, PeerId, VerifyIdentityCommand};
 
 /// Longest the handshake may take. mbedtls gives up after about a minute of retransmissions
 /// (spec §5.4); a shorter bound frees a client stuck behind a firewall sooner.
@@ -91,18 +91,17 @@ fn trust_anchors(ca_pem: &[u8]) -> Result<rustls::RootCertStore, ClientError> {
 
 /// VERIFY_IDENTITY as C# sends it: sender and body peer id set, targetPlayer 0, the
 /// connection payload, the token.
-pub(super) fn verify_identity(peer: PeerId, setup: &DtlsSetup, seq: i32) -> Bytes {
-    encode(&Packet {
+pub(super) fn verify_identity(peer: PeerId, setup: &DtlsSetup) -> Packet {
+    Packet {
         op_code: Opcode::VERIFY_IDENTITY.0,
         sender: peer.0,
-        sequence_number: seq,
         payload: setup.payload.clone(),
         body: Some(Body::VerifyIdentity(VerifyIdentityCommand {
             peer_id: peer.0,
             connect_token: setup.connect_token.clone(),
         })),
         ..Default::default()
-    })
+    }
 }
 
 /// Reads one record, or waits forever without an association.

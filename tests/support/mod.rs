@@ -492,3 +492,23 @@ pub async fn raw_wss(
     .expect("websocket upgrade");
     RawWs { ws }
 }
+
+/// A UDP_CONNECT as C# sends it, naming `sender`.
+pub fn udp_connect(sender: i32) -> Packet {
+    Packet {
+        op_code: volley::protocol::Opcode::UDP_CONNECT.0,
+        sender,
+        target_player: -1,
+        body: Some(Body::UdpConnect(volley::protocol::UdpConnectMessage {})),
+        ..Default::default()
+    }
+}
+
+/// A dev-mode server serving `mode` with certificates generated into `dir`.
+pub async fn dev_secure_server(dir: &TempDir, mode: volley::config::SecureMode) -> TestServer {
+    let options = Options {
+        dev: true,
+        ..Options::default()
+    };
+    TestServer::with(secure_config(dir, mode), options).await
+}
