@@ -231,6 +231,9 @@ impl Server {
             dev = host.dev,
             "serving"
         );
+        // Listeners are bound; their tasks start below, before any `/ready` can be answered.
+        host.serving
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         host.tasks
             .spawn(transport::ws::serve(self.ws, Arc::clone(&host)));
         host.tasks

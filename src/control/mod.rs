@@ -2,9 +2,10 @@
 //! backends using boto3, the AWS CLI or an AWS SDK work against Volley by changing only their
 //! endpoint URL (spec `control-api.md`). [`router`] answers `POST` on any path with an
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
-//! API ([`crate::Sessions`]).
+//! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication.
 
 mod error;
+mod health;
 mod input;
 mod listener;
 mod ops;
@@ -22,6 +23,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use tracing::{debug, error};
 
 pub use error::{ApiError, ErrorType};
@@ -70,9 +72,14 @@ impl Control {
     }
 }
 
-/// The control API's routes.
+/// The control API's routes: the unauthenticated health checks, and the GameLift
+/// operations on any other path.
 pub(crate) fn router(control: Arc<Control>) -> Router {
-    Router::new().fallback(handle).with_state(control)
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .fallback(handle)
+        .with_state(control)
 }
 
 async fn handle(State(control): State<Arc<Control>>, request: Request) -> Response {

@@ -7,7 +7,7 @@ mod session;
 
 use std::net::UdpSocket;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use tokio::sync::oneshot;
@@ -67,6 +67,11 @@ pub(crate) struct Host {
     pub metrics: Arc<Metrics>,
     /// Cancelled to shut the server down.
     pub shutdown: CancellationToken,
+    /// Cancelled when the server starts draining: no new game sessions or player sessions,
+    /// and running game sessions wind down.
+    pub drain: CancellationToken,
+    /// Set while the game and control listeners are being served.
+    pub serving: AtomicBool,
     /// Every task the server spawned, to wait for on shutdown.
     pub tasks: TaskTracker,
     /// The certificate of secure mode (and of the control API over HTTPS), if configured.
@@ -84,6 +89,25 @@ pub(crate) struct Host {
     /// TLS for the game and control listeners with `certs`, following its reloads.
     pub tls: Option<TlsAcceptor>,
     next_conn: AtomicU64,
+}
+
+/// The parts of readiness: the server is ready when it listens, is not draining and no game
+/// session's script reports itself unhealthy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Readiness {
+    /// The game and control listeners are being served.
+    pub listening: bool,
+    /// A drain has started.
+    pub draining: bool,
+    /// Game sessions whose script's last onHealthCheck was not true.
+    pub unhealthy_sessions: u64,
+}
+
+impl Readiness {
+    /// Every condition holds.
+    pub fn ready(&self) -> bool {
+        self.listening && !self.draining && self.unhealthy_sessions == 0
+    }
 }
 
 /// What the server loaded from disk before it started.
@@ -174,6 +198,8 @@ impl Host {
             udp,
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
+            drain: CancellationToken::new(),
+            serving: AtomicBool::new(false),
             tasks: TaskTracker::new(),
             tls: certs
                 .as_ref()
@@ -198,6 +224,18 @@ impl Host {
             connect_token: connect_token()?,
             ca_cert: bytes::Bytes::copy_from_slice(certs.current().ca_pem.as_bytes()),
         })
+    }
+
+    /// Whether the server should be given new game sessions (`/ready`).
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
+            listening: self.serving.load(Ordering::Relaxed) && !self.shutdown.is_cancelled(),
+            draining: self.drain.is_cancelled(),
+            unhealthy_sessions: self
+                .metrics
+                .script_sessions_unhealthy
+                .load(Ordering::Relaxed),
+        }
     }
 
     /// A fresh connection id.

@@ -364,6 +364,29 @@ pub async fn control_call(
     (status, serde_json::from_str(json).expect("json body"))
 }
 
+/// One GET over a fresh HTTP/1.1 connection: (status, body).
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await.expect("listener reachable");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("request sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .await
+            .expect("response read");
+        response
+    };
+    let response = within("http answer", exchange).await;
+    let status = response[9..12].parse().expect("status code");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_owned())
+}
+
 /// A fresh directory under the system's temp dir, removed on drop.
 pub struct TempDir(pub std::path::PathBuf);
 
