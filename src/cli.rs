@@ -32,7 +32,8 @@ pub enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server until SIGINT or SIGTERM; SIGHUP reloads the certificate files.
+    /// Run the server: SIGTERM or SIGINT drains it and exits, a second one exits at once;
+    /// SIGHUP reloads the config file.
     Serve(ServeArgs),
     /// Validate a config file, print a summary and exit.
     CheckConfig {
@@ -106,7 +107,8 @@ pub struct ServeArgs {
     /// without it, the last certificate of `--tls-cert`.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_ca: Option<PathBuf>,
-    /// Seconds to wait for connections to close on shutdown.
-    #[arg(long, default_value_t = 10)]
-    pub grace_secs: u64,
+    /// Seconds a drain (SIGTERM, SIGINT) waits for game sessions to end before closing the
+    /// rest (overrides `server.drain_grace_secs`).
+    #[arg(long, value_name = "SECS")]
+    pub grace_secs: Option<u64>,
 }

@@ -51,6 +51,17 @@ pub struct Config {
     pub scripts: ScriptsConfig,
     /// `[tls]`
     pub tls: TlsSettings,
+    /// `[server]`: the process as a whole.
+    pub server: ServerConfig,
+}
+
+/// `[server]`: logging and stopping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Log filter in env-filter syntax; `--log-level` and `VOLLEY_LOG` override it.
+    pub log_level: String,
+    /// How long a drain waits for game sessions to end before closing the rest.
+    pub drain_grace: Duration,
 }
 
 /// Which connection types the game listeners serve (spec §1.1).
@@ -298,6 +309,23 @@ struct File {
     fleet: FleetFile,
     scripts: ScriptsFile,
     tls: TlsFile,
+    server: ServerFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ServerFile {
+    log_level: String,
+    drain_grace_secs: u64,
+}
+
+impl Default for ServerFile {
+    fn default() -> Self {
+        Self {
+            log_level: "info".into(),
+            drain_grace_secs: 60,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -705,6 +733,11 @@ impl File {
             "scripts.data_dir",
             "must not be empty",
         )?;
+        check(
+            tracing_subscriber::EnvFilter::try_new(&self.server.log_level).is_ok(),
+            "server.log_level",
+            "must be an env-filter directive such as \"info\" or \"volley=debug,warn\"",
+        )?;
         let t = &self.tls;
         let uses_tls = t.mode != SecureMode::Plain || t.control;
         let files = if uses_tls {
@@ -727,6 +760,10 @@ impl File {
             None
         };
         Ok(Config {
+            server: ServerConfig {
+                log_level: self.server.log_level.clone(),
+                drain_grace: Duration::from_secs(self.server.drain_grace_secs),
+            },
             tls: TlsSettings {
                 mode: t.mode,
                 files,

@@ -37,6 +37,10 @@ use script::store::{ScriptStore, StoreError};
 /// How often expired reservations and forgotten player sessions are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long connections have to finish their close handshakes once the server closes them:
+/// a writer gives up on a close after 2 s.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -218,9 +222,20 @@ impl Server {
         MetricsHandle(Arc::clone(&self.host.metrics))
     }
 
-    /// Serves until `shutdown` is cancelled, then closes every connection with 1001 and
-    /// waits up to `grace` for the tasks to finish. Returns true if they all did.
-    pub async fn run(self, shutdown: CancellationToken, grace: Duration) -> bool {
+    /// A token that starts a drain when cancelled, as the `Volley.StartDrain` operation
+    /// does: see [`Server::run`].
+    pub fn drain_token(&self) -> CancellationToken {
+        self.host.drain.clone()
+    }
+
+    /// Serves until `shutdown` is cancelled or a drain (see [`Server::drain_token`]) is over.
+    ///
+    /// A drain stops placing game sessions and player sessions, runs every script's
+    /// onProcessTerminate and waits up to `drain_grace` for the game sessions to end by
+    /// themselves (the script's processEnding, or their last player leaving). Then, or at once
+    /// on `shutdown`, every connection is closed with 1001 (going away). Returns true if every
+    /// task finished within [`CLOSE_TIMEOUT`] of that.
+    pub async fn run(self, shutdown: CancellationToken, drain_grace: Duration) -> bool {
         let host = self.host;
         info!(
             ws = %self.addresses.ws,
@@ -265,13 +280,38 @@ impl Server {
                 tracing::error!(error = %e, "control api stopped");
             }
         });
-        shutdown.cancelled().await;
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = host.drain.cancelled() => drain(&host, drain_grace, &shutdown).await,
+        }
         info!("shutting down");
         host.shutdown.cancel();
         host.tasks.close();
-        let finished = tokio::time::timeout(grace, host.tasks.wait()).await.is_ok();
+        let finished = tokio::time::timeout(CLOSE_TIMEOUT, host.tasks.wait())
+            .await
+            .is_ok();
         info!(finished, "stopped");
         finished
+    }
+}
+
+/// Waits up to `grace` for every game session to end (their tasks see the drain token
+/// themselves), or for `shutdown`.
+async fn drain(host: &Host, grace: Duration, shutdown: &CancellationToken) {
+    info!(
+        game_sessions = host.directory.session_count(),
+        grace_secs = grace.as_secs(),
+        "draining"
+    );
+    // No game session opens after this (placements are refused), so the wait can end.
+    host.session_tasks.close();
+    tokio::select! {
+        () = host.session_tasks.wait() => info!("every game session ended"),
+        () = tokio::time::sleep(grace) => info!(
+            game_sessions = host.directory.session_count(),
+            "drain grace over; closing the remaining game sessions"
+        ),
+        () = shutdown.cancelled() => {}
     }
 }
 

@@ -108,6 +108,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .access_keys
             .push(volley::config::AccessKey { id, secret });
     }
+    let server_config_grace = config.server.drain_grace;
     let options = Options {
         dev: args.dev,
         script: args.script,
@@ -122,12 +123,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "control": addresses.control,
     }));
     announce(serde_json::json!({"event": "ready"}));
-    let shutdown = CancellationToken::new();
-    tokio::spawn(watch_signals(shutdown.clone()));
+    let drain_grace = args
+        .grace_secs
+        .map_or(server_config_grace, Duration::from_secs);
+    tokio::spawn(watch_signals(server.drain_token()));
     tokio::spawn(reload_on_hangup(server.certificates()));
-    server
-        .run(shutdown, Duration::from_secs(args.grace_secs))
-        .await;
+    let finished = server.run(CancellationToken::new(), drain_grace).await;
+    if !finished {
+        tracing::warn!("some connections did not finish closing in time");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,8 +143,8 @@ fn announce(line: serde_json::Value) {
     let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
-/// The first SIGINT or SIGTERM starts a graceful shutdown; a second one exits at once.
-async fn watch_signals(shutdown: CancellationToken) {
+/// The first SIGINT or SIGTERM starts a drain; a second one exits at once.
+async fn watch_signals(drain: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
@@ -155,7 +159,7 @@ async fn watch_signals(shutdown: CancellationToken) {
             _ = int.recv() => {}
         }
         if round == 0 {
-            shutdown.cancel();
+            drain.cancel();
         } else {
             tracing::warn!("second signal: exiting now");
             std::process::exit(1);

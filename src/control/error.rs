@@ -22,6 +22,8 @@ pub enum ErrorType {
     IdempotentParameterMismatch,
     /// The fleet runs as many game sessions as it may.
     FleetCapacityExceeded,
+    /// The fleet cannot host: the server is draining.
+    InvalidFleetStatus,
     /// Tags failed validation.
     TaggingFailed,
     /// A missing or unknown `X-Amz-Target`.
@@ -43,6 +45,7 @@ impl ErrorType {
             Self::GameSessionFull => "GameSessionFullException",
             Self::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
             Self::FleetCapacityExceeded => "FleetCapacityExceededException",
+            Self::InvalidFleetStatus => "InvalidFleetStatusException",
             Self::TaggingFailed => "TaggingFailedException",
             Self::UnknownOperation => "UnknownOperationException",
             Self::Auth(name) => name,

@@ -698,6 +698,7 @@ fn catalog_error(error: CatalogError) -> ApiError {
         CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
         CatalogError::TooManyProperties(_) => ErrorType::InvalidRequest,
         CatalogError::FleetFull => ErrorType::FleetCapacityExceeded,
+        CatalogError::Draining => ErrorType::InvalidFleetStatus,
         // Ids are generated or come from idempotency tokens, which are matched above.
         CatalogError::Duplicate(_) => ErrorType::Internal,
     };

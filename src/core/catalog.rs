@@ -219,6 +219,9 @@ pub enum CatalogError {
     /// More game properties than allowed.
     #[error("a game session has at most {0} game properties")]
     TooManyProperties(usize),
+    /// The server is draining: it places no new game sessions or player sessions.
+    #[error("the fleet is draining and places no new game sessions or player sessions")]
+    Draining,
 }
 
 /// The catalog.

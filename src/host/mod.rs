@@ -74,6 +74,8 @@ pub(crate) struct Host {
     pub serving: AtomicBool,
     /// Every task the server spawned, to wait for on shutdown.
     pub tasks: TaskTracker,
+    /// The game sessions' tasks (also in `tasks`), to wait for during a drain.
+    pub session_tasks: TaskTracker,
     /// The certificate of secure mode (and of the control API over HTTPS), if configured.
     pub certs: Option<Arc<CertStore>>,
     /// Accept any non-empty player session id (`volley serve --dev`).
@@ -201,6 +203,7 @@ impl Host {
             drain: CancellationToken::new(),
             serving: AtomicBool::new(false),
             tasks: TaskTracker::new(),
+            session_tasks: TaskTracker::new(),
             tls: certs
                 .as_ref()
                 .map(|certs| TlsAcceptor::from(certs.server_config())),
@@ -270,7 +273,7 @@ impl Host {
         if let Some(handle) = self.directory.session(&id) {
             return Ok(handle);
         }
-        if self.directory.session_count() >= DEV_MAX_SESSIONS {
+        if self.directory.session_count() >= DEV_MAX_SESSIONS || self.drain.is_cancelled() {
             return Err(LoginRefusal::SessionNotAccepting);
         }
         Ok(self.open_session(id, self.config.sessions.max_players, None, None))
@@ -309,7 +312,8 @@ impl Host {
         };
         let span = tracing::info_span!("session", id = %id);
         let task = session::run(Arc::clone(self), handle.clone(), start, rx);
-        self.tasks.spawn(task.instrument(span));
+        let task = self.session_tasks.track_future(task.instrument(span));
+        self.tasks.spawn(task);
         handle
     }
 }
@@ -344,6 +348,9 @@ impl Sessions {
             "arn:aws:gamelift:{}::gamesession/{}/{suffix}",
             fleet.region, fleet.id
         ));
+        if self.host.drain.is_cancelled() {
+            return Err(CatalogError::Draining);
+        }
         let now = SystemTime::now();
         let (record, created) = {
             let mut catalog = self.host.directory.catalog();
@@ -389,6 +396,9 @@ impl Sessions {
         game_session: &GameSessionId,
         players: Vec<(String, Option<String>)>,
     ) -> Result<Vec<PlayerSession>, CatalogError> {
+        if self.host.drain.is_cancelled() {
+            return Err(CatalogError::Draining);
+        }
         let players = players
             .into_iter()
             .map(|(player_id, data)| (format!("psess-{}", uuid::Uuid::new_v4()), player_id, data))

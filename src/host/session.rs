@@ -37,6 +37,10 @@ const MAX_BATCH: usize = 64;
 /// script's own limits; what is left waits for the next wake.
 const MAX_EFFECT_ROUNDS: usize = 8;
 
+/// The status reason of a game session ended by a drain, as of TerminateGameSession with
+/// `TRIGGER_ON_PROCESS_TERMINATE`: both run the script's onProcessTerminate.
+const TRIGGERED_ON_PROCESS_TERMINATE: &str = "TRIGGERED_ON_PROCESS_TERMINATE";
+
 /// The core of a game session that may run a script.
 type Core = Session<Option<ScriptInstance>>;
 
@@ -139,6 +143,8 @@ pub(crate) async fn run(
         links: HashMap::new(),
         dtls_links: HashMap::new(),
         ending: None,
+        draining: false,
+        heard_terminate: false,
         health_check_interval,
         next_health_check: has_script.then(|| Instant::now() + health_check_interval),
         healthy: true,
@@ -154,6 +160,7 @@ pub(crate) async fn run(
                 task.close = CloseReason::ServerShutdown;
                 task.terminate(&mut core, true);
             }
+            () = task.host.drain.cancelled(), if !task.draining => task.drain(&mut core),
             msg = inbox.next() => {
                 // The directory holds a sender until this task removes it, so `None` cannot
                 // happen; treat it as an end all the same.
@@ -167,6 +174,11 @@ pub(crate) async fn run(
             () = sleep_until(deadline) => task.handle_timeout(&mut core),
         }
         task.perform_all(&mut core);
+        if task.drained_empty(&core) {
+            debug!("no players left in the draining game session; ending it");
+            task.ending = Some(Ending::Now);
+            task.perform_all(&mut core);
+        }
         if task.ending == Some(Ending::Now) {
             break;
         }
@@ -287,6 +299,10 @@ struct SessionTask {
     /// Outbound queues of the DTLS associations bound to players, by address.
     dtls_links: HashMap<SocketAddr, flume::Sender<Bytes>>,
     ending: Option<Ending>,
+    /// The server is draining: the session ends once no one is connected.
+    draining: bool,
+    /// The script's onProcessTerminate has run (it runs once, however the end comes).
+    heard_terminate: bool,
     terminate_grace: Duration,
     health_check_interval: Duration,
     next_health_check: Option<Instant>,
@@ -347,17 +363,44 @@ impl SessionTask {
         if self.ending == Some(Ending::Now) {
             return;
         }
+        self.tell_terminate(core);
         let had_script = core.hooks_mut().is_some();
-        if let Some(script) = core.hooks_mut()
-            && self.ending.is_none()
-        {
-            script.process_terminate();
-        }
         self.ending = if force || !had_script {
             Some(Ending::Now)
         } else {
             Some(Ending::Graceful(Instant::now() + self.terminate_grace))
         };
+    }
+
+    /// The server started draining: the record shows TERMINATING, the script hears
+    /// onProcessTerminate, and the session ends by itself (the script's processEnding, or
+    /// its last player leaving) or when the server's drain grace is over.
+    fn drain(&mut self, core: &mut Core) {
+        self.draining = true;
+        self.host
+            .directory
+            .catalog()
+            .terminating(&self.handle.id, TRIGGERED_ON_PROCESS_TERMINATE);
+        self.tell_terminate(core);
+    }
+
+    /// Runs the script's onProcessTerminate, once.
+    fn tell_terminate(&mut self, core: &mut Core) {
+        if self.heard_terminate {
+            return;
+        }
+        self.heard_terminate = true;
+        if let Some(script) = core.hooks_mut() {
+            script.process_terminate();
+        }
+    }
+
+    /// Draining, not ending yet, and no one connected or logging in.
+    fn drained_empty(&self, core: &Core) -> bool {
+        self.draining
+            && self.ending != Some(Ending::Now)
+            && self.links.is_empty()
+            && core.player_count() == 0
     }
 
     fn poll_timeout(&self, core: &Core) -> Option<Instant> {

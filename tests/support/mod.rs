@@ -48,6 +48,8 @@ pub struct TestServer {
     pub metrics: MetricsHandle,
     /// The certificate handle, when `[tls]` names files.
     pub certs: Option<std::sync::Arc<volley::tls::CertStore>>,
+    /// Cancel to start a drain (as SIGTERM does).
+    pub drain: CancellationToken,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<bool>>,
 }
@@ -77,6 +79,7 @@ impl TestServer {
     }
 
     pub async fn with(config: Config, options: Options) -> Self {
+        let config_grace = config.server.drain_grace;
         let server = within("bind", Server::bind(config, options))
             .await
             .expect("server binds");
@@ -85,8 +88,11 @@ impl TestServer {
         let metrics = server.metrics();
         let certs = server.certificates();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server.run(shutdown.clone(), Duration::from_secs(5)));
+        let drain = server.drain_token();
+        let grace = config_grace;
+        let task = tokio::spawn(server.run(shutdown.clone(), grace));
         Self {
+            drain,
             addresses,
             sessions,
             metrics,
@@ -160,6 +166,16 @@ impl TestServer {
             .await
             .expect("websocket upgrade");
         RawWs { ws }
+    }
+
+    /// Waits up to `limit` for the server to stop by itself (after a drain); true if every
+    /// task finished.
+    pub async fn stopped(mut self, limit: Duration) -> bool {
+        let task = self.task.take().expect("running");
+        tokio::time::timeout(limit, task)
+            .await
+            .expect("the server stopped in time")
+            .expect("server task")
     }
 
     /// Stops the server and checks that it shut down in time.

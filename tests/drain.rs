@@ -1,0 +1,272 @@
+//! Draining: SIGTERM, SIGINT or the drain token stop placements, turn `/ready` false, run
+//! every script's onProcessTerminate, let game sessions end by themselves within the grace
+//! period, then close the rest with 1001 (going away). In process for the records, and the
+//! real binary for the signals and the exit code.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::json;
+use support::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use volley::client::{ClientConfig, ConnectionToken};
+use volley::config::AuthMode;
+use volley::core::{CatalogError, GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
+use volley::protocol::Opcode;
+use volley::{Options, client::Client};
+
+/// onProcessTerminate tells every player, and leaves ending the game session to its players.
+const TELL_ON_TERMINATE: &str = r#"
+let session;
+exports.ssExports = {
+  init(rtSession) { session = rtSession; },
+  onProcessTerminate() {
+    session.getPlayers().forEach((player, id) => session.sendReliableMessage(
+      session.newTextGameMessage(130, session.getServerId(), 'terminating'), id));
+  },
+};
+"#;
+
+const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
+
+/// A server whose fleet runs [`TELL_ON_TERMINATE`], with an unsigned control API.
+async fn drain_server(grace: Duration) -> (TestServer, TempDir) {
+    let dir = TempDir::new();
+    let script = dir.write("script", &[("index.js", TELL_ON_TERMINATE)]);
+    let mut config = test_config();
+    config.control.auth = AuthMode::None;
+    config.scripts.data_dir = dir.path().join("data");
+    config.server.drain_grace = grace;
+    let options = Options {
+        script: Some(script),
+        ..Options::default()
+    };
+    (TestServer::with(config, options).await, dir)
+}
+
+/// A logged-in client and its player session id.
+async fn join(server: &TestServer, game_session: &volley::core::GameSessionId) -> (Client, String) {
+    let id = server.player_session(game_session);
+    let config = ClientConfig {
+        fast_channel: false,
+        ..ClientConfig::default()
+    };
+    let client = server.connect(&id, config).await.expect("login accepted");
+    (client, id)
+}
+
+async fn expect_terminating_message(client: &mut Client) {
+    let data = next_data(client).await;
+    assert_eq!(data.op_code, Opcode(130));
+    assert_eq!(data.payload, Bytes::from_static(b"terminating"));
+}
+
+#[tokio::test]
+async fn a_drain_lets_game_sessions_end_then_closes_the_rest_going_away() {
+    let grace = Duration::from_secs(2);
+    let (server, _dir) = drain_server(grace).await;
+    let (staying, leaving) = (server.game_session(4).await, server.game_session(4).await);
+    let (mut stayer, stayer_id) = join(&server, &staying).await;
+    let (mut leaver, leaver_id) = join(&server, &leaving).await;
+    let control = server.addresses.control;
+    assert_eq!(http_get(control, "/ready").await.0, 200);
+
+    server.drain.cancel();
+    // Not ready from the first moment, and no new placements.
+    let (status, body) = http_get(control, "/ready").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"draining\":true"), "{body}");
+    assert_eq!(http_get(control, "/health").await.0, 200, "still alive");
+    let refused = server
+        .sessions
+        .create_game_session(GameSessionSpec {
+            max_players: 2,
+            ..GameSessionSpec::default()
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(CatalogError::Draining)),
+        "{refused:?}"
+    );
+    let (status, error) = control_call(
+        &control.to_string(),
+        "CreatePlayerSession",
+        &json!({"GameSessionId": staying.as_str(), "PlayerId": "late"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(error["__type"], "InvalidFleetStatusException", "{error}");
+
+    // Every script heard onProcessTerminate; the records say the sessions are ending.
+    expect_terminating_message(&mut stayer).await;
+    expect_terminating_message(&mut leaver).await;
+    let status_of = |id| server.sessions.game_session(id).expect("record").status;
+    assert_eq!(status_of(&staying), GameSessionStatus::Terminating);
+
+    // A game session whose players leave ends by itself, before the grace is over.
+    leaver.disconnect().await;
+    eventually("the emptied game session ends", || {
+        status_of(&leaving) == GameSessionStatus::Terminated
+    })
+    .await;
+    assert_eq!(status_of(&staying), GameSessionStatus::Terminating);
+    let player_status = |id: &str| server.sessions.player_session(id).expect("record").status;
+    assert_eq!(player_status(&leaver_id), PlayerSessionStatus::Completed);
+    assert_eq!(player_status(&stayer_id), PlayerSessionStatus::Active);
+
+    // At the end of the grace the remaining player is closed with going-away.
+    assert_eq!(next_close(&mut stayer).await, Some(1001));
+    let sessions = server.sessions.clone();
+    assert!(server.stopped(STEP).await, "every task finished");
+    let staying_record = sessions.game_session(&staying).expect("record");
+    assert_eq!(staying_record.status, GameSessionStatus::Terminated);
+    assert_eq!(
+        staying_record.status_reason,
+        Some("TRIGGERED_ON_PROCESS_TERMINATE")
+    );
+    let stayer_record = sessions.player_session(&stayer_id).expect("record");
+    assert_eq!(stayer_record.status, PlayerSessionStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_drain_with_no_players_connected_ends_without_waiting_for_the_grace() {
+    // The default grace is a minute; empty game sessions end at once instead.
+    let server = TestServer::start().await;
+    let ids = [server.game_session(2).await, server.game_session(2).await];
+    let sessions = server.sessions.clone();
+    server.drain.cancel();
+    assert!(server.stopped(STEP).await);
+    for id in &ids {
+        let record = sessions.game_session(id).expect("record");
+        assert_eq!(record.status, GameSessionStatus::Terminated);
+    }
+}
+
+/// Writes a config for the binary: loopback ports 0, unsigned control API, `grace_secs`.
+fn binary_config(dir: &TempDir, grace_secs: u64) -> String {
+    let config = format!(
+        "[server]\ndrain_grace_secs = {grace_secs}\n\
+         [game]\nlisten = \"127.0.0.1:0\"\n\
+         [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
+         [scripts]\ndata_dir = {:?}\n",
+        dir.path().join("data").to_str().expect("utf-8 path")
+    );
+    let path = dir.path().join("volley.toml");
+    std::fs::write(&path, config).expect("config written");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+/// The real binary serving `config` with the [`TELL_ON_TERMINATE`] script: the child and
+/// its (ws, control) addresses.
+async fn spawn_binary(
+    dir: &TempDir,
+    config: &str,
+) -> (
+    tokio::process::Child,
+    std::net::SocketAddr,
+    std::net::SocketAddr,
+) {
+    let script = dir.write("script", &[("index.js", TELL_ON_TERMINATE)]);
+    let mut child = Command::new(VOLLEY)
+        .args(["serve", "--config", config, "--script"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("volley starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let line = within("listening line", lines.next_line())
+        .await
+        .expect("stdout readable")
+        .expect("a listening line");
+    let listening: serde_json::Value = serde_json::from_str(&line).expect("json line");
+    let addr = |key: &str| {
+        listening[key]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .expect("address")
+    };
+    // Keep reading stdout so the server never blocks on it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr("ws"), addr("control"))
+}
+
+fn signal(child: &tokio::process::Child, name: &str) {
+    let pid = child.id().expect("running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+/// A player logged in to a fresh game session of the binary at `control`.
+async fn binary_player(ws: std::net::SocketAddr, control: std::net::SocketAddr) -> Client {
+    let control = control.to_string();
+    let (status, created) = control_call(
+        &control,
+        "CreateGameSession",
+        &json!({"FleetId": "fleet-local", "MaximumPlayerSessionCount": 2}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let game_session = created["GameSession"]["GameSessionId"].clone();
+    let (status, player) = control_call(
+        &control,
+        "CreatePlayerSession",
+        &json!({"GameSessionId": game_session, "PlayerId": "p"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{player}");
+    let id = player["PlayerSession"]["PlayerSessionId"]
+        .as_str()
+        .expect("id");
+    let config = ClientConfig {
+        fast_channel: false,
+        ..ClientConfig::default()
+    };
+    let token = ConnectionToken::new(id, Bytes::new());
+    within(
+        "connect",
+        Client::connect("127.0.0.1", ws.port(), token, config),
+    )
+    .await
+    .expect("login accepted")
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_zero_within_the_grace_period() {
+    let dir = TempDir::new();
+    let config = binary_config(&dir, 2);
+    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
+    let mut player = binary_player(ws, control).await;
+
+    signal(&child, "TERM");
+    expect_terminating_message(&mut player).await;
+    let (status, _) = http_get(control, "/ready").await;
+    assert_eq!(status, 503, "not ready while draining");
+    // The player stays; after the 2 s grace it is closed going-away and the process exits 0.
+    assert_eq!(next_close(&mut player).await, Some(1001));
+    let exit = within("exit", child.wait()).await.expect("exit status");
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+}
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let dir = TempDir::new();
+    let config = binary_config(&dir, 600);
+    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
+    let mut player = binary_player(ws, control).await;
+
+    signal(&child, "TERM");
+    expect_terminating_message(&mut player).await;
+    signal(&child, "INT");
+    // Far sooner than the ten-minute grace.
+    let exit = within("exit", child.wait()).await.expect("exit status");
+    assert_eq!(exit.code(), Some(1), "{exit:?}");
+}
