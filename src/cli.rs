@@ -12,9 +12,10 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Log filter in env-filter syntax, e.g. `info` or `volley=debug`.
-    #[arg(long, global = true, env = "VOLLEY_LOG", default_value = "info")]
-    pub log_level: String,
+    /// Log filter in env-filter syntax, e.g. `info` or `volley=debug`; overrides
+    /// `server.log_level` (default `info`).
+    #[arg(long, global = true, env = "VOLLEY_LOG")]
+    pub log_level: Option<String>,
     /// Log line format (logs go to stderr).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

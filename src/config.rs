@@ -532,6 +532,59 @@ impl Default for SessionsFile {
     }
 }
 
+/// The settings a reload applies while the server runs; everything else needs a restart.
+const RELOADABLE: &[&str] = &[
+    "limits.",
+    "control.access_keys",
+    "control.max_clock_skew_secs",
+    "server.log_level",
+    "server.drain_grace_secs",
+];
+
+/// Whether a reload applies the dotted `key` (as [`changed_keys`] names it) while the server
+/// runs.
+pub fn is_reloadable(key: &str) -> bool {
+    RELOADABLE.iter().any(|prefix| key.starts_with(prefix))
+}
+
+/// The dotted keys whose values differ between two config files (a key set in one and not
+/// the other counts), sorted. Arrays count as one value: `control.access_keys`.
+pub fn changed_keys(old: &str, new: &str) -> Result<Vec<String>, ConfigError> {
+    let parse = |text: &str| {
+        text.parse::<toml::Table>()
+            .map_err(|e| ConfigError::Parse(e.to_string()))
+    };
+    let (old, new) = (flatten(&parse(old)?), flatten(&parse(new)?));
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter(|key| old.get(*key) != new.get(*key))
+        .cloned()
+        .collect())
+}
+
+/// Every leaf of a TOML table under its dotted key.
+fn flatten(table: &toml::Table) -> std::collections::BTreeMap<String, toml::Value> {
+    let mut leaves = std::collections::BTreeMap::new();
+    let mut stack: Vec<(String, &toml::Table)> = vec![(String::new(), table)];
+    while let Some((prefix, table)) = stack.pop() {
+        for (key, value) in table {
+            let key = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) => stack.push((key, inner)),
+                leaf => {
+                    leaves.insert(key, leaf.clone());
+                }
+            }
+        }
+    }
+    leaves
+}
+
 /// Whether `id` is a fleet id: `^[a-z]*fleet-[a-zA-Z0-9\-]+$` (the GameLift model's pattern).
 pub fn is_fleet_id(id: &str) -> bool {
     id.split_once("fleet-").is_some_and(|(prefix, rest)| {
@@ -866,6 +919,29 @@ mod tests {
         assert_eq!(config.control.access_keys[0].id, "AKID");
         assert_eq!(config.control.access_keys[0].secret.expose(), "s3cr3t");
         assert!(!format!("{config:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn changed_keys_name_every_difference_and_reloadable_ones_are_known() {
+        let old = "[limits]\nmax_connections = 10\n[game]\nlisten = \"127.0.0.1:1\"\n\
+                   [control]\naccess_keys = [{ access_key_id = \"A\", secret_access_key = \"s\" }]";
+        let new = "[limits]\nmax_connections = 20\nlogin_timeout_secs = 3\n\
+                   [control]\naccess_keys = [{ access_key_id = \"A\", secret_access_key = \"t\" }]";
+        let changed = changed_keys(old, new).expect("both parse");
+        assert_eq!(
+            changed,
+            [
+                "control.access_keys",
+                "game.listen",
+                "limits.login_timeout_secs",
+                "limits.max_connections"
+            ]
+        );
+        let reloadable: Vec<bool> = changed.iter().map(|k| is_reloadable(k)).collect();
+        assert_eq!(reloadable, [true, false, true, true]);
+        assert!(is_reloadable("server.log_level"));
+        assert!(!is_reloadable("sessions.max_players"));
+        assert!(changed_keys(old, old).expect("parses").is_empty());
     }
 
     #[test]

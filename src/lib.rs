@@ -228,14 +228,19 @@ impl Server {
         self.host.drain.clone()
     }
 
+    /// A handle that applies a reloaded config while the server runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader(Arc::clone(&self.host))
+    }
+
     /// Serves until `shutdown` is cancelled or a drain (see [`Server::drain_token`]) is over.
     ///
     /// A drain stops placing game sessions and player sessions, runs every script's
-    /// onProcessTerminate and waits up to `drain_grace` for the game sessions to end by
-    /// themselves (the script's processEnding, or their last player leaving). Then, or at once
-    /// on `shutdown`, every connection is closed with 1001 (going away). Returns true if every
-    /// task finished within [`CLOSE_TIMEOUT`] of that.
-    pub async fn run(self, shutdown: CancellationToken, drain_grace: Duration) -> bool {
+    /// onProcessTerminate and waits up to `server.drain_grace_secs` for the game sessions to
+    /// end by themselves (the script's processEnding, or their last player leaving). Then, or
+    /// at once on `shutdown`, every connection is closed with 1001 (going away). Returns true
+    /// if every task finished within [`CLOSE_TIMEOUT`] of that.
+    pub async fn run(self, shutdown: CancellationToken) -> bool {
         let host = self.host;
         info!(
             ws = %self.addresses.ws,
@@ -269,7 +274,7 @@ impl Server {
             {
                 listener = listener.with_tls(control::ControlTls {
                     acceptor,
-                    handshake_timeout: host_for_api.config.limits.handshake_timeout,
+                    handshake_timeout: host_for_api.live().limits.handshake_timeout,
                     metrics: Arc::clone(&host_for_api.metrics),
                 });
             }
@@ -282,7 +287,10 @@ impl Server {
         });
         tokio::select! {
             () = shutdown.cancelled() => {}
-            () = host.drain.cancelled() => drain(&host, drain_grace, &shutdown).await,
+            () = host.drain.cancelled() => {
+                let grace = host.live().drain_grace;
+                drain(&host, grace, &shutdown).await;
+            }
         }
         info!("shutting down");
         host.shutdown.cancel();
@@ -312,6 +320,25 @@ async fn drain(host: &Host, grace: Duration, shutdown: &CancellationToken) {
             "drain grace over; closing the remaining game sessions"
         ),
         () = shutdown.cancelled() => {}
+    }
+}
+
+/// Applies a reloaded config to a running server (SIGHUP).
+#[derive(Clone)]
+pub struct Reloader(Arc<Host>);
+
+impl Reloader {
+    /// Puts the reloadable settings of `config` in force at once (see
+    /// [`config::is_reloadable`]: limits, access keys, clock skew, drain grace) and reads the
+    /// certificate files again; its other settings are ignored, as they need a restart. New
+    /// connections, datagrams and game sessions follow the new limits; established ones keep
+    /// what they started with. A certificate that fails to load keeps the old one.
+    pub fn apply(&self, config: &Config) -> Result<(), tls::TlsError> {
+        self.0.set_live(host::Live::of(config));
+        match &self.0.certs {
+            Some(certs) => certs.reload(),
+            None => Ok(()),
+        }
     }
 }
 

@@ -44,27 +44,31 @@ const SERVICE: &str = "gamelift";
 pub(crate) struct Control {
     host: Arc<Host>,
     sessions: Sessions,
-    verifier: Option<sigv4::Verifier>,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
 }
 
 impl Control {
     pub(crate) fn new(host: Arc<Host>) -> Self {
-        let config = &host.config.control;
-        let verifier = (config.auth == AuthMode::Sigv4).then(|| {
-            let keys = config
-                .access_keys
-                .iter()
-                .map(|key| (key.id.clone(), key.secret.clone()));
-            sigv4::Verifier::new(keys, SERVICE, config.max_clock_skew)
-        });
         Self {
             sessions: Sessions::new(Arc::clone(&host)),
             host,
-            verifier,
             started: SystemTime::now(),
         }
+    }
+
+    /// The signature check with the access keys in force now (a reload may change them);
+    /// `None` when `control.auth` is "none".
+    fn verifier(&self) -> Option<sigv4::Verifier> {
+        if self.host.config.control.auth != AuthMode::Sigv4 {
+            return None;
+        }
+        let live = self.host.live();
+        let keys = live
+            .access_keys
+            .iter()
+            .map(|key| (key.id.clone(), key.secret.clone()));
+        Some(sigv4::Verifier::new(keys, SERVICE, live.max_clock_skew))
     }
 
     fn fleet(&self) -> &FleetConfig {
@@ -130,7 +134,7 @@ async fn serve(
             "the body is too large or unreadable",
         )
     })?;
-    if let Some(verifier) = &control.verifier {
+    if let Some(verifier) = control.verifier() {
         let path = parts.uri.path();
         let query = parts.uri.query().unwrap_or("");
         verifier

@@ -361,7 +361,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                     "FleetArn": shapes.fleet_arn(),
                     "Location": fleet.location,
                     // One process hosts every game session; its connection limit bounds them.
-                    "ActiveServerProcessCount": control.host.config.limits.max_connections,
+                    "ActiveServerProcessCount": control.host.live().limits.max_connections,
                     "ActiveGameSessionCount": active.len(),
                     "CurrentPlayerSessionCount":
                         active.iter().map(|g| g.current_player_sessions).sum::<u32>(),

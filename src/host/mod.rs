@@ -7,7 +7,10 @@ mod session;
 
 use std::net::UdpSocket;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use arc_swap::{ArcSwap, Guard};
 use std::time::SystemTime;
 
 use tokio::sync::oneshot;
@@ -20,7 +23,7 @@ pub(crate) use directory::Directory;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
-use crate::config::Config;
+use crate::config::{AccessKey, Config, Limits};
 use crate::core::{
     CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
     GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
@@ -55,7 +58,14 @@ pub struct Endpoint {
 
 /// Everything the tasks of one server share.
 pub(crate) struct Host {
+    /// The configuration at start. Its `limits`, `control.access_keys`,
+    /// `control.max_clock_skew` and `server.drain_grace` may change on reload: read those
+    /// from [`Host::live`].
     pub config: Config,
+    /// The settings a reload may change, swapped whole so readers never see half a change.
+    live: ArcSwap<Live>,
+    /// WebSocket connections open now, against `limits.max_connections`.
+    pub open_connections: AtomicUsize,
     /// Where game clients connect.
     pub endpoint: Endpoint,
     /// `fastPort` announced in LOGIN_RESULT.
@@ -91,6 +101,31 @@ pub(crate) struct Host {
     /// TLS for the game and control listeners with `certs`, following its reloads.
     pub tls: Option<TlsAcceptor>,
     next_conn: AtomicU64,
+}
+
+/// The settings that a config reload applies while the server runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Live {
+    /// `[limits]`: new connections, datagrams and game sessions follow the new values.
+    pub limits: Limits,
+    /// `control.access_keys`, with the one from the environment.
+    pub access_keys: Vec<AccessKey>,
+    /// `control.max_clock_skew_secs`.
+    pub max_clock_skew: Duration,
+    /// `server.drain_grace_secs`.
+    pub drain_grace: Duration,
+}
+
+impl Live {
+    /// The reloadable part of `config`.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            limits: config.limits.clone(),
+            access_keys: config.control.access_keys.clone(),
+            max_clock_skew: config.control.max_clock_skew,
+            drain_grace: config.server.drain_grace,
+        }
+    }
 }
 
 /// The parts of readiness: the server is ready when it listens, is not draining and no game
@@ -192,6 +227,8 @@ impl Host {
             config.sessions.retention,
         );
         Self {
+            live: ArcSwap::from_pointee(Live::of(&config)),
+            open_connections: AtomicUsize::new(0),
             config,
             endpoint,
             fast_port,
@@ -227,6 +264,16 @@ impl Host {
             connect_token: connect_token()?,
             ca_cert: bytes::Bytes::copy_from_slice(certs.current().ca_pem.as_bytes()),
         })
+    }
+
+    /// The settings in force now (cheap: no lock, no reference count).
+    pub fn live(&self) -> Guard<Arc<Live>> {
+        self.live.load()
+    }
+
+    /// Puts new settings in force.
+    pub fn set_live(&self, live: Live) {
+        self.live.store(Arc::new(live));
     }
 
     /// Whether the server should be given new game sessions (`/ready`).
@@ -296,7 +343,7 @@ impl Host {
         record: Option<GameSession>,
         ready: Option<oneshot::Sender<Result<Option<crate::core::ScriptRef>, String>>>,
     ) -> SessionHandle {
-        let (tx, rx) = flume::bounded(self.config.limits.session_queue_packets);
+        let (tx, rx) = flume::bounded(self.live().limits.session_queue_packets);
         let handle = SessionHandle { id: id.clone(), tx };
         let handle = match self.directory.insert_session(handle) {
             Ok(handle) => handle,
@@ -304,13 +351,18 @@ impl Host {
         };
         let mut config = self.config.session_config(self.fast_port);
         config.max_players = max_players;
+        let live = self.live();
+        config.max_reliable_payload = live.limits.max_reliable_payload_bytes;
+        config.max_fast_payload = live.limits.max_fast_payload_bytes;
         let start = Start {
             config,
             script: self.fleet_bundle(),
             record,
             ready,
         };
-        let span = tracing::info_span!("session", id = %id);
+        // Enabled under any log filter: a span disabled when it is created stays disabled,
+        // and every line of the session must name it after a reload raises the level too.
+        let span = tracing::error_span!("session", id = %id);
         let task = session::run(Arc::clone(self), handle.clone(), start, rx);
         let task = self.session_tasks.track_future(task.instrument(span));
         self.tasks.spawn(task);
@@ -356,7 +408,7 @@ impl Sessions {
             let mut catalog = self.host.directory.catalog();
             let known = catalog.game_session(&id).is_some();
             if !known
-                && catalog.running_game_sessions() >= self.host.config.limits.max_game_sessions
+                && catalog.running_game_sessions() >= self.host.live().limits.max_game_sessions
             {
                 return Err(CatalogError::FleetFull);
             }

@@ -97,7 +97,7 @@ impl Associations {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-        if self.unbound.load(Ordering::Relaxed) >= host.config.limits.max_dtls_handshakes {
+        if self.unbound.load(Ordering::Relaxed) >= host.live().limits.max_dtls_handshakes {
             Metrics::inc(&metrics.dtls_handshakes_over_limit);
             return;
         }
@@ -149,7 +149,7 @@ async fn associate(
     mut pending: Unbound,
 ) {
     let metrics = Arc::clone(&host.metrics);
-    let deadline = TokioInstant::now() + host.config.limits.handshake_timeout;
+    let deadline = TokioInstant::now() + host.live().limits.handshake_timeout;
     let pipe = Arc::new(DatagramPipe {
         host: Arc::clone(&host),
         remote: addr,

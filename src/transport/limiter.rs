@@ -37,6 +37,11 @@ impl HandshakeLimiter {
         }
     }
 
+    /// Allows `per_second` handshakes per second from now on (a config reload).
+    pub fn set_rate(&mut self, per_second: u32) {
+        self.per_second = per_second;
+    }
+
     /// Whether one more handshake from `source` is within its budget; counts it if so.
     pub fn allow(&mut self, source: impl Hash, now: Instant) -> bool {
         let index = (self.key.hash_one(source) % SLOTS as u64) as usize;

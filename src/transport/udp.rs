@@ -31,12 +31,14 @@ use crate::host::{Host, SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
 use crate::protocol::{FastHeader, FastPacket, Opcode, Packet, PeerId, decode, peek_op_code};
 
+/// The largest payload of a UDP datagram over IPv4.
+const MAX_UDP_DATAGRAM: usize = 65_507;
+
 /// How often ended DTLS associations are forgotten.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Reads datagrams until shutdown.
 pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
-    let max_frame = host.config.limits.max_frame_bytes;
     let mode = host.config.tls.mode;
     let mut associations = match (&host.certs, mode) {
         (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
@@ -45,12 +47,13 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
         _ => None,
     };
     let accept_plain = mode != SecureMode::Secure;
-    let limits = &host.config.limits;
+    let limits = host.live().limits.clone();
     let mut connects = HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now());
     let mut dtls_handshakes = HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now());
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
-    // One byte more than the largest datagram taken, so an oversized one is seen as such.
-    let mut buf = vec![0u8; max_frame.max(dtls::MAX_DATAGRAM) + 1];
+    // Room for any UDP datagram, so one over `max_frame_bytes` (which a reload may raise) is
+    // seen whole and counted as such.
+    let mut buf = vec![0u8; MAX_UDP_DATAGRAM];
     loop {
         let (len, from) = tokio::select! {
             () = host.shutdown.cancelled() => break,
@@ -70,6 +73,11 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             },
         };
         Metrics::inc(&host.metrics.datagrams_in);
+        let limits = host.live();
+        connects.set_rate(limits.limits.udp_connects_per_address);
+        dtls_handshakes.set_rate(limits.limits.dtls_handshakes_per_ip);
+        let max_frame = limits.limits.max_frame_bytes;
+        drop(limits);
         let datagram = &buf[..len];
         if let Some(associations) = &mut associations
             && dtls::looks_like_dtls(datagram)
@@ -99,7 +107,7 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
 fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
     let metrics = &host.metrics;
     let is_connect =
-        peek_op_code(datagram, host.config.limits.max_frame_bytes) == Some(Opcode::UDP_CONNECT.0);
+        peek_op_code(datagram, host.live().limits.max_frame_bytes) == Some(Opcode::UDP_CONNECT.0);
     let queued = if is_connect {
         if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
@@ -133,7 +141,7 @@ fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, d
 
 /// Decodes a plain datagram, counting it if it is malformed.
 fn decode_datagram(host: &Host, from: SocketAddr, datagram: &[u8]) -> Option<Packet> {
-    let max_frame = host.config.limits.max_frame_bytes;
+    let max_frame = host.live().limits.max_frame_bytes;
     match decode(Bytes::copy_from_slice(datagram), max_frame) {
         Ok(packet) => Some(packet),
         Err(e) => {

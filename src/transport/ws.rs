@@ -7,13 +7,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use flume::TrySendError;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -42,7 +43,6 @@ type Ws = WebSocketStream<GameStream>;
 
 /// Accepts connections until shutdown.
 pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
-    let permits = Arc::new(Semaphore::new(host.config.limits.max_connections));
     loop {
         let (stream, addr) = tokio::select! {
             () = host.shutdown.cancelled() => break,
@@ -56,7 +56,7 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
                 }
             },
         };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+        let Some(permit) = ConnectionPermit::take(&host) else {
             debug!(%addr, "connection over the limit closed");
             Metrics::inc(&host.metrics.connections_over_limit);
             continue;
@@ -65,7 +65,13 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
         let _ = stream.set_nodelay(true); // Latency over throughput; failure is harmless.
         let conn = host.next_conn();
         // A debug span: free unless debugging, and connections are many.
-        let span = debug_span!("conn", id = %conn, peer = %addr, transport = "ws");
+        let span = debug_span!(
+            "conn",
+            id = %conn,
+            peer = %addr,
+            transport = "ws",
+            game_session = tracing::field::Empty,
+        );
         let host = Arc::clone(&host);
         host.tasks.clone().spawn(
             async move {
@@ -74,6 +80,28 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
             }
             .instrument(span),
         );
+    }
+}
+
+/// One open connection counted against `limits.max_connections`, which a reload may change:
+/// lowering it closes no one, further connections wait until enough have left.
+struct ConnectionPermit(Arc<Host>);
+
+impl ConnectionPermit {
+    fn take(host: &Arc<Host>) -> Option<Self> {
+        let max = host.live().limits.max_connections;
+        let open = &host.open_connections;
+        open.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Self(Arc::clone(host)))
+    }
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -96,6 +124,8 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
+    // Every later line of this connection names its game session.
+    tracing::Span::current().record("game_session", session.id.as_str());
     let secure = match ws.get_ref().is_tls().then(|| host.secure_login()) {
         None => None,
         Some(Some(secure)) => Some(secure),
@@ -106,7 +136,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
-    let (tx, rx) = flume::bounded(host.config.limits.outbound_queue_frames);
+    let (tx, rx) = flume::bounded(host.live().limits.outbound_queue_frames);
     let (kill, killed) = oneshot::channel();
     let request = LoginRequest {
         player_session_id: login,
@@ -126,14 +156,15 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     let ended_by = pump(host, conn, &session, ws, rx, killed).await;
     // The session may be gone already.
     let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
-    debug!(reason = ended_by, "disconnected");
+    // The span names the game session only if it was enabled when the connection came.
+    debug!(reason = ended_by, game_session = %session.id, "disconnected");
 }
 
 /// Accepts TLS as `tls.mode` says, then upgrades to a WebSocket, both within the handshake
 /// timeout, or gives up at shutdown. The stream is boxed so that it does not sit in the
 /// connection's future twice.
 async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
-    let limits = &host.config.limits;
+    let limits = host.live().limits.clone();
     let deadline = Instant::now() + limits.handshake_timeout;
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -196,8 +227,8 @@ async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
 /// Reads frames until a LOGIN arrives (spec §5.1): other packets are ignored, and the
 /// connection is closed when the login timeout passes first.
 async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
-    let deadline = Instant::now() + host.config.limits.login_timeout;
-    let max_frame = host.config.limits.max_frame_bytes;
+    let deadline = Instant::now() + host.live().limits.login_timeout;
+    let max_frame = host.live().limits.max_frame_bytes;
     loop {
         let next = tokio::select! {
             () = host.shutdown.cancelled() => {
@@ -336,7 +367,7 @@ fn session_msg(
     Ok(match message {
         Message::Binary(frame) => {
             Metrics::inc(&host.metrics.frames_in);
-            match decode(frame, host.config.limits.max_frame_bytes) {
+            match decode(frame, host.live().limits.max_frame_bytes) {
                 Ok(packet) => Some(SessionMsg::Packet { conn, packet }),
                 Err(e) => {
                     debug!(error = %e, "malformed frame dropped");

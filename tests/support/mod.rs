@@ -79,7 +79,6 @@ impl TestServer {
     }
 
     pub async fn with(config: Config, options: Options) -> Self {
-        let config_grace = config.server.drain_grace;
         let server = within("bind", Server::bind(config, options))
             .await
             .expect("server binds");
@@ -89,8 +88,7 @@ impl TestServer {
         let certs = server.certificates();
         let shutdown = CancellationToken::new();
         let drain = server.drain_token();
-        let grace = config_grace;
-        let task = tokio::spawn(server.run(shutdown.clone(), grace));
+        let task = tokio::spawn(server.run(shutdown.clone()));
         Self {
             drain,
             addresses,

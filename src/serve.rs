@@ -1,0 +1,194 @@
+//! `volley serve`: the config from its file, flags and environment; the server run until a
+//! drain or a second signal; SIGHUP reloads.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use volley::config::{self, Config};
+use volley::{Options, Reloader, Server};
+
+use crate::cli::ServeArgs;
+use crate::logging::LogFilter;
+
+/// The config as the server uses it, and the file's text it came from.
+struct Loaded {
+    config: Config,
+    text: String,
+}
+
+pub async fn run(
+    args: ServeArgs,
+    log: LogFilter,
+    log_flag: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let loaded = load(&args)?;
+    if log_flag.is_none() {
+        log.set(&loaded.config.server.log_level)?;
+    }
+    let options = Options {
+        dev: args.dev,
+        script: args.script.clone(),
+    };
+    let server = Server::bind(loaded.config, options).await?;
+    let addresses = server.addresses();
+    // Machine-readable lines on stdout, whatever the log level, so scripts can use port 0.
+    announce(serde_json::json!({
+        "event": "listening",
+        "ws": addresses.ws,
+        "udp": addresses.udp,
+        "control": addresses.control,
+    }));
+    announce(serde_json::json!({"event": "ready"}));
+    tokio::spawn(watch_signals(server.drain_token()));
+    tokio::spawn(reload_on_hangup(args, server.reloader(), log, loaded.text));
+    let finished = server.run(CancellationToken::new()).await;
+    if !finished {
+        tracing::warn!("some connections did not finish closing in time");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the config file (or the built-in defaults) and applies the flags and environment.
+fn load(args: &ServeArgs) -> anyhow::Result<Loaded> {
+    let text = match &args.config {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|source| config::ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?
+        }
+        None => String::new(),
+    };
+    let mut config = Config::parse(&text)?;
+    if let Some(listen) = args.listen {
+        config.game.listen = listen;
+    }
+    if let Some(udp_listen) = args.udp_listen {
+        config.game.udp_listen = Some(udp_listen);
+    }
+    if let Some(control_listen) = args.control_listen {
+        config.control.listen = control_listen;
+    }
+    if let (Some(cert_file), Some(key_file)) = (&args.tls_cert, &args.tls_key) {
+        // The flags name one certificate as a whole: a CA from the file would not match it.
+        config.tls.files = Some(config::TlsConfig {
+            cert_file: cert_file.clone(),
+            key_file: key_file.clone(),
+            ca_file: args.tls_ca.clone(),
+        });
+        if config.tls.mode == config::SecureMode::Plain {
+            config.tls.mode = config::SecureMode::Secure;
+        }
+    }
+    if args.dev {
+        // Dev mode only listens on loopback (checked at bind).
+        config.control.auth = config::AuthMode::None;
+    }
+    if let Some(secs) = args.grace_secs {
+        config.server.drain_grace = Duration::from_secs(secs);
+    }
+    // An access key from the environment keeps the secret out of config files.
+    if let (Ok(id), Ok(secret)) = (
+        std::env::var("VOLLEY_ACCESS_KEY_ID"),
+        std::env::var("VOLLEY_SECRET_ACCESS_KEY"),
+    ) && !id.is_empty()
+        && !secret.is_empty()
+    {
+        let secret = volley::secret::Secret::new(secret);
+        config
+            .control
+            .access_keys
+            .push(config::AccessKey { id, secret });
+    }
+    Ok(Loaded { config, text })
+}
+
+/// Writes one line to stdout. A reader that went away (a closed pipe) must not stop the
+/// server, so write errors are ignored rather than panicking as `println!` would.
+fn announce(line: serde_json::Value) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+}
+
+/// The first SIGINT or SIGTERM starts a drain; a second one exits at once.
+async fn watch_signals(drain: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop the server with SIGKILL");
+        return;
+    };
+    for round in 0..2 {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        if round == 0 {
+            drain.cancel();
+        } else {
+            tracing::warn!("second signal: exiting now");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Each SIGHUP reads the config file again and applies what can change while the server
+/// runs: limits, access keys, the log level, the drain grace and the certificate files.
+async fn reload_on_hangup(args: ServeArgs, reloader: Reloader, log: LogFilter, mut text: String) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot install the SIGHUP handler; the config reloads only on restart");
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        match reload(&args, &reloader, &log, &text) {
+            Ok(new_text) => text = new_text,
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "config reload failed; nothing changed");
+                announce(
+                    serde_json::json!({"event": "reload_failed", "error": format!("{error:#}")}),
+                );
+            }
+        }
+    }
+}
+
+/// One reload: the whole file must be valid before anything is applied. Returns the text now
+/// in force.
+fn reload(
+    args: &ServeArgs,
+    reloader: &Reloader,
+    log: &LogFilter,
+    old_text: &str,
+) -> anyhow::Result<String> {
+    let Loaded { config, text } = load(args)?;
+    let changed = config::changed_keys(old_text, &text)?;
+    let (applied, restart): (Vec<String>, Vec<String>) = changed
+        .into_iter()
+        .partition(|key| config::is_reloadable(key));
+    if applied.iter().any(|key| key == "server.log_level") {
+        log.set(&config.server.log_level)?;
+    }
+    let certificates = match reloader.apply(&config) {
+        Ok(()) => "reloaded",
+        Err(error) => {
+            tracing::warn!(%error, "certificate reload failed; keeping the old ones");
+            "kept"
+        }
+    };
+    tracing::info!(?applied, certificates, "config reloaded");
+    if !restart.is_empty() {
+        tracing::warn!(keys = ?restart, "changed settings take effect only after a restart");
+    }
+    announce(serde_json::json!({
+        "event": "reloaded",
+        "applied": applied,
+        "needs_restart": restart,
+        "certificates": certificates,
+    }));
+    Ok(text)
+}
