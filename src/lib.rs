@@ -259,7 +259,10 @@ impl Server {
         host.tasks
             .spawn(transport::udp::serve(self.udp, Arc::clone(&host)));
         host.tasks.spawn(sweep(Arc::clone(&host)));
-        let api = control::router(Arc::new(control::Control::new(Arc::clone(&host))));
+        let api = control::router(Arc::new(control::Control::new(
+            Arc::clone(&host),
+            self.addresses,
+        )));
         let stop = host.shutdown.clone();
         let host_for_api = Arc::clone(&host);
         host.tasks.spawn(async move {

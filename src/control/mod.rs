@@ -3,7 +3,9 @@
 //! endpoint URL (spec `control-api.md`). [`router`] answers `POST` on any path with an
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication.
+//! Volley's own operations (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 
+mod admin;
 mod error;
 mod health;
 mod input;
@@ -46,14 +48,17 @@ pub(crate) struct Control {
     sessions: Sessions,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
+    /// The listeners' bound addresses.
+    addresses: crate::Addresses,
 }
 
 impl Control {
-    pub(crate) fn new(host: Arc<Host>) -> Self {
+    pub(crate) fn new(host: Arc<Host>, addresses: crate::Addresses) -> Self {
         Self {
             sessions: Sessions::new(Arc::clone(&host)),
             host,
             started: SystemTime::now(),
+            addresses,
         }
     }
 
@@ -93,7 +98,7 @@ async fn handle(State(control): State<Arc<Control>>, request: Request) -> Respon
         .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
-        .map(|target| target.strip_prefix(TARGET_PREFIX).unwrap_or("").to_owned());
+        .map(|target| operation(target).to_owned());
     let result = serve(&control, &parts, body, op.as_deref()).await;
     let mut response = match result {
         Ok(output) => json_response(StatusCode::OK, &output),
@@ -157,9 +162,24 @@ async fn serve(
     let input = input::Input::parse(&body)?;
     // Reservations past their deadline time out before anything reads them (spec §3.4).
     control.host.directory.expire(SystemTime::now());
-    let output = ops::dispatch(control, op, &input).await?;
+    let output = match op.strip_prefix(admin::TARGET_PREFIX) {
+        Some(op) => admin::dispatch(control, op, &input).await?,
+        None => ops::dispatch(control, op, &input).await?,
+    };
     debug!(op, "request served");
     Ok(output)
+}
+
+/// The operation an `X-Amz-Target` names, as logged and dispatched: `GameLift.<Op>` is
+/// `<Op>`, Volley's own `Volley.<Op>` stays whole; anything else is unknown (empty).
+fn operation(target: &str) -> &str {
+    match target.strip_prefix(TARGET_PREFIX) {
+        // GameLift names have no dots, so `GameLift.Volley.X` cannot reach [`admin`].
+        Some(op) if !op.contains('.') => op,
+        Some(_) => "",
+        None if target.starts_with(admin::TARGET_PREFIX) => target,
+        None => "",
+    }
 }
 
 /// A JSON response with the AWS JSON 1.1 content type.

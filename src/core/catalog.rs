@@ -494,6 +494,28 @@ impl Catalog {
         all
     }
 
+    /// Game sessions that have not ended, in creation order (then id), each with how many of
+    /// its player sessions are `ACTIVE` (logged in): the operator's view of what runs now.
+    pub fn running(&self) -> Vec<(&GameSession, usize)> {
+        let mut running: Vec<&GameSession> = self
+            .game_sessions
+            .values()
+            .filter(|g| !g.status.is_ended())
+            .collect();
+        running.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        running
+            .into_iter()
+            .map(|g| {
+                let logged_in = self
+                    .player_sessions_of(&g.id)
+                    .iter()
+                    .filter(|p| p.status == PlayerSessionStatus::Active)
+                    .count();
+                (g, logged_in)
+            })
+            .collect()
+    }
+
     /// A player session's record.
     pub fn player_session(&self, id: &str) -> Option<&PlayerSession> {
         self.player_sessions.get(id)
@@ -601,5 +623,55 @@ impl Catalog {
         }
         self.ended_players
             .push_back((now + self.retention, id.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(max_players: u32) -> GameSessionSpec {
+        GameSessionSpec {
+            max_players,
+            location: "local".into(),
+            ..GameSessionSpec::default()
+        }
+    }
+
+    #[test]
+    fn running_lists_live_game_sessions_oldest_first_with_logged_in_players() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut catalog = Catalog::new(Duration::from_secs(60), Duration::from_secs(3600));
+        let later = GameSessionId::new("later");
+        let first = GameSessionId::new("first");
+        let ended = GameSessionId::new("ended");
+        let at = |secs| start + Duration::from_secs(secs);
+        catalog
+            .create_game_session(at(2), later.clone(), spec(4))
+            .expect("created");
+        catalog
+            .create_game_session(at(1), first.clone(), spec(4))
+            .expect("created");
+        catalog
+            .create_game_session(at(0), ended.clone(), spec(4))
+            .expect("created");
+        catalog.end_game_session(at(3), &ended, GameSessionStatus::Terminated, None);
+        let seats: Vec<(String, String, Option<String>)> = ["a", "b", "c"]
+            .iter()
+            .map(|p| (format!("psess-{p}"), (*p).to_owned(), None))
+            .collect();
+        catalog.activate(&first, None);
+        catalog.reserve(at(3), &first, seats).expect("reserved");
+        catalog.claim(at(4), "psess-a").expect("claimed");
+        catalog.claim(at(4), "psess-b").expect("claimed");
+        catalog.complete(at(5), "psess-b");
+
+        let running: Vec<(&str, u32, usize)> = catalog
+            .running()
+            .into_iter()
+            .map(|(g, logged_in)| (g.id.as_str(), g.current_player_sessions, logged_in))
+            .collect();
+        // `first`: a logged in, b left, c reserved.
+        assert_eq!(running, [("first", 2, 1), ("later", 0, 0)]);
     }
 }
