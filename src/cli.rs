@@ -1,4 +1,5 @@
-//! The command line (clap): `serve`, `check-config`, `client`, `bench` and `cert`.
+//! The command line (clap): `serve`, `check-config`, `client`, `bench`, `cert`, `status` and
+//! `health`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,6 +49,11 @@ pub enum Command {
     /// Certificates for secure mode.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// A running server at a glance, from its control API: version, uptime, readiness,
+    /// listeners, game sessions with their players and scripts, headline counters.
+    Status(crate::status_cli::StatusArgs),
+    /// Ask a running server's `/health` (or `/ready`): exit 0 on 200, 1 otherwise.
+    Health(crate::status_cli::HealthArgs),
 }
 
 /// `volley cert`.

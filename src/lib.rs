@@ -9,6 +9,7 @@ pub mod certgen;
 pub mod client;
 pub mod config;
 mod control;
+pub mod control_client;
 pub mod core;
 mod host;
 pub mod metrics;

@@ -6,6 +6,7 @@ mod cli;
 mod client_cli;
 mod logging;
 mod serve;
+mod status_cli;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,8 @@ fn main() -> ExitCode {
             Command::Client(args) => client_cli::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Cert(CertCommand::Generate(args)) => generate_certificates(&args),
+            Command::Status(args) => status_cli::status(args).await,
+            Command::Health(args) => status_cli::health(args).await,
         }
     });
     // The command is done; do not wait for blocking work still under way, such as a read of

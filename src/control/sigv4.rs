@@ -1,11 +1,14 @@
-//! AWS Signature Version 4 verification for the GameLift-compatible control API.
+//! AWS Signature Version 4 verification for the GameLift-compatible control API, and the
+//! matching signer for Volley's own tools.
 //!
 //! The control API handler calls [`Verifier::verify`] with the request exactly as received
 //! (method, path, query, headers, body) before it dispatches on `X-Amz-Target`; an
 //! [`AuthError`] becomes the JSON error body, with [`AuthError::error_type`] as `__type` and its
 //! `Display` as `message` (spec `control-api.md` §1.5). The procedure is spec §1.6 steps 1-10,
 //! checked against the AWS SigV4 test suite and against requests signed by botocore and the
-//! AWS JS SDK v3 (tests at the bottom).
+//! AWS JS SDK v3 (tests at the bottom). [`Signer`] (used by `volley status`) builds its
+//! signature from the same canonical request, string to sign and key derivation, so the two
+//! cannot disagree.
 //!
 //! Pure: no clock (the caller passes `now`), no I/O, no logging. HMAC and SHA-256 come from
 //! RustCrypto; the signature comparison is constant-time ([`hmac::Mac::verify_slice`]). No error
@@ -187,6 +190,102 @@ impl Verifier {
                 max_skew,
             });
         }
+        Ok(())
+    }
+}
+
+/// Signs requests as the AWS SDKs do (SigV4, every header present signed), for clients of
+/// this server's control API such as `volley status`.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    access_key_id: String,
+    secret: Secret,
+    /// Any region name; the server accepts them all.
+    region: String,
+    /// The credential scope's service (`gamelift`).
+    service: String,
+}
+
+/// Why a request could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The access key id, region or service holds characters an HTTP header cannot carry.
+    #[error("the access key id, region or service holds characters a header cannot carry")]
+    InvalidHeader,
+}
+
+impl Signer {
+    /// A signer for one access key, scoped to `region` and `service`.
+    pub fn new(access_key_id: &str, secret: Secret, region: &str, service: &str) -> Self {
+        Self {
+            access_key_id: access_key_id.to_owned(),
+            secret,
+            region: region.to_owned(),
+            service: service.to_owned(),
+        }
+    }
+
+    /// Signs a request about to be sent: sets `X-Amz-Date` to `now` and adds
+    /// `Authorization`, signing every header already in `headers` (which must hold `Host`).
+    /// `path` and `query` are exactly as they will appear on the request line; `body` is the
+    /// whole body. Headers added afterwards (`Content-Length`) are not signed.
+    pub fn sign(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &mut HeaderMap,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), SignError> {
+        let amz_date = format_amz_date(unix_secs(now));
+        headers.remove(http::header::AUTHORIZATION);
+        headers.insert(
+            X_AMZ_DATE,
+            HeaderValue::from_str(&amz_date).map_err(|_| SignError::InvalidHeader)?,
+        );
+        // A header map's names are lowercase and its keys distinct: sorted, they are the
+        // SignedHeaders list SigV4 asks for.
+        let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        let signed_headers_text = names.join(";");
+        let scope = Scope {
+            access_key_id: &self.access_key_id,
+            // `format_amz_date` writes `YYYYMMDDTHHMMSSZ`: the first 8 bytes are the day.
+            date: amz_date.get(..8).unwrap_or_default(),
+            region: &self.region,
+            service: &self.service,
+        };
+        let body_hash = hex(&Sha256::digest(body));
+        // Every name comes from `headers` itself, so none is absent.
+        let canonical = canonical_request(
+            method,
+            path,
+            query,
+            headers,
+            &names,
+            &signed_headers_text,
+            &body_hash,
+        )
+        .map_err(|_| SignError::InvalidHeader)?;
+        let signature = signature_mac(
+            &self.secret,
+            &scope,
+            &string_to_sign(&amz_date, &scope, &canonical),
+        )
+        .finalize()
+        .into_bytes();
+        let authorization = format!(
+            "{ALGORITHM} Credential={}/{}/{}/{}/{TERMINATOR}, SignedHeaders={signed_headers_text}, \
+             Signature={}",
+            scope.access_key_id,
+            scope.date,
+            scope.region,
+            scope.service,
+            hex(&signature),
+        );
+        let value = HeaderValue::from_str(&authorization).map_err(|_| SignError::InvalidHeader)?;
+        headers.insert(http::header::AUTHORIZATION, value);
         Ok(())
     }
 }
@@ -1844,5 +1943,124 @@ mod tests {
         assert_eq!(hex(&expected), lower);
         assert_eq!(decode_hex32(&lower[..62]), None);
         assert_eq!(decode_hex32(&format!("{}0g", &lower[..62])), None);
+    }
+
+    // ---- The signer -------------------------------------------------------------------------
+
+    #[test]
+    fn signer_reproduces_the_aws_test_suite_signature() {
+        let signer = Signer::new(
+            SUITE_KEY_ID,
+            Secret::new(SUITE_SECRET),
+            "us-east-1",
+            "service",
+        );
+        let mut headers = header_map(&[SUITE_HOST]);
+        signer
+            .sign("GET", "/", "", &mut headers, b"", at(SUITE_DATE))
+            .expect("signed");
+        assert_eq!(headers[X_AMZ_DATE], SUITE_DATE);
+        assert_eq!(
+            headers[http::header::AUTHORIZATION],
+            format!(
+                "{ALGORITHM} Credential={SUITE_KEY_ID}/20150830/us-east-1/service/aws4_request, \
+                 SignedHeaders={VANILLA_SIGNED}, Signature={GET_VANILLA_SIGNATURE}"
+            )
+        );
+    }
+
+    #[test]
+    fn signer_signs_a_control_request_exactly_as_botocore() {
+        let signer = Signer::new(KEY_ID, Secret::new(SECRET), "us-east-1", "gamelift");
+        // What botocore signs; it leaves the user agent, invocation id and length unsigned.
+        let mut headers = HeaderMap::new();
+        for name in ["content-type", "host", "x-amz-target"] {
+            let value = BOTO3_ROOT.headers()[name].clone();
+            headers.insert(name, value);
+        }
+        signer
+            .sign(
+                BOTO3_ROOT.method,
+                BOTO3_ROOT.path,
+                BOTO3_ROOT.query,
+                &mut headers,
+                BOTO3_ROOT.body.as_bytes(),
+                at(SIGNED_AT),
+            )
+            .expect("signed");
+        assert_eq!(
+            headers[http::header::AUTHORIZATION],
+            BOTO3_ROOT.authorization()
+        );
+    }
+
+    #[test]
+    fn signed_requests_verify_and_tampered_ones_fail() {
+        let signer = Signer::new(KEY_ID, Secret::new(SECRET), "eu-west-3", "gamelift");
+        let body = br#"{"Limit": 10}"#;
+        let mut headers = header_map(&[
+            ("Host", "[::1]:8080"),
+            ("X-Amz-Target", "Volley.DescribeServer"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ]);
+        let now = at(SIGNED_AT);
+        signer
+            .sign("POST", "/ops/", "b=2&a=1", &mut headers, body, now)
+            .expect("signed");
+        let verify = |method: &str, path: &str, headers: &HeaderMap, body: &[u8]| {
+            verifier().verify(method, path, "b=2&a=1", headers, body, now)
+        };
+        assert_eq!(
+            verify("POST", "/ops/", &headers, body).ok().as_deref(),
+            Some(KEY_ID)
+        );
+        let mismatch =
+            |result: Result<String, AuthError>| matches!(result, Err(AuthError::SignatureMismatch));
+        assert!(mismatch(verify(
+            "POST",
+            "/ops/",
+            &headers,
+            br#"{"Limit": 11}"#
+        )));
+        assert!(mismatch(verify("PUT", "/ops/", &headers, body)));
+        assert!(mismatch(verify("POST", "/other/", &headers, body)));
+        let mut retargeted = headers.clone();
+        retargeted.insert(
+            "x-amz-target",
+            HeaderValue::from_static("GameLift.DeleteScript"),
+        );
+        assert!(mismatch(verify("POST", "/ops/", &retargeted, body)));
+        let wrong_secret = verifier_with(KEY_ID, "not-the-secret");
+        assert!(matches!(
+            wrong_secret.verify("POST", "/ops/", "b=2&a=1", &headers, body, now),
+            Err(AuthError::SignatureMismatch)
+        ));
+    }
+
+    #[test]
+    fn signing_again_replaces_the_signature_and_never_prints_the_secret() {
+        let signer = Signer::new(KEY_ID, Secret::new(SECRET), "us-east-1", "gamelift");
+        let mut headers = header_map(&[("Host", "127.0.0.1:8080")]);
+        let later = at(SIGNED_AT) + Duration::from_secs(90);
+        signer
+            .sign("POST", "/", "", &mut headers, b"{}", at(SIGNED_AT))
+            .expect("signed");
+        signer
+            .sign("POST", "/", "", &mut headers, b"{}", later)
+            .expect("signed again");
+        assert_eq!(
+            headers.get_all(http::header::AUTHORIZATION).iter().count(),
+            1
+        );
+        assert_eq!(headers[X_AMZ_DATE], "20260115T093130Z");
+        let verified = verifier().verify("POST", "/", "", &headers, b"{}", later);
+        assert_eq!(verified.ok().as_deref(), Some(KEY_ID));
+        assert!(!format!("{signer:?}").contains(SECRET));
+        assert!(
+            !headers[http::header::AUTHORIZATION]
+                .to_str()
+                .expect("text")
+                .contains(SECRET)
+        );
     }
 }
