@@ -242,12 +242,16 @@ fn render(endpoint: &Endpoint, output: &Value) -> String {
     ));
     let script = &server["Script"];
     let script_text = if script.is_object() {
-        script_label(
+        let label = script_label(
             &script["ScriptId"],
             &script["Version"],
             &script["Revision"],
             true,
-        )
+        );
+        match script["Name"].as_str() {
+            Some(name) => format!("{} ({label})", printable(name, 40)),
+            None => label,
+        }
     } else {
         "none (pure relay)".to_owned()
     };
