@@ -1,19 +1,31 @@
-# Build stage: the same release build as CI.
-FROM rust:1-bookworm AS build
+# Volley in a container. Build: `docker build -t volley .`; run: see README.md, "Docker".
+
+# Build stage: the release build of the README, from the locked dependencies.
+FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+COPY benches benches
 COPY src src
-COPY config config
 RUN cargo build --release --locked
 
-# Runtime stage: the binary, the example config, a non-root user.
+# Runtime stage: the binary, a config for containers, a non-root user, script data in a volume.
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --home-dir /var/lib/volley --create-home volley
+RUN useradd --system --user-group --uid 10001 --home-dir /var/lib/volley --no-create-home \
+        --shell /usr/sbin/nologin volley \
+    && install -d -o volley -g volley /var/lib/volley
 COPY --from=build /src/target/release/volley /usr/local/bin/volley
-COPY config/volley.toml /etc/volley/volley.toml
+COPY config/docker.toml /etc/volley/volley.toml
 USER volley
 WORKDIR /var/lib/volley
-# Game port: WebSocket on TCP, fast channel on UDP.
-EXPOSE 1935/tcp 1935/udp
+# Script resources live in data/ under the working directory (scripts.data_dir).
+VOLUME ["/var/lib/volley"]
+ENV VOLLEY_LOG=info
+# Game port: WebSocket on TCP, fast channel on UDP; then the control API.
+EXPOSE 1935/tcp 1935/udp 8080/tcp
+# The image has no curl: the binary asks its own /health.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["volley", "health", "--endpoint", "http://127.0.0.1:8080", "--timeout-secs", "4"]
+# SIGTERM starts a graceful shutdown; give it time: `docker stop --time 90`.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["volley"]
-CMD ["serve", "--config", "/etc/volley/volley.toml", "--listen", "0.0.0.0:1935"]
+CMD ["serve", "--config", "/etc/volley/volley.toml"]
