@@ -19,13 +19,12 @@ USER volley
 WORKDIR /var/lib/volley
 # Script resources live in data/ under the working directory (scripts.data_dir).
 VOLUME ["/var/lib/volley"]
-ENV VOLLEY_LOG=info
 # Game port: WebSocket on TCP, fast channel on UDP; then the control API.
 EXPOSE 1935/tcp 1935/udp 8080/tcp
 # The image has no curl: the binary asks its own /health.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
     CMD ["volley", "health", "--endpoint", "http://127.0.0.1:8080", "--timeout-secs", "4"]
-# SIGTERM starts a graceful shutdown; give it time: `docker stop --time 90`.
+# SIGTERM starts a drain (server.drain_grace_secs, 60): `docker stop --time 90`.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["volley"]
 CMD ["serve", "--config", "/etc/volley/volley.toml"]
