@@ -52,12 +52,12 @@ fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> 
         let running = catalog.running();
         let players: u64 = running
             .iter()
-            .map(|(g, _)| u64::from(g.current_player_sessions))
+            .map(|g| u64::from(g.current_player_sessions))
             .sum();
         let page: Vec<(GameSession, usize)> = running
             .iter()
             .take(limit)
-            .map(|(g, logged_in)| ((*g).clone(), *logged_in))
+            .map(|g| ((*g).clone(), catalog.logged_in(&g.id)))
             .collect();
         (page, running.len(), players)
     };

@@ -494,9 +494,9 @@ impl Catalog {
         all
     }
 
-    /// Game sessions that have not ended, in creation order (then id), each with how many of
-    /// its player sessions are `ACTIVE` (logged in): the operator's view of what runs now.
-    pub fn running(&self) -> Vec<(&GameSession, usize)> {
+    /// Game sessions that have not ended, in creation order (then id): the operator's view
+    /// of what runs now.
+    pub fn running(&self) -> Vec<&GameSession> {
         let mut running: Vec<&GameSession> = self
             .game_sessions
             .values()
@@ -504,16 +504,14 @@ impl Catalog {
             .collect();
         running.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
         running
-            .into_iter()
-            .map(|g| {
-                let logged_in = self
-                    .player_sessions_of(&g.id)
-                    .iter()
-                    .filter(|p| p.status == PlayerSessionStatus::Active)
-                    .count();
-                (g, logged_in)
-            })
-            .collect()
+    }
+
+    /// How many of a game session's player sessions are `ACTIVE`: their players logged in.
+    pub fn logged_in(&self, game_session: &GameSessionId) -> usize {
+        self.player_sessions_of(game_session)
+            .iter()
+            .filter(|p| p.status == PlayerSessionStatus::Active)
+            .count()
     }
 
     /// A player session's record.
@@ -639,7 +637,7 @@ mod tests {
     }
 
     #[test]
-    fn running_lists_live_game_sessions_oldest_first_with_logged_in_players() {
+    fn running_lists_live_game_sessions_oldest_first_and_counts_logged_in_players() {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut catalog = Catalog::new(Duration::from_secs(60), Duration::from_secs(3600));
         let later = GameSessionId::new("later");
@@ -669,7 +667,13 @@ mod tests {
         let running: Vec<(&str, u32, usize)> = catalog
             .running()
             .into_iter()
-            .map(|(g, logged_in)| (g.id.as_str(), g.current_player_sessions, logged_in))
+            .map(|g| {
+                (
+                    g.id.as_str(),
+                    g.current_player_sessions,
+                    catalog.logged_in(&g.id),
+                )
+            })
             .collect();
         // `first`: a logged in, b left, c reserved.
         assert_eq!(running, [("first", 2, 1), ("later", 0, 0)]);
