@@ -54,6 +54,9 @@ pub enum Command {
     Status(crate::status_cli::StatusArgs),
     /// Ask a running server's `/health` (or `/ready`): exit 0 on 200, 1 otherwise.
     Health(crate::status_cli::HealthArgs),
+    /// Drain a running server, as SIGTERM does: no new game sessions, every script's
+    /// onProcessTerminate, then it exits once its game sessions end (or the grace is over).
+    Drain(crate::status_cli::DrainArgs),
 }
 
 /// `volley cert`.

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
             Command::Cert(CertCommand::Generate(args)) => generate_certificates(&args),
             Command::Status(args) => status_cli::status(args).await,
             Command::Health(args) => status_cli::health(args).await,
+            Command::Drain(args) => status_cli::drain(args).await,
         }
     });
     // The command is done; do not wait for blocking work still under way, such as a read of

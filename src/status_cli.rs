@@ -46,6 +46,28 @@ pub struct ConnectArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Print the raw `Volley.DescribeServer` output as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Most game sessions listed (1-1000); the total is always shown.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
+}
+
+/// `volley drain`.
+#[derive(Debug, Args)]
+pub struct DrainArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+/// The access key requests are signed with.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
     /// Access key id to sign with [default: VOLLEY_ACCESS_KEY_ID, the config's first key,
     /// then AWS_ACCESS_KEY_ID].
     #[arg(long, env = "VOLLEY_ACCESS_KEY_ID", value_name = "ID")]
@@ -63,12 +85,6 @@ pub struct StatusArgs {
     /// Region named in the signature (the server accepts any).
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
-    /// Print the raw `Volley.DescribeServer` output as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Most game sessions listed (1-1000); the total is always shown.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    pub limit: u16,
 }
 
 /// `volley health`.
@@ -88,13 +104,48 @@ fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
 
 /// Prints the server's state; an unreachable server or a refused request is an error.
 pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(args.connect.config.as_deref())?;
-    let credentials = credentials(&args, config.as_ref())?;
-    let signed = credentials.is_some();
-    let client = client(&args.connect, config.as_ref(), credentials)?;
     let input = serde_json::json!({"Limit": args.limit});
-    let output = match client.call("Volley.DescribeServer", &input).await {
-        Ok(output) => output,
+    let (client, output) = call(&args.connect, &args.key, "Volley.DescribeServer", &input).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&output)?);
+    } else {
+        print!("{}", render(client.endpoint(), &output));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts a drain; the server exits once its game sessions have ended.
+pub async fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
+    let input = serde_json::json!({});
+    let (client, output) = call(&args.connect, &args.key, "Volley.StartDrain", &input).await?;
+    let sessions = output["GameSessionCount"].as_u64().unwrap_or(0);
+    let grace = output["DrainGraceSeconds"].as_u64().unwrap_or(0);
+    let already = if output["AlreadyDraining"] == true {
+        " (already draining)"
+    } else {
+        ""
+    };
+    println!(
+        "{} is draining{already}: {sessions} game session{} left, closed after at most {grace}s",
+        client.endpoint(),
+        plural(sessions),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One signed operation; a refusal becomes an error naming the endpoint.
+async fn call(
+    connect: &ConnectArgs,
+    key: &KeyArgs,
+    op: &str,
+    input: &Value,
+) -> anyhow::Result<(ControlClient, Value)> {
+    let config = load_config(connect.config.as_deref())?;
+    let credentials = credentials(key, config.as_ref())?;
+    let signed = credentials.is_some();
+    let client = client(connect, config.as_ref(), credentials)?;
+    match client.call(op, input).await {
+        Ok(output) => Ok((client, output)),
         Err(error @ ControlClientError::Api { .. }) => {
             let hint = if signed {
                 ""
@@ -104,14 +155,8 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             };
             bail!("{} refused the request: {error}{hint}", client.endpoint());
         }
-        Err(error) => return Err(error.into()),
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&output)?);
-    } else {
-        print!("{}", render(client.endpoint(), &output));
+        Err(error) => Err(error.into()),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Asks `/health` or `/ready`: exit 0 on 200, 1 on any other answer or none.
@@ -138,7 +183,7 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Option<Config>> {
 
 /// The access key: the flags (or VOLLEY_* variables), else the config file's first key,
 /// else AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; none sends unsigned requests.
-fn credentials(args: &StatusArgs, config: Option<&Config>) -> anyhow::Result<Option<Credentials>> {
+fn credentials(args: &KeyArgs, config: Option<&Config>) -> anyhow::Result<Option<Credentials>> {
     let key = |id: String, secret: Secret| Credentials {
         access_key_id: id,
         secret_access_key: secret,

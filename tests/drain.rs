@@ -270,3 +270,34 @@ async fn a_second_signal_exits_at_once() {
     let exit = within("exit", child.wait()).await.expect("exit status");
     assert_eq!(exit.code(), Some(1), "{exit:?}");
 }
+
+#[tokio::test]
+async fn volley_drain_drains_through_the_control_api_and_the_server_exits_when_games_end() {
+    let dir = TempDir::new();
+    let config = binary_config(&dir, 600);
+    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
+    let mut player = binary_player(ws, control).await;
+
+    let endpoint = format!("http://{control}");
+    let drain = Command::new(VOLLEY)
+        .args(["drain", "--endpoint", &endpoint])
+        .env_remove("VOLLEY_ACCESS_KEY_ID")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .kill_on_drop(true)
+        .output();
+    let drain = within("volley drain", drain).await.expect("runs");
+    let printed = String::from_utf8_lossy(&drain.stdout);
+    assert!(drain.status.success(), "{drain:?}");
+    assert!(
+        printed.contains("is draining: 1 game session left"),
+        "{printed}"
+    );
+    expect_terminating_message(&mut player).await;
+    assert_eq!(http_get(control, "/ready").await.0, 503);
+
+    // The last player leaves, its game session ends, and the server exits long before the
+    // ten-minute grace.
+    player.disconnect().await;
+    let exit = within("exit", child.wait()).await.expect("exit status");
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+}

@@ -2,6 +2,7 @@
 //! with the same AWS JSON 1.1 bodies, errors and authentication as the GameLift operations
 //! ([`super::handle`] routes the prefix here). `DescribeServer` is the snapshot `volley
 //! status` prints: the server, its running game sessions and its headline counters.
+//! `StartDrain` drains the server as SIGTERM does (`volley drain`).
 
 use std::time::{Duration, SystemTime};
 
@@ -31,11 +32,30 @@ pub(super) async fn dispatch(
 ) -> Result<Value, ApiError> {
     match op {
         "DescribeServer" => describe_server(control, input),
+        "StartDrain" => Ok(start_drain(control)),
         _ => Err(ApiError::new(
             ErrorType::UnknownOperation,
             format!("operation {TARGET_PREFIX}{op} is not supported"),
         )),
     }
+}
+
+/// Starts a drain, as SIGTERM does: no new placements, onProcessTerminate in every script,
+/// game sessions end by themselves within the drain grace, then the process exits. Calling
+/// it again changes nothing.
+fn start_drain(control: &Control) -> Value {
+    let host = &control.host;
+    let already = host.drain.is_cancelled();
+    if !already {
+        tracing::info!("drain asked for by the control api");
+        host.drain.cancel();
+    }
+    json!({
+        "Draining": true,
+        "AlreadyDraining": already,
+        "GameSessionCount": host.directory.session_count(),
+        "DrainGraceSeconds": host.live().drain_grace.as_secs(),
+    })
 }
 
 /// The server at a glance: version, uptime, readiness, listeners and fleet script; the game
