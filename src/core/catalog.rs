@@ -30,6 +30,15 @@ pub enum GameSessionStatus {
 }
 
 impl GameSessionStatus {
+    /// Every status, in declaration order (`status as usize` indexes it).
+    pub const ALL: [Self; 5] = [
+        Self::Activating,
+        Self::Active,
+        Self::Terminating,
+        Self::Terminated,
+        Self::Error,
+    ];
+
     /// The API name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,15 +52,9 @@ impl GameSessionStatus {
 
     /// Parses an API name, case-insensitively.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Activating,
-            Self::Active,
-            Self::Terminating,
-            Self::Terminated,
-            Self::Error,
-        ]
-        .into_iter()
-        .find(|s| s.as_str().eq_ignore_ascii_case(name))
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name))
     }
 
     /// True once the game session ended (`TERMINATED` or `ERROR`).
@@ -74,6 +77,14 @@ pub enum PlayerSessionStatus {
 }
 
 impl PlayerSessionStatus {
+    /// Every status, in declaration order (`status as usize` indexes it).
+    pub const ALL: [Self; 4] = [
+        Self::Reserved,
+        Self::Active,
+        Self::Completed,
+        Self::TimedOut,
+    ];
+
     /// The API name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,14 +97,9 @@ impl PlayerSessionStatus {
 
     /// Parses an API name, case-insensitively.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Reserved,
-            Self::Active,
-            Self::Completed,
-            Self::TimedOut,
-        ]
-        .into_iter()
-        .find(|s| s.as_str().eq_ignore_ascii_case(name))
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name))
     }
 
     fn holds_slot(self) -> bool {
@@ -222,6 +228,15 @@ pub enum CatalogError {
     /// The server is draining: it places no new game sessions or player sessions.
     #[error("the fleet is draining and places no new game sessions or player sessions")]
     Draining,
+}
+
+/// How many remembered game sessions and player sessions are in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Game sessions, indexed by `GameSessionStatus as usize`.
+    pub game_sessions: [usize; GameSessionStatus::ALL.len()],
+    /// Player sessions, indexed by `PlayerSessionStatus as usize`.
+    pub player_sessions: [usize; PlayerSessionStatus::ALL.len()],
 }
 
 /// The catalog.
@@ -550,6 +565,18 @@ impl Catalog {
     /// True when nothing is remembered.
     pub fn is_empty(&self) -> bool {
         self.game_sessions.is_empty() && self.player_sessions.is_empty()
+    }
+
+    /// Remembered records by status, for metrics: one pass over every record.
+    pub fn status_counts(&self) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for game in self.game_sessions.values() {
+            counts.game_sessions[game.status as usize] += 1;
+        }
+        for player in self.player_sessions.values() {
+            counts.player_sessions[player.status as usize] += 1;
+        }
+        counts
     }
 
     /// Times out reservations past their deadline and forgets records past their retention.

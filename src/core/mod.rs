@@ -24,7 +24,7 @@ mod types;
 
 pub use catalog::{
     Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
-    PlayerSession, PlayerSessionStatus, ScriptRef,
+    PlayerSession, PlayerSessionStatus, ScriptRef, StatusCounts,
 };
 pub use config::SessionConfig;
 pub use hooks::{HookMessage, Hooks, NoHooks};

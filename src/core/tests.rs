@@ -1186,6 +1186,42 @@ mod catalog {
         assert!(c.player_sessions_of(&g).is_empty());
         assert_eq!(c.len(), (1, 0), "the running game session stays");
     }
+
+    #[test]
+    fn status_counts_cover_every_remembered_record() {
+        let t0 = SystemTime::now();
+        let mut c = Catalog::new(MINUTE, 60 * MINUTE);
+        let g = active(&mut c, t0, "g", 8);
+        let h = active(&mut c, t0, "h", 8);
+        c.create_game_session(t0, GameSessionId::new("new"), GameSessionSpec::default())
+            .expect("new id");
+        let players = ["a", "b", "c", "d"].map(player).to_vec();
+        c.reserve(t0, &g, players).expect("slots");
+        assert_eq!(c.claim(t0, "a"), Ok(g.clone()));
+        assert_eq!(c.claim(t0, "b"), Ok(g.clone()));
+        c.complete(t0, "b");
+        c.terminating(&h, "test");
+        c.expire(t0 + MINUTE); // c and d time out.
+        let counts = c.status_counts();
+        let game = |s: GameSessionStatus| counts.game_sessions[s as usize];
+        let players = |s: PlayerSessionStatus| counts.player_sessions[s as usize];
+        assert_eq!(game(GameSessionStatus::Activating), 1);
+        assert_eq!(game(GameSessionStatus::Active), 1);
+        assert_eq!(game(GameSessionStatus::Terminating), 1);
+        assert_eq!(game(GameSessionStatus::Terminated), 0);
+        assert_eq!(players(PlayerSessionStatus::Active), 1);
+        assert_eq!(players(PlayerSessionStatus::Completed), 1);
+        assert_eq!(players(PlayerSessionStatus::TimedOut), 2);
+        assert_eq!(players(PlayerSessionStatus::Reserved), 0);
+        c.end_game_session(t0 + MINUTE, &h, GameSessionStatus::Terminated, None);
+        let counts = c.status_counts();
+        assert_eq!(
+            counts.game_sessions[GameSessionStatus::Terminated as usize],
+            1
+        );
+        assert_eq!(counts.game_sessions.iter().sum::<usize>(), c.len().0);
+        assert_eq!(counts.player_sessions.iter().sum::<usize>(), c.len().1);
+    }
 }
 
 /// A script played by the test: records what it was asked, refuses what it is told to.

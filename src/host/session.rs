@@ -525,7 +525,8 @@ impl SessionTask {
     /// closes the connection as a slow reader, and a full socket buffer drops the datagram.
     fn perform(&mut self, core: &mut Core) {
         let metrics = &self.host.metrics;
-        let (mut reliable_out, mut fast_out) = (0, 0);
+        // Counted here and added once per batch: one atomic add per counter, not per output.
+        let mut sent = Sent::default();
         while let Some(output) = core.poll_output() {
             match output {
                 Output::Send {
@@ -536,8 +537,14 @@ impl SessionTask {
                     let Some(link) = self.links.get(&conn) else {
                         continue;
                     };
+                    let len = frame.len() as u64;
                     match link.tx.try_send(Outgoing::Frame(frame)) {
-                        Ok(()) => reliable_out += 1,
+                        Ok(()) => {
+                            sent.reliable += 1;
+                            sent.reliable_bytes += len;
+                            // A fast-intent message, on the WebSocket for want of a fast path.
+                            sent.fallbacks += u64::from(droppable);
+                        }
                         Err(TrySendError::Full(_)) if droppable => {
                             Metrics::inc(&metrics.dropped_slow_reader);
                         }
@@ -560,9 +567,7 @@ impl SessionTask {
                     seq,
                     packet,
                 } => {
-                    let (sent, failed) = udp::queue_datagram(&self.host.udp, to, seq, &packet);
-                    fast_out += sent;
-                    Metrics::add(&metrics.fast_send_errors, failed);
+                    sent.datagrams += udp::queue_datagram(&self.host.udp, to, seq, &packet);
                 }
                 Output::SendFast {
                     to,
@@ -570,20 +575,23 @@ impl SessionTask {
                     seq,
                     packet,
                 } => {
-                    // Each recipient's record is encrypted apart, by its association's task.
-                    let sent = self
+                    // Each recipient's record is encrypted apart, by its association's task,
+                    // which counts the bytes it sends.
+                    let queued = self
                         .dtls_links
                         .get(&to)
                         .is_some_and(|link| link.try_send(packet.to_bytes(seq)).is_ok());
-                    if sent {
-                        fast_out += 1;
+                    if queued {
+                        sent.datagrams.sent += 1;
                     } else {
-                        Metrics::inc(&metrics.fast_send_errors);
+                        sent.datagrams.failed += 1;
                     }
                 }
                 Output::Bind { peer, addr, secure } => {
                     debug!(%peer, %addr, secure, "fast channel bound");
+                    // Secure binds are counted by the association (`dtls_bound`).
                     if !secure {
+                        Metrics::inc(&metrics.fast_binds_plain);
                         let handle = self.handle.clone();
                         self.host.directory.bind_fast_addr(addr, peer, handle);
                     }
@@ -640,10 +648,35 @@ impl SessionTask {
                 }
             }
         }
-        let (sent, failed) = udp::flush_datagrams(&self.host.udp);
-        fast_out += sent;
-        Metrics::add(&metrics.fast_send_errors, failed);
-        Metrics::add(&metrics.reliable_out, reliable_out);
-        Metrics::add(&metrics.fast_out, fast_out);
+        sent.datagrams += udp::flush_datagrams(&self.host.udp);
+        sent.publish(metrics);
+    }
+}
+
+/// What one [`SessionTask::perform`] sent, published to the metrics at its end.
+#[derive(Default)]
+struct Sent {
+    reliable: u64,
+    reliable_bytes: u64,
+    fallbacks: u64,
+    datagrams: udp::Flushed,
+}
+
+impl Sent {
+    /// Adds the non-zero figures to the counters (an add of zero is still an atomic write).
+    fn publish(&self, metrics: &Metrics) {
+        let counts = [
+            (&metrics.reliable_out, self.reliable),
+            (&metrics.reliable_bytes_out, self.reliable_bytes),
+            (&metrics.fast_fallbacks, self.fallbacks),
+            (&metrics.fast_out, self.datagrams.sent),
+            (&metrics.fast_bytes_out, self.datagrams.bytes),
+            (&metrics.fast_send_errors, self.datagrams.failed),
+        ];
+        for (counter, n) in counts {
+            if n > 0 {
+                Metrics::add(counter, n);
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use rquickjs::{
 };
 use tracing::{debug, error, info, warn};
 
-use super::{Bundle, wrap_commonjs};
+use super::{Bundle, Hook, wrap_commonjs};
 use crate::core::{Channel, HookMessage, Hooks, ServerMessage, ServerTarget};
 use crate::metrics::Metrics;
 use crate::protocol::{GroupId, PeerId};
@@ -173,6 +173,27 @@ struct Defined {
 /// The global under which the prelude's entry points are kept (not enumerable).
 const HOST_KEY: &str = "__volleyHost";
 
+/// The prelude's entry point that runs `hook` (`prelude.js`, the object `setup` returns).
+fn entry_point(hook: Hook) -> &'static str {
+    match hook {
+        Hook::PlayerAccepted => "playerAccepted",
+        Hook::PlayerDisconnect => "playerDisconnected",
+        Hook::Timer => "fireTimer",
+        Hook::ProcessEnding => "ended",
+        // The callbacks of `ssExports` have entry points of their own name.
+        Hook::ProcessStarted
+        | Hook::StartGameSession
+        | Hook::HealthCheck
+        | Hook::PlayerConnect
+        | Hook::PlayerJoinGroup
+        | Hook::PlayerLeaveGroup
+        | Hook::SendToPlayer
+        | Hook::SendToGroup
+        | Hook::Message
+        | Hook::ProcessTerminate => hook.as_str(),
+    }
+}
+
 /// A running script.
 pub struct ScriptInstance {
     defined: Defined,
@@ -247,7 +268,7 @@ impl ScriptInstance {
         runtime.set_host_promise_rejection_tracker(Some(Box::new(
             move |_ctx, _promise, reason, handled| {
                 if !handled {
-                    Metrics::inc(&rejections.script_errors);
+                    Metrics::inc(&rejections.script_unhandled_rejections);
                     let text = format!("unhandled promise rejection: {}", describe(&reason));
                     log_line(&tracked, &rejections, "warn", text);
                 }
@@ -360,7 +381,7 @@ impl ScriptInstance {
     /// `onProcessStarted([])`; false fails the game session's activation.
     pub fn process_started(&mut self) -> bool {
         let entry = self.defined.on_process_started;
-        self.decide("onProcessStarted", entry, |ctx| {
+        self.decide(Hook::ProcessStarted, entry, |ctx| {
             Ok(vec![rquickjs::Array::new(ctx.clone())?.into_value()])
         })
         .unwrap_or(!self.limits.deny_on_error)
@@ -370,7 +391,7 @@ impl ScriptInstance {
     pub fn start_game_session(&mut self, game_session_json: &str) {
         let entry = self.defined.on_start_game_session;
         let json = game_session_json.to_owned();
-        self.notify("onStartGameSession", entry, move |ctx| {
+        self.notify(Hook::StartGameSession, entry, move |ctx| {
             Ok(vec![
                 rquickjs::String::from_str(ctx.clone(), &json)?.into_value(),
             ])
@@ -380,7 +401,7 @@ impl ScriptInstance {
     /// `onHealthCheck()`; true when absent.
     pub fn health_check(&mut self) -> bool {
         let entry = self.defined.on_health_check;
-        self.decide("onHealthCheck", entry, |_| Ok(Vec::new()))
+        self.decide(Hook::HealthCheck, entry, |_| Ok(Vec::new()))
             .unwrap_or(false)
     }
 
@@ -388,7 +409,7 @@ impl ScriptInstance {
     pub fn player_accepted(&mut self, peer: PeerId, player_session_id: &str) {
         let entry = true;
         let psid = player_session_id.to_owned();
-        self.notify("playerAccepted", entry, move |ctx| {
+        self.notify(Hook::PlayerAccepted, entry, move |ctx| {
             Ok(vec![
                 Value::new_int(ctx.clone(), peer.0),
                 rquickjs::String::from_str(ctx.clone(), &psid)?.into_value(),
@@ -399,7 +420,7 @@ impl ScriptInstance {
     /// A player left: `onPlayerDisconnect(peerId)`, then it leaves `getPlayers()`.
     pub fn player_disconnected(&mut self, peer: PeerId) {
         let entry = true;
-        self.notify("playerDisconnected", entry, move |ctx| {
+        self.notify(Hook::PlayerDisconnect, entry, move |ctx| {
             Ok(vec![Value::new_int(ctx.clone(), peer.0)])
         });
     }
@@ -407,13 +428,13 @@ impl ScriptInstance {
     /// `onProcessTerminate()`: the game session is being ended from outside.
     pub fn process_terminate(&mut self) {
         let entry = self.defined.on_process_terminate;
-        self.notify("onProcessTerminate", entry, |_| Ok(Vec::new()));
+        self.notify(Hook::ProcessTerminate, entry, |_| Ok(Vec::new()));
     }
 
     /// The game session has ended: promises from `processEnding()` resolve.
     pub fn ended(&mut self) {
         let entry = true;
-        self.notify("ended", entry, |_| Ok(Vec::new()));
+        self.notify(Hook::ProcessEnding, entry, |_| Ok(Vec::new()));
     }
 
     /// True if the script asked to end its game session (or has failed too often).
@@ -460,7 +481,7 @@ impl ScriptInstance {
             };
             let Some(id) = due else { break };
             let entry = true;
-            self.notify("fireTimer", entry, move |ctx| {
+            self.notify(Hook::Timer, entry, move |ctx| {
                 Ok(vec![Value::new_float(ctx.clone(), id as f64)])
             });
         }
@@ -469,25 +490,25 @@ impl ScriptInstance {
     /// Calls a callback whose answer is a yes/no; `None` if it failed or is absent.
     fn decide(
         &mut self,
-        name: &'static str,
+        hook: Hook,
         defined: bool,
         args: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Vec<Value<'js>>>,
     ) -> Option<bool> {
         if !defined {
             return Some(true);
         }
-        self.call(name, args)
+        self.call(hook, args)
     }
 
     /// Calls a callback whose result is ignored.
     fn notify(
         &mut self,
-        name: &'static str,
+        hook: Hook,
         defined: bool,
         args: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Vec<Value<'js>>>,
     ) {
         if defined {
-            let _ = self.call(name, args);
+            let _ = self.call(hook, args);
         }
     }
 
@@ -495,7 +516,7 @@ impl ScriptInstance {
     /// Returns its boolean result (false for non-booleans), or `None` on failure.
     fn call(
         &mut self,
-        name: &'static str,
+        hook: Hook,
         args: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Vec<Value<'js>>>,
     ) -> Option<bool> {
         if self.stopped {
@@ -506,13 +527,13 @@ impl ScriptInstance {
             self.budget_skipped += 1;
             return None;
         };
-        Metrics::inc(&self.metrics.script_calls);
+        self.metrics.script.called(hook);
         let began = Instant::now();
         self.deadline.arm(self.limits.callback_timeout.min(budget));
         let result = self.context.with(|ctx| -> Result<bool, Failure> {
             let run = || -> rquickjs::Result<Value<'_>> {
                 let host: Object = ctx.globals().get(HOST_KEY)?;
-                let f: Function = host.get(name)?;
+                let f: Function = host.get(entry_point(hook))?;
                 let args = args(&ctx)?;
                 let mut list = rquickjs::function::Args::new(ctx.clone(), args.len());
                 list.push_args(args)?;
@@ -525,7 +546,9 @@ impl ScriptInstance {
         });
         let result = result.and_then(|answer| self.run_jobs().map(|()| answer));
         let timed_out = self.deadline.disarm();
-        self.budget_used += began.elapsed();
+        let ran = began.elapsed();
+        self.budget_used += ran;
+        self.metrics.script.hook_duration.observe(ran);
         let exited = lock(&self.shared).exited;
         if exited {
             self.stopped = true;
@@ -539,7 +562,7 @@ impl ScriptInstance {
             }
             Err(failure) => {
                 let failure = if timed_out { Failure::Timeout } else { failure };
-                self.failed(name, failure);
+                self.failed(hook, failure);
                 None
             }
         }
@@ -583,15 +606,16 @@ impl ScriptInstance {
         Ok(())
     }
 
-    fn failed(&mut self, name: &'static str, failure: Failure) {
+    fn failed(&mut self, hook: Hook, failure: Failure) {
         let m = &self.metrics;
+        let name = hook.as_str();
         match &failure {
             Failure::Exception(message) => {
-                Metrics::inc(&m.script_errors);
+                m.script.errored(hook);
                 warn!(target: "script", callback = name, error = %message, "script callback threw");
             }
             Failure::Timeout => {
-                Metrics::inc(&m.script_timeouts);
+                m.script.timed_out(hook);
                 warn!(
                     target: "script",
                     callback = name,
@@ -643,7 +667,7 @@ impl ScriptInstance {
 impl Hooks for ScriptInstance {
     fn player_connect(&mut self, peer: PeerId, player_session_id: &str, payload: &[u8]) -> bool {
         let entry = self.defined.on_player_connect;
-        let answer = self.decide("onPlayerConnect", entry, |ctx| {
+        let answer = self.decide(Hook::PlayerConnect, entry, |ctx| {
             Ok(vec![
                 Value::new_int(ctx.clone(), peer.0),
                 rquickjs::String::from_str(ctx.clone(), player_session_id)?.into_value(),
@@ -655,7 +679,7 @@ impl Hooks for ScriptInstance {
 
     fn player_join_group(&mut self, group: GroupId, peer: PeerId) -> bool {
         let entry = self.defined.on_player_join_group;
-        let answer = self.decide("onPlayerJoinGroup", entry, |ctx| {
+        let answer = self.decide(Hook::PlayerJoinGroup, entry, |ctx| {
             Ok(vec![
                 Value::new_int(ctx.clone(), group.0),
                 Value::new_int(ctx.clone(), peer.0),
@@ -666,7 +690,7 @@ impl Hooks for ScriptInstance {
 
     fn player_leave_group(&mut self, group: GroupId, peer: PeerId) -> bool {
         let entry = self.defined.on_player_leave_group;
-        let answer = self.decide("onPlayerLeaveGroup", entry, |ctx| {
+        let answer = self.decide(Hook::PlayerLeaveGroup, entry, |ctx| {
             Ok(vec![
                 Value::new_int(ctx.clone(), group.0),
                 Value::new_int(ctx.clone(), peer.0),
@@ -679,7 +703,7 @@ impl Hooks for ScriptInstance {
         if !self.defined.on_send_to_player {
             return true;
         }
-        let answer = self.call("onSendToPlayer", |ctx| Self::message_args(ctx, message));
+        let answer = self.call(Hook::SendToPlayer, |ctx| Self::message_args(ctx, message));
         self.decision(answer)
     }
 
@@ -687,7 +711,7 @@ impl Hooks for ScriptInstance {
         if !self.defined.on_send_to_group {
             return true;
         }
-        let answer = self.call("onSendToGroup", |ctx| Self::message_args(ctx, message));
+        let answer = self.call(Hook::SendToGroup, |ctx| Self::message_args(ctx, message));
         self.decision(answer)
     }
 
@@ -695,7 +719,7 @@ impl Hooks for ScriptInstance {
         if !self.defined.on_message {
             return;
         }
-        let _ = self.call("onMessage", |ctx| Self::message_args(ctx, message));
+        let _ = self.call(Hook::Message, |ctx| Self::message_args(ctx, message));
     }
 }
 

@@ -27,6 +27,80 @@ pub struct Bundle {
     pub files: BTreeMap<String, String>,
 }
 
+/// A script callback the server calls, as logs and metrics name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// `onProcessStarted`
+    ProcessStarted,
+    /// `onStartGameSession`
+    StartGameSession,
+    /// `onHealthCheck`
+    HealthCheck,
+    /// `onPlayerConnect`
+    PlayerConnect,
+    /// `onPlayerAccepted` (the player is listed in `getPlayers()` even without it).
+    PlayerAccepted,
+    /// `onPlayerDisconnect` (the player leaves `getPlayers()` even without it).
+    PlayerDisconnect,
+    /// `onPlayerJoinGroup`
+    PlayerJoinGroup,
+    /// `onPlayerLeaveGroup`
+    PlayerLeaveGroup,
+    /// `onSendToPlayer`
+    SendToPlayer,
+    /// `onSendToGroup`
+    SendToGroup,
+    /// `onMessage`
+    Message,
+    /// `onProcessTerminate`
+    ProcessTerminate,
+    /// A `setTimeout` or `setInterval` callback.
+    Timer,
+    /// The callbacks waiting on `processEnding()`, once the game session has ended.
+    ProcessEnding,
+}
+
+impl Hook {
+    /// Every hook, in declaration order (`hook as usize` indexes it).
+    pub const ALL: [Self; 14] = [
+        Self::ProcessStarted,
+        Self::StartGameSession,
+        Self::HealthCheck,
+        Self::PlayerConnect,
+        Self::PlayerAccepted,
+        Self::PlayerDisconnect,
+        Self::PlayerJoinGroup,
+        Self::PlayerLeaveGroup,
+        Self::SendToPlayer,
+        Self::SendToGroup,
+        Self::Message,
+        Self::ProcessTerminate,
+        Self::Timer,
+        Self::ProcessEnding,
+    ];
+
+    /// The name scripts know it by (`timer` and `processEnding` for the two that are not
+    /// `ssExports` callbacks).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProcessStarted => "onProcessStarted",
+            Self::StartGameSession => "onStartGameSession",
+            Self::HealthCheck => "onHealthCheck",
+            Self::PlayerConnect => "onPlayerConnect",
+            Self::PlayerAccepted => "onPlayerAccepted",
+            Self::PlayerDisconnect => "onPlayerDisconnect",
+            Self::PlayerJoinGroup => "onPlayerJoinGroup",
+            Self::PlayerLeaveGroup => "onPlayerLeaveGroup",
+            Self::SendToPlayer => "onSendToPlayer",
+            Self::SendToGroup => "onSendToGroup",
+            Self::Message => "onMessage",
+            Self::ProcessTerminate => "onProcessTerminate",
+            Self::Timer => "timer",
+            Self::ProcessEnding => "processEnding",
+        }
+    }
+}
+
 /// Memory for the throwaway runtime that checks a bundle compiles.
 const CHECK_MEMORY_BYTES: usize = 64 << 20;
 

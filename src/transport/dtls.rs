@@ -27,7 +27,7 @@ use webrtc_util::Conn;
 
 use super::limiter::HandshakeLimiter;
 use crate::host::{Host, SessionMsg};
-use crate::metrics::Metrics;
+use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, PeerId, decode};
 use crate::tls::CertStore;
 
@@ -172,6 +172,7 @@ async fn associate(
             }
         },
     };
+    let _open = metrics.connection(ConnectionKind::Dtls);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let bound = tokio::select! {
         () = host.shutdown.cancelled() => None,
@@ -305,7 +306,10 @@ impl Conn for DatagramPipe {
 
     async fn send(&self, buf: &[u8]) -> webrtc_util::Result<usize> {
         match self.host.udp.send_to(buf, self.remote) {
-            Ok(n) => Ok(n),
+            Ok(n) => {
+                Metrics::add(&self.host.metrics.fast_bytes_out, n as u64);
+                Ok(n)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 Metrics::inc(&self.host.metrics.fast_send_errors);
                 Ok(buf.len())

@@ -73,6 +73,7 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             },
         };
         Metrics::inc(&host.metrics.datagrams_in);
+        Metrics::add(&host.metrics.fast_bytes_in, len as u64);
         let limits = host.live();
         connects.set_rate(limits.limits.udp_connects_per_address);
         dtls_handshakes.set_rate(limits.limits.dtls_handshakes_per_ip);
@@ -158,8 +159,24 @@ fn offer(session: &SessionHandle, msg: SessionMsg) -> bool {
     !matches!(session.tx.try_send(msg), Err(TrySendError::Full(_)))
 }
 
+/// Datagrams sent (and bytes), and datagrams the socket did not take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Flushed {
+    pub sent: u64,
+    pub bytes: u64,
+    pub failed: u64,
+}
+
+impl std::ops::AddAssign for Flushed {
+    fn add_assign(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.bytes += other.bytes;
+        self.failed += other.failed;
+    }
+}
+
 /// Queues a fast-channel datagram; it is sent by [`flush_datagrams`] (or sooner, once a
-/// batch is full). Returns (sent, failed) by the send this push triggered, if any.
+/// batch is full). Returns what the send this push triggered did, if any.
 ///
 /// Datagrams are collected per worker thread, not per session: a session task fills the
 /// batch while it performs its outputs and flushes it before it yields, so batches never mix
@@ -169,7 +186,7 @@ pub(crate) fn queue_datagram(
     to: SocketAddr,
     seq: i32,
     packet: &FastPacket,
-) -> (u64, u64) {
+) -> Flushed {
     BATCH_BUFFER.with_borrow_mut(|batch| {
         batch.headers.push(packet.header(seq));
         batch.bodies.push(packet.body().clone());
@@ -177,13 +194,13 @@ pub(crate) fn queue_datagram(
         if batch.headers.len() == BATCH {
             batch.flush(socket)
         } else {
-            (0, 0)
+            Flushed::default()
         }
     })
 }
 
-/// Sends the datagrams queued on this thread. Returns (sent, failed).
-pub(crate) fn flush_datagrams(socket: &std::net::UdpSocket) -> (u64, u64) {
+/// Sends the datagrams queued on this thread.
+pub(crate) fn flush_datagrams(socket: &std::net::UdpSocket) -> Flushed {
     BATCH_BUFFER.with_borrow_mut(|batch| batch.flush(socket))
 }
 
@@ -213,10 +230,10 @@ struct DatagramBatch {
 
 impl DatagramBatch {
     /// Sends what was collected without blocking; datagrams the socket does not take are
-    /// dropped (fast messages may be lost). Returns (sent, failed).
-    fn flush(&mut self, socket: &std::net::UdpSocket) -> (u64, u64) {
+    /// dropped (fast messages may be lost).
+    fn flush(&mut self, socket: &std::net::UdpSocket) -> Flushed {
         let total = self.headers.len();
-        let (mut done, mut failed) = (0, 0);
+        let (mut done, mut failed, mut bytes) = (0, 0, 0);
         while done < total {
             let mut slices: [[IoSlice<'_>; 2]; BATCH] =
                 std::array::from_fn(|_| [IoSlice::new(&[]), IoSlice::new(&[])]);
@@ -234,7 +251,14 @@ impl DatagramBatch {
             )
             .map(Iterator::count);
             match result {
-                Ok(count) => done += count.max(1),
+                Ok(count) => {
+                    let count = count.max(1);
+                    let sent = self.headers.iter().zip(&self.bodies).skip(done).take(count);
+                    bytes += sent
+                        .map(|(header, body)| header.as_bytes().len() + body.len())
+                        .sum::<usize>();
+                    done += count;
+                }
                 // The socket buffer is full: drop the rest of the batch.
                 Err(Errno::EAGAIN) => {
                     failed += total - done;
@@ -251,6 +275,10 @@ impl DatagramBatch {
         self.headers.clear();
         self.bodies.clear();
         self.addrs.clear();
-        ((total - failed) as u64, failed as u64)
+        Flushed {
+            sent: (total - failed) as u64,
+            bytes: bytes as u64,
+            failed: failed as u64,
+        }
     }
 }

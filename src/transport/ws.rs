@@ -26,7 +26,7 @@ use tracing::{Instrument, debug, debug_span, warn};
 use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::{ConnLink, Host, Outgoing, SessionHandle, SessionMsg};
-use crate::metrics::Metrics;
+use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, Packet, decode};
 
 /// Read buffer per connection: small, because most players are idle most of the time and
@@ -111,6 +111,13 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     let Some(mut ws) = Box::pin(handshake(host, stream)).await else {
         return;
     };
+    let tls = ws.get_ref().is_tls();
+    let kind = if tls {
+        ConnectionKind::SecureWebSocket
+    } else {
+        ConnectionKind::WebSocket
+    };
+    let _open = host.metrics.connection(kind);
     debug!("connected");
     let Some((login, payload)) = Box::pin(wait_for_login(host, &mut ws)).await else {
         return;
@@ -126,7 +133,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     };
     // Every later line of this connection names its game session.
     tracing::Span::current().record("game_session", session.id.as_str());
-    let secure = match ws.get_ref().is_tls().then(|| host.secure_login()) {
+    let secure = match tls.then(|| host.secure_login()) {
         None => None,
         Some(Some(secure)) => Some(secure),
         Some(None) => {
@@ -256,6 +263,7 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
             _ => continue,
         };
         Metrics::inc(&host.metrics.frames_in);
+        Metrics::add(&host.metrics.reliable_bytes_in, frame.len() as u64);
         match decode(frame, max_frame) {
             Ok(Packet {
                 op_code,
@@ -367,6 +375,7 @@ fn session_msg(
     Ok(match message {
         Message::Binary(frame) => {
             Metrics::inc(&host.metrics.frames_in);
+            Metrics::add(&host.metrics.reliable_bytes_in, frame.len() as u64);
             match decode(frame, host.live().limits.max_frame_bytes) {
                 Ok(packet) => Some(SessionMsg::Packet { conn, packet }),
                 Err(e) => {

@@ -1,0 +1,317 @@
+//! The exposition of known counters, line by line, and what the counters add up to.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::*;
+
+/// A report with a few known values everywhere.
+fn known_report() -> Report {
+    let mut report = Report::default();
+    let c = &mut report.counters;
+    c.connections_websocket_plain = 3;
+    c.connections_websocket_secure = 1;
+    c.open_websocket_plain = 2;
+    c.logins_accepted = 5;
+    c.logins_refused_script = 2;
+    c.frames_in = 10;
+    c.reliable_bytes_in = 640;
+    c.fast_out = 7;
+    c.fast_bytes_out = 700;
+    c.dropped_hook_refused = 4;
+    c.dropped_slow_reader = 1;
+    c.malformed_in = 2;
+    c.udp_handshakes_rate_limited = 6;
+    c.fast_binds_plain = 2;
+    c.dtls_bound = 1;
+    c.fast_fallbacks = 9;
+    c.slow_reader_closes = 1;
+    c.script_sessions_unhealthy = 1;
+    c.metrics_scrapes = 1;
+    report.script.calls[Hook::Message as usize] = 12;
+    report.script.errors[Hook::PlayerConnect as usize] = 1;
+    report.script.timeouts[Hook::Timer as usize] = 3;
+    report.script.hook_duration = HistogramSnapshot {
+        buckets: [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        sum_seconds: 0.5,
+    };
+    report.control_requests = vec![
+        ("CreateGameSession", "ok", 2),
+        ("unknown", "UnknownOperationException", 1),
+    ];
+    report.sessions.game_sessions[GameSessionStatus::Active as usize] = 2;
+    report.sessions.player_sessions[PlayerSessionStatus::TimedOut as usize] = 3;
+    report.process = Some(ProcessFigures {
+        cpu_seconds: 1.5,
+        resident_memory_bytes: 1 << 20,
+        virtual_memory_bytes: 1 << 30,
+        open_fds: 12,
+        max_fds: Some(1024),
+        start_time_seconds: 1_700_000_000.25,
+        threads: 4,
+    });
+    report
+}
+
+#[test]
+fn a_report_encodes_to_these_samples() {
+    let text = encode(&known_report()).expect("encodes");
+    let expected = [
+        r#"volley_build_info{version="0.1.0"} 1"#,
+        r#"volley_connections_total{transport="websocket",mode="plain"} 3"#,
+        r#"volley_connections_total{transport="websocket",mode="secure"} 1"#,
+        r#"volley_connections_total{transport="udp",mode="secure"} 0"#,
+        r#"volley_connections_open{transport="websocket",mode="plain"} 2"#,
+        r#"volley_logins_total{result="accepted"} 5"#,
+        r#"volley_logins_total{result="refused_script"} 2"#,
+        r#"volley_game_sessions{status="active"} 2"#,
+        r#"volley_game_sessions{status="error"} 0"#,
+        r#"volley_player_sessions{status="timedout"} 3"#,
+        r#"volley_messages_total{channel="reliable",direction="in"} 10"#,
+        r#"volley_messages_total{channel="fast",direction="out"} 7"#,
+        r#"volley_message_bytes_total{channel="reliable",direction="in"} 640"#,
+        r#"volley_message_bytes_total{channel="fast",direction="out"} 700"#,
+        r#"volley_messages_dropped_total{reason="hook_refused"} 4"#,
+        r#"volley_messages_dropped_total{reason="slow_reader"} 1"#,
+        r#"volley_messages_dropped_total{reason="malformed"} 2"#,
+        r#"volley_messages_dropped_total{reason="rate_limit"} 6"#,
+        r#"volley_disconnects_total{reason="slow_reader"} 1"#,
+        r#"volley_fast_path_binds_total{mode="plain"} 2"#,
+        r#"volley_fast_path_binds_total{mode="secure"} 1"#,
+        "volley_fast_path_fallbacks_total 9",
+        r#"volley_script_calls_total{hook="onMessage"} 12"#,
+        r#"volley_script_calls_total{hook="timer"} 0"#,
+        r#"volley_script_errors_total{hook="onPlayerConnect"} 1"#,
+        r#"volley_script_timeouts_total{hook="timer"} 3"#,
+        "volley_script_hook_duration_seconds_sum 0.5",
+        "volley_script_hook_duration_seconds_count 4",
+        r#"volley_script_hook_duration_seconds_bucket{le="0.00005"} 2"#,
+        r#"volley_script_hook_duration_seconds_bucket{le="0.0001"} 3"#,
+        r#"volley_script_hook_duration_seconds_bucket{le="0.1"} 3"#,
+        r#"volley_script_hook_duration_seconds_bucket{le="+Inf"} 4"#,
+        "volley_script_sessions_unhealthy 1",
+        r#"volley_control_requests_total{operation="CreateGameSession",result="ok"} 2"#,
+        r#"volley_control_requests_total{operation="unknown",result="UnknownOperationException"} 1"#,
+        r#"volley_metrics_scrapes_total{result="ok"} 1"#,
+        "process_cpu_seconds_total 1.5",
+        "process_resident_memory_bytes 1048576.0",
+        "process_virtual_memory_bytes 1073741824.0",
+        "process_open_fds 12.0",
+        "process_max_fds 1024.0",
+        "process_start_time_seconds 1700000000.25",
+        "process_threads 4.0",
+    ];
+    for line in expected {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    assert!(text.ends_with("\n# EOF\n"), "{text}");
+}
+
+#[test]
+fn the_families_are_these_and_nothing_else() {
+    // Pinned: dashboards and alerts use these names (README, "Metrics").
+    let text = encode(&known_report()).expect("encodes");
+    let families: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .collect();
+    assert_eq!(
+        families,
+        [
+            "volley_build info",
+            "volley_connections counter",
+            "volley_connections_open gauge",
+            "volley_connections_over_limit counter",
+            "volley_handshakes_failed counter",
+            "volley_dtls_associations counter",
+            "volley_logins counter",
+            "volley_login_timeouts counter",
+            "volley_game_sessions gauge",
+            "volley_player_sessions gauge",
+            "volley_messages counter",
+            "volley_message_bytes counter",
+            "volley_messages_dropped counter",
+            "volley_disconnects counter",
+            "volley_fast_path_binds counter",
+            "volley_fast_path_fallbacks counter",
+            "volley_script_starts counter",
+            "volley_script_calls counter",
+            "volley_script_errors counter",
+            "volley_script_timeouts counter",
+            "volley_script_hook_duration_seconds histogram",
+            "volley_script_calls_skipped counter",
+            "volley_script_unhandled_rejections counter",
+            "volley_script_out_of_memory counter",
+            "volley_script_log_lines_dropped counter",
+            "volley_script_health_checks_failed counter",
+            "volley_script_sessions_unhealthy gauge",
+            "volley_control_requests counter",
+            "volley_metrics_scrapes counter",
+            "process_cpu_seconds counter",
+            "process_resident_memory_bytes gauge",
+            "process_virtual_memory_bytes gauge",
+            "process_open_fds gauge",
+            "process_max_fds gauge",
+            "process_start_time_seconds gauge",
+            "process_threads gauge",
+        ]
+    );
+}
+
+#[test]
+fn counters_end_in_total_and_labels_come_from_fixed_sets() {
+    let text = encode(&known_report()).expect("encodes");
+    let mut family = ("", "");
+    for line in text.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            family = declared.split_once(' ').expect("name and type");
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let sample = line;
+        let name = sample.split(['{', ' ']).next().unwrap_or_default();
+        assert!(
+            name.starts_with("volley_") || name.starts_with("process_"),
+            "{sample}"
+        );
+        match family.1 {
+            "counter" => assert_eq!(name, format!("{}_total", family.0), "{sample}"),
+            "gauge" => assert_eq!(name, family.0, "{sample}"),
+            _ => assert!(name.starts_with(family.0), "{sample}"),
+        }
+        let labels = sample
+            .split_once('{')
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .map_or("", |(labels, _)| labels);
+        for label in labels.split(',').filter(|l| !l.is_empty()) {
+            let (key, value) = label.split_once('=').expect("key=value");
+            assert!(
+                [
+                    "version",
+                    "transport",
+                    "mode",
+                    "handshake",
+                    "result",
+                    "status",
+                    "channel",
+                    "direction",
+                    "reason",
+                    "hook",
+                    "le",
+                    "operation"
+                ]
+                .contains(&key),
+                "{sample}"
+            );
+            assert!(value.len() <= 40, "{sample}");
+        }
+    }
+}
+
+#[test]
+fn without_process_figures_the_process_families_are_left_out() {
+    let report = Report {
+        process: None,
+        ..known_report()
+    };
+    let text = encode(&report).expect("encodes");
+    assert!(!text.contains("process_"), "{text}");
+    let unlimited = Report {
+        process: Some(ProcessFigures {
+            max_fds: None,
+            ..ProcessFigures::default()
+        }),
+        ..known_report()
+    };
+    let text = encode(&unlimited).expect("encodes");
+    assert!(text.contains("process_open_fds "), "{text}");
+    assert!(!text.contains("process_max_fds"), "{text}");
+}
+
+#[test]
+fn durations_land_in_the_bucket_of_their_bound() {
+    let histogram = DurationHistogram::default();
+    histogram.observe(Duration::from_micros(50)); // On the first bound: the first bucket.
+    histogram.observe(Duration::from_nanos(50_001)); // Just above it: the second.
+    histogram.observe(Duration::from_millis(3)); // Up to 5 ms.
+    histogram.observe(Duration::from_secs(1)); // Above every bound.
+    let snapshot = histogram.snapshot();
+    assert_eq!(snapshot.buckets, [1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    assert!(
+        (snapshot.sum_seconds - 1.003_100_001).abs() < 1e-9,
+        "{snapshot:?}"
+    );
+}
+
+#[test]
+fn unknown_operations_share_one_label() {
+    let metrics = Metrics::default();
+    metrics.control_request(Some("CreateGameSession"), "ok");
+    metrics.control_request(Some("CreateGameSession"), "ok");
+    metrics.control_request(Some("psess-1234"), "UnknownOperationException");
+    metrics.control_request(None, "UnknownOperationException");
+    assert_eq!(
+        metrics.control_requests(),
+        [
+            ("CreateGameSession", "ok", 2),
+            ("unknown", "UnknownOperationException", 2),
+        ]
+    );
+}
+
+#[test]
+fn the_snapshot_sums_the_script_counters_over_hooks() {
+    let metrics = Metrics::default();
+    metrics.script.called(Hook::Message);
+    metrics.script.called(Hook::Timer);
+    metrics.script.errored(Hook::Message);
+    Metrics::inc(&metrics.script_unhandled_rejections);
+    metrics.script.timed_out(Hook::SendToGroup);
+    let snapshot = metrics.snapshot();
+    assert_eq!(
+        (
+            snapshot.script_calls,
+            snapshot.script_errors,
+            snapshot.script_timeouts
+        ),
+        (2, 2, 1)
+    );
+}
+
+#[test]
+fn an_open_connection_counts_until_dropped() {
+    let metrics = Metrics::default();
+    let open = metrics.connection(ConnectionKind::SecureWebSocket);
+    let counts = |m: &Metrics| {
+        let s = m.snapshot();
+        (s.connections_websocket_secure, s.open_websocket_secure)
+    };
+    assert_eq!(counts(&metrics), (1, 1));
+    drop(open);
+    assert_eq!(counts(&metrics), (1, 0));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn process_figures_are_read_from_proc() {
+    let figures = ProcessFigures::read().expect("/proc/self is readable");
+    assert!(figures.threads >= 1, "{figures:?}");
+    assert!(figures.open_fds >= 1, "{figures:?}");
+    assert!(figures.resident_memory_bytes > 0, "{figures:?}");
+    assert!(
+        figures.virtual_memory_bytes >= figures.resident_memory_bytes,
+        "{figures:?}"
+    );
+    assert!(figures.cpu_seconds >= 0.0, "{figures:?}");
+    if let Some(max) = figures.max_fds {
+        assert!(max >= figures.open_fds, "{figures:?}");
+    }
+    // This test's process started moments ago; the boot time is read at second resolution.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64();
+    let age = now - figures.start_time_seconds;
+    assert!((-2.0..86_400.0).contains(&age), "{figures:?}, now {now}");
+}
