@@ -142,6 +142,9 @@ pub struct ControlConfig {
     pub max_connections: usize,
     /// A control API connection idle this long is closed.
     pub idle_timeout: Duration,
+    /// With `auth = "sigv4"`, `GET /metrics` also accepts `Authorization: Bearer` with this
+    /// token (for Prometheus); `None` accepts signed requests only.
+    pub metrics_token: Option<Secret>,
 }
 
 /// How control API requests are authenticated.
@@ -391,6 +394,7 @@ struct ControlFile {
     access_keys: Vec<AccessKeyFile>,
     max_connections: usize,
     idle_timeout_secs: u64,
+    metrics_token: String,
 }
 
 #[derive(Deserialize)]
@@ -421,6 +425,7 @@ impl Default for ControlFile {
             access_keys: Vec::new(),
             max_connections: 256,
             idle_timeout_secs: 60,
+            metrics_token: String::new(),
         }
     }
 }
@@ -867,6 +872,8 @@ impl File {
                         secret: Secret::new(k.secret_access_key.clone()),
                     })
                     .collect(),
+                metrics_token: (!c.metrics_token.is_empty())
+                    .then(|| Secret::new(c.metrics_token.clone())),
             },
             fleet: FleetConfig {
                 id: f.id.clone(),
@@ -942,6 +949,15 @@ mod tests {
         assert!(is_reloadable("server.log_level"));
         assert!(!is_reloadable("sessions.max_players"));
         assert!(changed_keys(old, old).expect("parses").is_empty());
+    }
+
+    #[test]
+    fn the_metrics_token_is_read_and_never_prints() {
+        assert_eq!(Config::default().control.metrics_token, None);
+        let config = Config::parse("[control]\nmetrics_token = \"tok3n-s3cr3t\"").expect("valid");
+        let token = config.control.metrics_token.as_ref().expect("a token");
+        assert_eq!(token.expose(), "tok3n-s3cr3t");
+        assert!(!format!("{config:?}").contains("tok3n"));
     }
 
     #[test]

@@ -33,8 +33,9 @@ use crate::script::Hook;
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The control API operations counted under their own name; any other is `unknown`, so a
-/// caller cannot grow the label set. Keep in step with `control::ops::dispatch`.
-pub const CONTROL_OPERATIONS: [&str; 18] = [
+/// caller cannot grow the label set. Keep in step with `control::ops::dispatch` and
+/// `control::admin::dispatch` (Volley's own, under their full `Volley.` target).
+pub const CONTROL_OPERATIONS: [&str; 20] = [
     "CreateGameSession",
     "DescribeGameSessions",
     "CreatePlayerSession",
@@ -53,6 +54,8 @@ pub const CONTROL_OPERATIONS: [&str; 18] = [
     "DescribeScript",
     "ListScripts",
     "DeleteScript",
+    "Volley.DescribeServer",
+    "Volley.StartDrain",
 ];
 
 /// Upper bounds of the hook duration histogram's buckets, in microseconds: from a trivial

@@ -101,6 +101,12 @@ fn load(args: &ServeArgs) -> anyhow::Result<Loaded> {
             .access_keys
             .push(config::AccessKey { id, secret });
     }
+    // Likewise the bearer token that Prometheus scrapes /metrics with.
+    if let Ok(token) = std::env::var("VOLLEY_METRICS_TOKEN")
+        && !token.is_empty()
+    {
+        config.control.metrics_token = Some(volley::secret::Secret::new(token));
+    }
     Ok(Loaded { config, text })
 }
 

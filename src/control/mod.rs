@@ -2,8 +2,9 @@
 //! backends using boto3, the AWS CLI or an AWS SDK work against Volley by changing only their
 //! endpoint URL (spec `control-api.md`). [`router`] answers `POST` on any path with an
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
-//! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication.
-//! Volley's own operations (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
+//! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
+//! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
+//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 
 mod admin;
 mod error;
@@ -13,6 +14,7 @@ mod listener;
 mod ops;
 mod output;
 mod paging;
+mod scrape;
 mod scripts;
 mod search;
 pub mod sigv4;
@@ -81,12 +83,13 @@ impl Control {
     }
 }
 
-/// The control API's routes: the unauthenticated health checks, and the GameLift
-/// operations on any other path.
+/// The control API's routes: the unauthenticated health checks, the metrics, and the
+/// GameLift operations on any other path (and on `/metrics` by POST).
 pub(crate) fn router(control: Arc<Control>) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(scrape::metrics).fallback(handle))
         .fallback(handle)
         .with_state(control)
 }
@@ -100,6 +103,8 @@ async fn handle(State(control): State<Arc<Control>>, request: Request) -> Respon
         .and_then(|v| v.to_str().ok())
         .map(|target| operation(target).to_owned());
     let result = serve(&control, &parts, body, op.as_deref()).await;
+    let outcome = result.as_ref().map_or_else(|e| e.kind.name(), |_| "ok");
+    control.host.metrics.control_request(op.as_deref(), outcome);
     let mut response = match result {
         Ok(output) => json_response(StatusCode::OK, &output),
         Err(e) => {
@@ -139,20 +144,7 @@ async fn serve(
             "the body is too large or unreadable",
         )
     })?;
-    if let Some(verifier) = control.verifier() {
-        let path = parts.uri.path();
-        let query = parts.uri.query().unwrap_or("");
-        verifier
-            .verify(
-                parts.method.as_str(),
-                path,
-                query,
-                &parts.headers,
-                &body,
-                SystemTime::now(),
-            )
-            .map_err(|e| ApiError::new(ErrorType::Auth(e.error_type()), e.to_string()))?;
-    }
+    authenticate(control, parts, &body)?;
     let op = op.filter(|op| !op.is_empty()).ok_or_else(|| {
         ApiError::new(
             ErrorType::UnknownOperation,
@@ -180,6 +172,32 @@ fn operation(target: &str) -> &str {
         None if target.starts_with(admin::TARGET_PREFIX) => target,
         None => "",
     }
+}
+
+/// Checks the request's SigV4 signature when the API requires one (`control.auth =
+/// "sigv4"`): made with one of the access keys in force, for service `gamelift`, within the
+/// allowed clock skew.
+fn authenticate(
+    control: &Control,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let Some(verifier) = control.verifier() else {
+        return Ok(());
+    };
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    verifier
+        .verify(
+            parts.method.as_str(),
+            path,
+            query,
+            &parts.headers,
+            body,
+            SystemTime::now(),
+        )
+        .map(drop)
+        .map_err(|e| ApiError::new(ErrorType::Auth(e.error_type()), e.to_string()))
 }
 
 /// A JSON response with the AWS JSON 1.1 content type.

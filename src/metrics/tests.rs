@@ -251,10 +251,12 @@ fn unknown_operations_share_one_label() {
     metrics.control_request(Some("CreateGameSession"), "ok");
     metrics.control_request(Some("psess-1234"), "UnknownOperationException");
     metrics.control_request(None, "UnknownOperationException");
+    metrics.control_request(Some("Volley.StartDrain"), "ok");
     assert_eq!(
         metrics.control_requests(),
         [
             ("CreateGameSession", "ok", 2),
+            ("Volley.StartDrain", "ok", 1),
             ("unknown", "UnknownOperationException", 2),
         ]
     );
