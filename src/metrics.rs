@@ -1,6 +1,6 @@
 //! Every metric the server keeps, in one place: the counters that the host, transports,
-//! script engine and control API bump, read as a [`Snapshot`] by tests and `volley bench`,
-//! and their Prometheus exposition at `GET /metrics`.
+//! script engine and control API bump, read as a [`Snapshot`] by tests and
+//! `Volley.DescribeServer`, and their Prometheus exposition at `GET /metrics`.
 //!
 //! The message path only ever does relaxed atomic adds on plain fields: no locks, no label
 //! lookups. Labels exist only in the exposition: at scrape time [`Report::gather`] copies the
@@ -371,7 +371,9 @@ impl Metrics {
     }
 }
 
-/// Script callbacks by hook and how long they ran, for every game session together.
+/// Script callbacks by hook and how long they ran, for every game session together. The
+/// arrays are indexed by `hook as usize`, always in range: [`Hook::ALL`] lists every hook in
+/// declaration order (a unit test pins it).
 #[derive(Debug, Default)]
 pub struct ScriptMetrics {
     calls: [AtomicU64; HOOKS],

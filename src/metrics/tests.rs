@@ -230,6 +230,19 @@ fn without_process_figures_the_process_families_are_left_out() {
 }
 
 #[test]
+fn hooks_and_statuses_index_their_arrays_in_order() {
+    for (i, hook) in Hook::ALL.into_iter().enumerate() {
+        assert_eq!(hook as usize, i, "{hook:?}");
+    }
+    for (i, status) in GameSessionStatus::ALL.into_iter().enumerate() {
+        assert_eq!(status as usize, i, "{status:?}");
+    }
+    for (i, status) in PlayerSessionStatus::ALL.into_iter().enumerate() {
+        assert_eq!(status as usize, i, "{status:?}");
+    }
+}
+
+#[test]
 fn durations_land_in_the_bucket_of_their_bound() {
     let histogram = DurationHistogram::default();
     histogram.observe(Duration::from_micros(50)); // On the first bound: the first bucket.
