@@ -542,6 +542,7 @@ const RELOADABLE: &[&str] = &[
     "limits.",
     "control.access_keys",
     "control.max_clock_skew_secs",
+    "control.metrics_token",
     "server.log_level",
     "server.drain_grace_secs",
 ];

@@ -528,6 +528,10 @@ pub struct Report {
     pub sessions: StatusCounts,
     /// The process's figures, where the operating system gives them.
     pub process: Option<ProcessFigures>,
+    /// `/ready` would answer 200.
+    pub ready: bool,
+    /// A drain has started.
+    pub draining: bool,
 }
 
 impl Report {
@@ -539,6 +543,8 @@ impl Report {
             control_requests: metrics.control_requests(),
             sessions,
             process: ProcessFigures::read(),
+            ready: false,
+            draining: false,
         }
     }
 }
@@ -573,6 +579,16 @@ impl Families<'_, '_> {
     fn write(mut self, r: &Report) -> std::fmt::Result {
         let c = &r.counters;
         self.build_info()?;
+        self.gauge(
+            "volley_ready",
+            "1 while /ready answers 200: listening, not draining, every script healthy.",
+            u64::from(r.ready),
+        )?;
+        self.gauge(
+            "volley_draining",
+            "1 once a drain has started (SIGTERM, SIGINT or Volley.StartDrain).",
+            u64::from(r.draining),
+        )?;
 
         self.counters(
             "volley_connections",

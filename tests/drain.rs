@@ -81,6 +81,10 @@ async fn a_drain_lets_game_sessions_end_then_closes_the_rest_going_away() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("\"draining\":true"), "{body}");
     assert_eq!(http_get(control, "/health").await.0, 200, "still alive");
+    let (status, metrics) = http_get(control, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("\nvolley_draining 1\n"), "{metrics}");
+    assert!(metrics.contains("\nvolley_ready 0\n"), "{metrics}");
     let refused = server
         .sessions
         .create_game_session(GameSessionSpec {

@@ -591,3 +591,31 @@ async fn without_a_token_configured_bearer_scrapes_are_forbidden() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_reload_changes_the_token_scrapes_need() {
+    let mut config = test_config();
+    config.control.access_keys = vec![AccessKey {
+        id: "AKIDMETRICS".into(),
+        secret: Secret::new("metrics-secret"),
+    }];
+    config.control.metrics_token = Some(Secret::new("old-token"));
+    let server = TestServer::with(config.clone(), Options::default()).await;
+    let control = server.addresses.control;
+    let scrape_with = |token: &'static str| async move {
+        let header = format!("Bearer {token}");
+        get(control, "/metrics", &[("Authorization", &header)])
+            .await
+            .status
+    };
+    assert_eq!(scrape_with("old-token").await, 200);
+
+    config.control.metrics_token = Some(Secret::new("new-token"));
+    server
+        .reloader
+        .apply(&config)
+        .expect("no certificates to reload");
+    assert_eq!(scrape_with("old-token").await, 403);
+    assert_eq!(scrape_with("new-token").await, 200);
+    server.stop().await;
+}

@@ -61,7 +61,10 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
         directory.catalog().status_counts()
     };
     // A few small reads of /proc: quick enough for an async worker.
-    let report = Report::gather(counters, sessions);
+    let mut report = Report::gather(counters, sessions);
+    let readiness = control.host.readiness();
+    report.ready = readiness.ready();
+    report.draining = readiness.draining;
     match metrics::encode(&report) {
         Ok(body) => {
             let mut response = (StatusCode::OK, body).into_response();
@@ -88,7 +91,8 @@ fn authorize(control: &Control, parts: &Parts) -> Result<(), Refusal> {
     }
     match bearer_token(parts) {
         Some(token) => {
-            let expected = control.host.config.control.metrics_token.as_ref();
+            let live = control.host.live();
+            let expected = live.metrics_token.as_ref();
             let matches =
                 expected.is_some_and(|e| bool::from(e.expose().as_bytes().ct_eq(token.as_bytes())));
             if matches {

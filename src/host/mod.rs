@@ -59,8 +59,8 @@ pub struct Endpoint {
 /// Everything the tasks of one server share.
 pub(crate) struct Host {
     /// The configuration at start. Its `limits`, `control.access_keys`,
-    /// `control.max_clock_skew` and `server.drain_grace` may change on reload: read those
-    /// from [`Host::live`].
+    /// `control.max_clock_skew`, `control.metrics_token` and `server.drain_grace` may change
+    /// on reload: read those from [`Host::live`].
     pub config: Config,
     /// The settings a reload may change, swapped whole so readers never see half a change.
     live: ArcSwap<Live>,
@@ -114,6 +114,8 @@ pub struct Live {
     pub max_clock_skew: Duration,
     /// `server.drain_grace_secs`.
     pub drain_grace: Duration,
+    /// `control.metrics_token`, with the one from the environment.
+    pub metrics_token: Option<crate::secret::Secret>,
 }
 
 impl Live {
@@ -124,6 +126,7 @@ impl Live {
             access_keys: config.control.access_keys.clone(),
             max_clock_skew: config.control.max_clock_skew,
             drain_grace: config.server.drain_grace,
+            metrics_token: config.control.metrics_token.clone(),
         }
     }
 }

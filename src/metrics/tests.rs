@@ -49,6 +49,7 @@ fn known_report() -> Report {
         start_time_seconds: 1_700_000_000.25,
         threads: 4,
     });
+    report.ready = true;
     report
 }
 
@@ -57,6 +58,8 @@ fn a_report_encodes_to_these_samples() {
     let text = encode(&known_report()).expect("encodes");
     let expected = [
         r#"volley_build_info{version="0.1.0"} 1"#,
+        "volley_ready 1",
+        "volley_draining 0",
         r#"volley_connections_total{transport="websocket",mode="plain"} 3"#,
         r#"volley_connections_total{transport="websocket",mode="secure"} 1"#,
         r#"volley_connections_total{transport="udp",mode="secure"} 0"#,
@@ -118,6 +121,8 @@ fn the_families_are_these_and_nothing_else() {
         families,
         [
             "volley_build info",
+            "volley_ready gauge",
+            "volley_draining gauge",
             "volley_connections counter",
             "volley_connections_open gauge",
             "volley_connections_over_limit counter",

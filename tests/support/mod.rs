@@ -50,6 +50,8 @@ pub struct TestServer {
     pub certs: Option<std::sync::Arc<volley::tls::CertStore>>,
     /// Cancel to start a drain (as SIGTERM does).
     pub drain: CancellationToken,
+    /// Applies a reloaded config, as SIGHUP does.
+    pub reloader: volley::Reloader,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<bool>>,
 }
@@ -88,9 +90,11 @@ impl TestServer {
         let certs = server.certificates();
         let shutdown = CancellationToken::new();
         let drain = server.drain_token();
+        let reloader = server.reloader();
         let task = tokio::spawn(server.run(shutdown.clone()));
         Self {
             drain,
+            reloader,
             addresses,
             sessions,
             metrics,
