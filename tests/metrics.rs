@@ -20,17 +20,18 @@ use volley::secret::Secret;
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// An HTTP response as read off the socket.
-struct Response {
-    status: u16,
-    /// Header names in lowercase.
-    headers: BTreeMap<String, String>,
-    body: String,
-}
-
 /// One GET with `headers` over a fresh HTTP/1.1 connection.
-async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
-    request(addr, "GET", path, headers, "").await
+async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    let response = http_request(addr, "GET", path, headers, "").await;
+    assert_ne!(
+        response
+            .headers
+            .get("transfer-encoding")
+            .map(String::as_str),
+        Some("chunked"),
+        "the exposition has a length"
+    );
+    response
 }
 
 /// One unsigned control API call with the whole `X-Amz-Target` given (`control_call` adds
@@ -40,63 +41,7 @@ async fn call_target(addr: SocketAddr, target: &str) -> u16 {
         ("X-Amz-Target", target),
         ("Content-Type", "application/x-amz-json-1.1"),
     ];
-    request(addr, "POST", "/", &headers, "{}").await.status
-}
-
-/// One request over a fresh HTTP/1.1 connection.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Response {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .expect("control listener reachable");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .expect("request sent");
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .expect("response read");
-        response
-    };
-    let response = within("http answer", exchange).await;
-    let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
-    let mut lines = head.lines();
-    let status = lines.next().expect("status line")[9..12]
-        .parse()
-        .expect("status code");
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
-        .collect::<BTreeMap<_, _>>();
-    assert_ne!(
-        headers.get("transfer-encoding").map(String::as_str),
-        Some("chunked"),
-        "the exposition has a length"
-    );
-    Response {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+    http_request(addr, "POST", "/", &headers, "{}").await.status
 }
 
 /// The samples of one scrape: each series as written (`name{labels}`) and its value.

@@ -353,39 +353,53 @@ pub async fn control_call(
     op: &str,
     body: &serde_json::Value,
 ) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let body = body.to_string();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {control}\r\nX-Amz-Target: GameLift.{op}\r\n\
-         Content-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = TcpStream::connect(control)
-            .await
-            .expect("control api reachable");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .expect("request sent");
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .expect("response read");
-        response
-    };
-    let response = within("control api answer", exchange).await;
-    let status = response[9..12].parse().expect("status code");
-    let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(json).expect("json body"))
+    let addr = control.parse().expect("control address");
+    let target = format!("GameLift.{op}");
+    let headers = [
+        ("X-Amz-Target", target.as_str()),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ];
+    let response = http_request(addr, "POST", "/", &headers, &body.to_string()).await;
+    (
+        response.status,
+        serde_json::from_str(&response.body).expect("json body"),
+    )
 }
 
 /// One GET over a fresh HTTP/1.1 connection: (status, body).
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let response = http_request(addr, "GET", path, &[], "").await;
+    (response.status, response.body)
+}
+
+/// An HTTP response as read off the socket.
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lowercase.
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub body: String,
+}
+
+/// One request with `headers` over a fresh HTTP/1.1 connection, read to its end.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> HttpResponse {
+    use std::fmt::Write;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        let _ = write!(request, "{name}: {value}\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.expect("listener reachable");
         stream
@@ -400,9 +414,20 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
         response
     };
     let response = within("http answer", exchange).await;
-    let status = response[9..12].parse().expect("status code");
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, body.to_owned())
+    let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
+    let mut lines = head.lines();
+    let status = lines.next().expect("status line")[9..12]
+        .parse()
+        .expect("status code");
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
 }
 
 /// A fresh directory under the system's temp dir, removed on drop.
