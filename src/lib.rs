@@ -252,7 +252,8 @@ impl Server {
             dev = host.dev,
             "serving"
         );
-        // Listeners are bound; their tasks start below, before any `/ready` can be answered.
+        // The listeners are bound and their tasks start here, before the control API's, so
+        // `/ready` never answers that they are not.
         host.serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
         host.tasks
@@ -333,7 +334,8 @@ pub struct Reloader(Arc<Host>);
 
 impl Reloader {
     /// Puts the reloadable settings of `config` in force at once (see
-    /// [`config::is_reloadable`]: limits, access keys, clock skew, drain grace) and reads the
+    /// [`config::is_reloadable`]: limits, access keys, clock skew, metrics token, drain grace;
+    /// the log level is the caller's, as the logger belongs to the program) and reads the
     /// certificate files again; its other settings are ignored, as they need a restart. New
     /// connections, datagrams and game sessions follow the new limits; established ones keep
     /// what they started with. A certificate that fails to load keeps the old one.
