@@ -98,23 +98,28 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             Metrics::inc(&host.metrics.malformed_in);
             continue;
         }
-        route_plain(&host, &mut connects, from, datagram);
+        route_plain(&host, &mut connects, from, datagram, max_frame);
     }
 }
 
 /// Routes a plain datagram: a UDP_CONNECT within its source address's budget by its
 /// `sender` (a new peer may reuse an address), anything else to the player bound to its
-/// source address, if any.
-fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, datagram: &[u8]) {
+/// source address, if any. `max_frame` is `limits.max_frame_bytes`, read once per datagram.
+fn route_plain(
+    host: &Host,
+    connects: &mut HandshakeLimiter,
+    from: SocketAddr,
+    datagram: &[u8],
+    max_frame: usize,
+) {
     let metrics = &host.metrics;
-    let is_connect =
-        peek_op_code(datagram, host.live().limits.max_frame_bytes) == Some(Opcode::UDP_CONNECT.0);
+    let is_connect = peek_op_code(datagram, max_frame) == Some(Opcode::UDP_CONNECT.0);
     let queued = if is_connect {
         if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-        let Some(packet) = decode_datagram(host, from, datagram) else {
+        let Some(packet) = decode_datagram(host, from, datagram, max_frame) else {
             return;
         };
         let sender = PeerId(packet.sender);
@@ -124,7 +129,7 @@ fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, d
     } else {
         // Decoded only when its address is bound; a malformed one is counted as such.
         let bound = host.directory.with_fast_addr(from, |session| {
-            decode_datagram(host, from, datagram)
+            decode_datagram(host, from, datagram, max_frame)
                 .is_none_or(|packet| offer(session, SessionMsg::Datagram { from, packet }))
         });
         if bound.is_none() {
@@ -141,8 +146,12 @@ fn route_plain(host: &Host, connects: &mut HandshakeLimiter, from: SocketAddr, d
 }
 
 /// Decodes a plain datagram, counting it if it is malformed.
-fn decode_datagram(host: &Host, from: SocketAddr, datagram: &[u8]) -> Option<Packet> {
-    let max_frame = host.live().limits.max_frame_bytes;
+fn decode_datagram(
+    host: &Host,
+    from: SocketAddr,
+    datagram: &[u8],
+    max_frame: usize,
+) -> Option<Packet> {
     match decode(Bytes::copy_from_slice(datagram), max_frame) {
         Ok(packet) => Some(packet),
         Err(e) => {

@@ -234,8 +234,11 @@ async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
 /// Reads frames until a LOGIN arrives (spec §5.1): other packets are ignored, and the
 /// connection is closed when the login timeout passes first.
 async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
-    let deadline = Instant::now() + host.live().limits.login_timeout;
-    let max_frame = host.live().limits.max_frame_bytes;
+    let (login_timeout, max_frame) = {
+        let limits = &host.live().limits;
+        (limits.login_timeout, limits.max_frame_bytes)
+    };
+    let deadline = Instant::now() + login_timeout;
     loop {
         let next = tokio::select! {
             () = host.shutdown.cancelled() => {
