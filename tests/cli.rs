@@ -398,12 +398,7 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
     let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
     volley::certgen::generate(dir.path(), &names, true).expect("new certificates");
     let new_leaf = support::pem_certs(&files.cert_file).remove(0);
-    let pid = server.child.id().expect("running").to_string();
-    let hup = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(hup.success());
+    support::send_signal(&server.child, "HUP");
     let new_tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
     let mut reloaded = false;
     for _ in 0..50 {

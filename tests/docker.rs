@@ -648,12 +648,7 @@ async fn the_runtime_stage_serves_checks_its_health_keeps_scripts_in_the_volume_
     );
 
     // `docker stop`: SIGTERM, then a clean exit.
-    let pid = server.id().expect("running").to_string();
-    let signal = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(signal.success());
+    support::send_signal(&server, "TERM");
     let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
         .await
         .expect("stops within the grace period")

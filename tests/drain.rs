@@ -200,15 +200,6 @@ async fn spawn_binary(
     (child, addr("ws"), addr("control"))
 }
 
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().expect("running").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &pid])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-}
-
 /// A player logged in to a fresh game session of the binary at `control`.
 async fn binary_player(ws: std::net::SocketAddr, control: std::net::SocketAddr) -> Client {
     let control = control.to_string();
@@ -250,7 +241,7 @@ async fn sigterm_drains_and_exits_zero_within_the_grace_period() {
     let (mut child, ws, control) = spawn_binary(&dir, &config).await;
     let mut player = binary_player(ws, control).await;
 
-    signal(&child, "TERM");
+    send_signal(&child, "TERM");
     expect_terminating_message(&mut player).await;
     let (status, _) = http_get(control, "/ready").await;
     assert_eq!(status, 503, "not ready while draining");
@@ -267,9 +258,9 @@ async fn a_second_signal_exits_at_once() {
     let (mut child, ws, control) = spawn_binary(&dir, &config).await;
     let mut player = binary_player(ws, control).await;
 
-    signal(&child, "TERM");
+    send_signal(&child, "TERM");
     expect_terminating_message(&mut player).await;
-    signal(&child, "INT");
+    send_signal(&child, "INT");
     // Far sooner than the ten-minute grace.
     let exit = within("exit", child.wait()).await.expect("exit status");
     assert_eq!(exit.code(), Some(1), "{exit:?}");

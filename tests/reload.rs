@@ -60,15 +60,6 @@ impl Served {
         within(needle, read).await
     }
 
-    fn hang_up(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-    }
-
     async fn player(&self, player_session_id: &str) -> Result<Client, volley::client::ClientError> {
         let token = ConnectionToken::new(player_session_id, Bytes::new());
         let config = ClientConfig {
@@ -123,7 +114,7 @@ async fn sighup_applies_limits_and_log_level_without_dropping_a_connection() {
 
     // A broken file changes nothing.
     std::fs::write(&path, "[limits]\nmax_connections = \"many\"\n").expect("written");
-    server.hang_up();
+    send_signal(&server.child, "HUP");
     let failed = server.stdout_line("\"reload_failed\"").await;
     assert!(
         failed["error"]
@@ -135,7 +126,7 @@ async fn sighup_applies_limits_and_log_level_without_dropping_a_connection() {
     assert!(server.player("room/second").await.is_err());
 
     std::fs::write(&path, config_text(3, "debug", 5)).expect("config written");
-    server.hang_up();
+    send_signal(&server.child, "HUP");
     let reloaded = server.stdout_line("\"reloaded\"").await;
     assert_eq!(
         reloaded["applied"],
