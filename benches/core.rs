@@ -145,6 +145,7 @@ fn hook_script() -> ScriptInstance {
         memory_limit_bytes: 32 << 20,
         deny_on_error: false,
         max_consecutive_failures: 0,
+        max_queued_send_bytes: 512 << 10,
     };
     let metrics = Arc::new(Metrics::default());
     ScriptInstance::start(Arc::new(bundle), "bench", limits, 4096, metrics).expect("starts")

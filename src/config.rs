@@ -211,8 +211,8 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     /// Time allowed before LOGIN.
     pub login_timeout: Duration,
-    /// Outbound frames queued per connection.
-    pub outbound_queue_frames: usize,
+    /// Outbound bytes queued per connection.
+    pub outbound_queue_bytes: usize,
     /// Inbound packets queued per game session.
     pub session_queue_packets: usize,
     /// Most game sessions running at once (created through the API and not yet ended).
@@ -223,6 +223,12 @@ pub struct Limits {
     pub dtls_handshakes_per_ip: u32,
     /// Most DTLS associations not yet bound to a player, at once.
     pub max_dtls_handshakes: usize,
+    /// Messages per second one player may send, on average; `None`: no limit.
+    pub player_messages_per_sec: Option<u32>,
+    /// Messages one player may send at once above the average rate.
+    pub player_message_burst: u32,
+    /// A player over its rate for this long is disconnected; `None`: never.
+    pub player_over_rate_close: Option<Duration>,
 }
 
 /// `[sessions]`.
@@ -461,12 +467,15 @@ struct LimitsFile {
     max_fast_payload_bytes: usize,
     handshake_timeout_secs: u64,
     login_timeout_secs: u64,
-    outbound_queue_frames: usize,
+    outbound_queue_bytes: usize,
     session_queue_packets: usize,
     max_game_sessions: usize,
     udp_connects_per_address_per_sec: u32,
     dtls_handshakes_per_ip_per_sec: u32,
     max_dtls_handshakes: usize,
+    player_messages_per_sec: u32,
+    player_message_burst: u32,
+    player_over_rate_close_secs: u64,
 }
 
 #[derive(Deserialize)]
@@ -506,12 +515,15 @@ impl Default for LimitsFile {
             max_fast_payload_bytes: 1200,
             handshake_timeout_secs: 10,
             login_timeout_secs: 15,
-            outbound_queue_frames: 256,
+            outbound_queue_bytes: 1 << 20,
             session_queue_packets: 4096,
             max_game_sessions: 10_000,
             udp_connects_per_address_per_sec: 20,
             dtls_handshakes_per_ip_per_sec: 50,
             max_dtls_handshakes: 1000,
+            player_messages_per_sec: 1000,
+            player_message_burst: 2000,
+            player_over_rate_close_secs: 10,
         }
     }
 }
@@ -646,9 +658,14 @@ impl File {
             "must be at least 1",
         )?;
         check(
-            l.outbound_queue_frames > 0,
-            "limits.outbound_queue_frames",
-            "must be at least 1",
+            l.outbound_queue_bytes >= 2 * l.max_frame_bytes,
+            "limits.outbound_queue_bytes",
+            "must hold at least two frames of limits.max_frame_bytes",
+        )?;
+        check(
+            l.player_messages_per_sec == 0 || l.player_message_burst > 0,
+            "limits.player_message_burst",
+            "must be at least 1 when limits.player_messages_per_sec is set",
         )?;
         check(
             l.session_queue_packets > 0,
@@ -852,12 +869,17 @@ impl File {
                 max_fast_payload_bytes: l.max_fast_payload_bytes,
                 handshake_timeout: Duration::from_secs(l.handshake_timeout_secs),
                 login_timeout: Duration::from_secs(l.login_timeout_secs),
-                outbound_queue_frames: l.outbound_queue_frames,
+                outbound_queue_bytes: l.outbound_queue_bytes,
                 session_queue_packets: l.session_queue_packets,
                 max_game_sessions: l.max_game_sessions,
                 udp_connects_per_address: l.udp_connects_per_address_per_sec,
                 dtls_handshakes_per_ip: l.dtls_handshakes_per_ip_per_sec,
                 max_dtls_handshakes: l.max_dtls_handshakes,
+                player_messages_per_sec: (l.player_messages_per_sec > 0)
+                    .then_some(l.player_messages_per_sec),
+                player_message_burst: l.player_message_burst,
+                player_over_rate_close: (l.player_over_rate_close_secs > 0)
+                    .then(|| Duration::from_secs(l.player_over_rate_close_secs)),
             },
             control: ControlConfig {
                 listen: c.listen,

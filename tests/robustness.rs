@@ -158,6 +158,9 @@ fn fill_messages() -> usize {
     (wmem_max + (2 << 20)).min(16 << 20) / 4000
 }
 
+/// What one message of [`fill_socket`] costs in an outbound queue, with room to spare.
+const FILL_FRAME_COST: usize = 4000 + 128;
+
 /// Sends a peer that reads nothing more than its socket holds, so the server's writer for it
 /// blocks; returns once the server has queued it all. The outbound queue must be large enough.
 /// Meanwhile the peer sends a message to the server now and then, so it counts as alive.
@@ -308,7 +311,7 @@ async fn a_vanished_client_leaves_its_groups_and_frees_its_slot() {
 async fn a_slow_reader_is_closed_without_stalling_the_others() {
     const MAX_MESSAGES: usize = 2000; // At most 8 MB to each of the two readers.
     let mut config = test_config();
-    config.limits.outbound_queue_frames = 8;
+    config.limits.outbound_queue_bytes = 32 * 1024; // 7 of these messages.
     let server = dev_server(config).await;
     let mut watcher = server.connect("watcher", ws_only()).await.expect("login");
     let sender = server.connect("sender", ws_only()).await.expect("login");
@@ -401,9 +404,14 @@ async fn a_slow_reader_is_closed_without_stalling_the_others() {
 }
 
 #[tokio::test]
-async fn a_burst_over_the_outbound_queue_closes_the_reader_once() {
+async fn a_burst_over_the_whole_outbound_budget_closes_the_reader_once() {
+    const BUDGET: usize = 2048;
     let mut config = test_config();
-    config.limits.outbound_queue_frames = 8;
+    config.limits.max_frame_bytes = 1024;
+    config.limits.max_reliable_payload_bytes = 512;
+    config.limits.outbound_queue_bytes = BUDGET;
+    // Each 100-byte message costs more than 164 bytes of the budget.
+    let fits = BUDGET / 164;
     let server = dev_server(config).await;
     let mut watcher = server.raw().await;
     let pw = watcher.login_ok("watcher").await;
@@ -413,7 +421,7 @@ async fn a_burst_over_the_outbound_queue_closes_the_reader_once() {
     let ps = sender.login_ok("sender").await;
 
     // 32 messages in one write: the session handles them in one go, before the reader's
-    // writer can take anything from its queue of 8.
+    // writer can take anything from its queue, which holds fewer.
     for i in 0..32u8 {
         let frame = encode(&to_player(50, pr, vec![i; 100]));
         within("feed", sender.ws.feed(Message::Binary(frame)))
@@ -428,10 +436,10 @@ async fn a_burst_over_the_outbound_queue_closes_the_reader_once() {
         "one close, counted once: {metrics:?}"
     );
     // Whatever the writer took from the queue before the close comes first, in order.
-    for i in 0..=8u8 {
+    for i in 0..=fits as u8 {
         match reader.next().await {
             Seen::Packet(packet) => {
-                assert!(i < 8, "at most a full queue arrives");
+                assert!(usize::from(i) < fits, "at most a full queue arrives");
                 assert_eq!(
                     (packet.op_code, packet.sender, &packet.payload[..]),
                     (50, ps, &[i; 100][..])
@@ -452,7 +460,7 @@ async fn a_burst_over_the_outbound_queue_closes_the_reader_once() {
 async fn fast_messages_to_a_slow_reader_are_dropped_and_it_stays_connected() {
     const MESSAGES: u32 = 3000; // 3000 x 1200 bytes = 3.6 MB over UDP.
     let mut config = test_config();
-    config.limits.outbound_queue_frames = 8;
+    config.limits.outbound_queue_bytes = 16 * 1024;
     let server = dev_server(config).await;
     let sender = server
         .connect("sender", ClientConfig::default())
@@ -914,7 +922,8 @@ async fn a_dead_peer_whose_socket_is_full_is_still_disconnected() {
     config.sessions.ping_interval = Duration::from_millis(100);
     config.sessions.idle_timeout = Duration::from_millis(500);
     config.limits.max_connections = 2;
-    config.limits.outbound_queue_frames = 2 * fill_messages(); // Never closed as a slow reader.
+    // Never closed as a slow reader.
+    config.limits.outbound_queue_bytes = 2 * fill_messages() * FILL_FRAME_COST;
     let server = dev_server(config).await;
     let mut alive = server.connect("alive", ws_only()).await.expect("login");
     let pa = alive.peer_id().0;
@@ -1029,7 +1038,7 @@ async fn shutdown_closes_every_connected_client_with_1001() {
 #[tokio::test]
 async fn shutdown_does_not_wait_for_peers_that_never_upgrade_or_never_read() {
     let mut config = test_config();
-    config.limits.outbound_queue_frames = 2 * fill_messages();
+    config.limits.outbound_queue_bytes = 2 * fill_messages() * FILL_FRAME_COST;
     let server = dev_server(config).await;
     let mut sender = server.connect("sender", ws_only()).await.expect("login");
     let mut stuck = slow_raw(&server).await;

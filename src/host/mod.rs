@@ -3,6 +3,7 @@
 //! API for creating game sessions and player sessions ([`Sessions`]).
 
 mod directory;
+pub(crate) mod outbound;
 mod session;
 
 use std::net::UdpSocket;
@@ -20,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub(crate) use directory::Directory;
+use outbound::Outbound;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
@@ -169,31 +171,22 @@ pub(crate) struct SessionHandle {
 }
 
 /// A logged-in connection as its session task sees it: the outbound queue, and a way to
-/// close it at once when the queue is full.
+/// close it at once when its reader is not draining the queue.
 #[derive(Debug)]
 pub(crate) struct ConnLink {
-    /// Lazily allocated, like the session queue: idle players are the common case.
-    pub tx: flume::Sender<Outgoing>,
+    pub out: Outbound,
     pub kill: oneshot::Sender<CloseReason>,
 }
 
-/// What a session task asks a connection's writer to do, in order.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// Send one frame (a length-prefixed packet).
-    Frame(bytes::Bytes),
-    /// Send a WebSocket ping.
-    Ping,
-    /// Send a close frame and end the connection.
-    Close(CloseReason),
-}
-
 impl ConnLink {
-    /// Closes after the frames already queued, or at once if the queue is full.
+    /// Closes after the frames already queued.
     fn close(self, reason: CloseReason) {
-        if self.tx.try_send(Outgoing::Close(reason)).is_err() {
-            let _ = self.kill.send(reason); // The connection may be gone already.
-        }
+        let _ = self.out.push_close(reason); // The connection may be gone already.
+    }
+
+    /// Closes at once, dropping what is queued: the reader is not keeping up.
+    fn kill(self, reason: CloseReason) {
+        let _ = self.kill.send(reason); // The connection may be gone already.
     }
 }
 

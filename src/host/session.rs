@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use flume::TrySendError;
 use futures_util::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
-use super::{ConnLink, Host, Outgoing, SessionHandle};
+use super::outbound::Refused;
+use super::{ConnLink, Host, SessionHandle};
 use crate::core::{
     CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     LoginRequest, Output, ScriptRef, Session, SessionConfig,
@@ -26,10 +26,10 @@ use crate::script::{Bundle, Effect, Limits, ScriptInstance};
 use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
-/// cannot starve its own timers. It also bounds how many frames one wake can queue for a
-/// recipient, which stays well below the outbound queue (`limits.outbound_queue_frames`, 256
-/// by default): a reader that keeps up never overflows, one that falls behind for several
-/// wakes does.
+/// cannot starve its own timers. It also bounds what one wake queues for a recipient: at
+/// most 65 frames from players, well within the outbound queue's budget
+/// (`limits.outbound_queue_bytes`), and the task yields before the next wake, so a reader
+/// whose writer keeps up never overflows, and one that falls behind for many wakes does.
 const MAX_BATCH: usize = 64;
 
 /// Rounds of "perform outputs, then apply the script's effects" per wake: effects can cause
@@ -182,6 +182,11 @@ pub(crate) async fn run(
         if task.ending == Some(Ending::Now) {
             break;
         }
+        if !rx.is_empty() {
+            // More is waiting: let the connections' writers run first, so that what this
+            // wake queued for them drains before the next batch adds to it.
+            tokio::task::yield_now().await;
+        }
     }
     task.finish(&mut core);
 }
@@ -203,6 +208,7 @@ async fn start_script(
         memory_limit_bytes: scripts.memory_limit_bytes,
         deny_on_error: scripts.deny_on_error,
         max_consecutive_failures: scripts.max_consecutive_failures,
+        max_queued_send_bytes: host.live().limits.outbound_queue_bytes / 2,
     };
     let id = handle.id.to_string();
     let metrics = Arc::clone(&host.metrics);
@@ -538,27 +544,25 @@ impl SessionTask {
                         continue;
                     };
                     let len = frame.len() as u64;
-                    match link.tx.try_send(Outgoing::Frame(frame)) {
+                    match link.out.push_frame(frame, droppable) {
                         Ok(()) => {
                             sent.reliable += 1;
                             sent.reliable_bytes += len;
                             // A fast-intent message, on the WebSocket for want of a fast path.
                             sent.fallbacks += u64::from(droppable);
                         }
-                        Err(TrySendError::Full(_)) if droppable => {
-                            Metrics::inc(&metrics.dropped_slow_reader);
-                        }
-                        Err(TrySendError::Full(_)) => {
+                        Err(Refused::Dropped) => Metrics::inc(&metrics.dropped_slow_reader),
+                        Err(Refused::Full) => {
                             debug!(%conn, "closing slow reader");
                             Metrics::inc(&metrics.slow_reader_closes);
                             // Close it now and forget its link: frames this batch still holds
                             // for it are skipped instead of closing (and counting) it again.
                             if let Some(link) = self.links.remove(&conn) {
-                                link.close(CloseReason::SlowReader);
+                                link.kill(CloseReason::SlowReader);
                             }
                             core.handle_close(conn, CloseReason::SlowReader);
                         }
-                        Err(TrySendError::Disconnected(_)) => {} // Its Closed message is on the way.
+                        Err(Refused::Closed) => {} // Its Closed message is on the way.
                     }
                 }
                 Output::SendFast {
@@ -605,7 +609,7 @@ impl SessionTask {
                 }
                 Output::Ping { conn } => {
                     if let Some(link) = self.links.get(&conn) {
-                        let _ = link.tx.try_send(Outgoing::Ping); // A full queue is its own ping.
+                        link.out.push_ping();
                     }
                 }
                 Output::Close { conn, reason } => {

@@ -27,9 +27,14 @@ use crate::protocol::{GroupId, PeerId};
 /// The JavaScript half of the host.
 const PRELUDE: &str = include_str!("prelude.js");
 /// Most effects (sends, broadcasts) awaiting the session task; more throw in the script. The
-/// task applies them after every callback, and a player's outbound queue holds 256 frames
-/// anyway, so a script never needs more at once.
+/// task applies them after the callbacks of each wake; their bytes are capped too
+/// ([`Limits::max_queued_send_bytes`]).
 const MAX_PENDING_EFFECTS: usize = 1024;
+/// What a queued send costs beyond its payload: the frame's headers (at most 64 bytes, as
+/// `limits.max_frame_bytes` leaves) and its slot in a player's outbound queue (64).
+const SEND_OVERHEAD: usize = 128;
+/// What a membership broadcast costs: its frame lists up to 200 players.
+const BROADCAST_COST: usize = 1024 + SEND_OVERHEAD;
 /// Most timers one script may have pending.
 const MAX_TIMERS: usize = 10_000;
 /// Most timers fired in one [`ScriptInstance::handle_timeout`]; the rest stay due.
@@ -59,6 +64,10 @@ pub struct Limits {
     pub deny_on_error: bool,
     /// After this many failures in a row the script asks to end its session; 0 never.
     pub max_consecutive_failures: u32,
+    /// Most bytes of messages awaiting the session task at once; more throw in the script.
+    /// Half a player's outbound queue (`limits.outbound_queue_bytes`), so that whatever the
+    /// script sends in one go fits in the queue of a player who keeps up.
+    pub max_queued_send_bytes: usize,
 }
 
 /// What a script asked the game session to do; the session task feeds it to the core.
@@ -75,6 +84,17 @@ pub enum Effect {
     },
     /// End the game session (`processEnding`, `process.exit`, or too many failures).
     End,
+}
+
+impl Effect {
+    /// What the effect costs against [`Limits::max_queued_send_bytes`].
+    fn cost(&self) -> usize {
+        match self {
+            Self::Send(message) => message.payload.len() + SEND_OVERHEAD,
+            Self::Broadcast { .. } => BROADCAST_COST,
+            Self::End => 0,
+        }
+    }
 }
 
 /// The script's `configuration` (spec `script-api.md` §5), where it sets one.
@@ -140,6 +160,9 @@ impl Deadline {
 /// State the native functions and the instance share.
 struct Shared {
     effects: VecDeque<Effect>,
+    /// What the queued effects cost, and the most they may.
+    effects_bytes: usize,
+    max_effects_bytes: usize,
     /// Pending timers by deadline; `timer_repeat` has each one's interval, if repeating.
     timers: BTreeSet<(Instant, u64)>,
     timer_repeat: HashMap<u64, (Instant, Option<Duration>)>,
@@ -253,6 +276,8 @@ impl ScriptInstance {
         let now = Instant::now();
         let shared = Arc::new(Mutex::new(Shared {
             effects: VecDeque::new(),
+            effects_bytes: 0,
+            max_effects_bytes: limits.max_queued_send_bytes,
             timers: BTreeSet::new(),
             timer_repeat: HashMap::new(),
             next_timer: 1,
@@ -444,7 +469,10 @@ impl ScriptInstance {
 
     /// The next effect to apply, in the order the script asked.
     pub fn poll_effect(&mut self) -> Option<Effect> {
-        lock(&self.shared).effects.pop_front()
+        let mut shared = lock(&self.shared);
+        let effect = shared.effects.pop_front()?;
+        shared.effects_bytes -= effect.cost();
+        Some(effect)
     }
 
     /// When the next timer is due.
@@ -985,6 +1013,15 @@ fn push_effect<'js>(ctx: &Ctx<'js>, shared: &mut Shared, effect: Effect) -> rqui
             &format!("too many messages queued at once (at most {MAX_PENDING_EFFECTS})"),
         ));
     }
+    let bytes = shared.effects_bytes + effect.cost();
+    if bytes > shared.max_effects_bytes {
+        let max = shared.max_effects_bytes;
+        return Err(Exception::throw_range(
+            ctx,
+            &format!("too many message bytes queued at once (at most {max})"),
+        ));
+    }
+    shared.effects_bytes = bytes;
     shared.effects.push_back(effect);
     Ok(())
 }

@@ -33,6 +33,7 @@ fn limits() -> Limits {
         memory_limit_bytes: 16 << 20,
         deny_on_error: false,
         max_consecutive_failures: 0,
+        max_queued_send_bytes: 512 << 10,
     }
 }
 

@@ -25,7 +25,8 @@ use tracing::{Instrument, debug, debug_span, warn};
 
 use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
-use crate::host::{ConnLink, Host, Outgoing, SessionHandle, SessionMsg};
+use crate::host::outbound::{self, OutboundRx, Outgoing};
+use crate::host::{ConnLink, Host, SessionHandle, SessionMsg};
 use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, Packet, decode};
 
@@ -143,7 +144,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
-    let (tx, rx) = flume::bounded(host.live().limits.outbound_queue_frames);
+    let (out, rx) = outbound::channel(host.live().limits.outbound_queue_bytes);
     let (kill, killed) = oneshot::channel();
     let request = LoginRequest {
         player_session_id: login,
@@ -154,7 +155,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     let login = SessionMsg::Login {
         conn,
         request,
-        link: ConnLink { tx, kill },
+        link: ConnLink { out, kill },
     };
     if Box::pin(session.tx.send_async(login)).await.is_err() {
         Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
@@ -296,7 +297,7 @@ async fn pump(
     conn: ConnId,
     session: &SessionHandle,
     ws: Box<Ws>,
-    rx: flume::Receiver<Outgoing>,
+    rx: OutboundRx,
     mut killed: oneshot::Receiver<CloseReason>,
 ) -> &'static str {
     let (mut sink, mut stream) = ws.split();
@@ -416,10 +417,9 @@ async fn killed_or_released(killed: &mut oneshot::Receiver<CloseReason>) -> Opti
 /// per batch), until the queue asks for a close or is dropped.
 async fn write_queued(
     sink: &mut SplitSink<Box<Ws>, Message>,
-    rx: &flume::Receiver<Outgoing>,
+    rx: &OutboundRx,
 ) -> Result<CloseReason, WsError> {
-    let mut queue = rx.stream();
-    while let Some(first) = queue.next().await {
+    while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         let mut batch = 0;
         while let Some(outgoing) = next.take() {
@@ -430,7 +430,7 @@ async fn write_queued(
             sink.feed(message).await?;
             batch += 1;
             if batch < MAX_COALESCE {
-                next = rx.try_recv().ok();
+                next = rx.try_recv();
             }
         }
         sink.flush().await?;

@@ -223,10 +223,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawWs<S> {
         self.send(&login_packet(player_session_id)).await;
     }
 
-    /// The next packet or close, skipping pings.
+    /// The next packet or close, skipping pings, within one [`STEP`] in all (pings do not
+    /// extend it).
     pub async fn next(&mut self) -> Seen {
+        let deadline = tokio::time::Instant::now() + STEP;
         loop {
-            match within("raw receive", self.ws.next()).await {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await;
+            match next.unwrap_or_else(|_| panic!("timed out: raw receive")) {
                 Some(Ok(Message::Binary(frame))) => {
                     return Seen::Packet(
                         decode(frame, 1 << 16).expect("server sends valid frames"),
