@@ -1,7 +1,8 @@
 //! Development certificates for secure mode (`volley cert generate`): a private CA and a
 //! server certificate it signs, both ECDSA P-256 so one key serves WSS and DTLS (the DTLS
 //! server signs with P-256 only). The server file holds the leaf alone, keeping DTLS flights
-//! small (spec §7.2); the CA goes to clients as `caCert`. Production uses a public CA instead.
+//! small (protocol.md §7.2); the CA goes to clients as `caCert`. Production uses a public CA
+//! instead.
 
 use std::io::Write;
 use std::net::IpAddr;

@@ -64,7 +64,7 @@ pub struct ServerConfig {
     pub drain_grace: Duration,
 }
 
-/// Which connection types the game listeners serve (spec §1.1).
+/// Which connection types the game listeners serve (protocol.md §1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SecureMode {

@@ -9,9 +9,9 @@
 //! OpenMetrics text with `prometheus-client`. No label value names a player, a player
 //! session or a game session.
 //!
-//! Names (STYLE.md, with this product's prefix): counters `volley_<thing>_<unit>_total`,
-//! gauges without `_total`, durations in seconds and sizes in bytes; the process figures use
-//! the standard `process_*` names so that stock dashboards work.
+//! Names (the Prometheus conventions, with this product's prefix): counters
+//! `volley_<thing>_<unit>_total`, gauges without `_total`, durations in seconds and sizes in bytes;
+//! the process figures use the standard `process_*` names so that stock dashboards work.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -149,9 +149,9 @@ counters! {
     reliable_bytes_in,
     /// Frames or datagrams that did not decode, or were too large.
     malformed_in,
-    /// Text frames received (ignored, spec Q21).
+    /// Text frames received (ignored, protocol.md Q21).
     text_frames_in,
-    /// Packets other than LOGIN before login (ignored, spec §5.1).
+    /// Packets other than LOGIN before login (ignored, protocol.md §5.1).
     packets_before_login,
     /// Datagrams received on the fast-channel socket.
     datagrams_in,

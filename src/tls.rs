@@ -1,4 +1,4 @@
-//! The server's certificate for secure mode (ARCHITECTURE.md decision 6): one PEM chain and
+//! The server's certificate for secure mode (protocol.md §7): one PEM chain and
 //! key serve the WSS listener (rustls), the DTLS server on `fastPort` (webrtc-dtls) and,
 //! optionally, the control API. [`CertStore`] holds the loaded credentials and swaps them on
 //! [`CertStore::reload`], so renewed certificates take effect without a restart: new TLS and
@@ -43,8 +43,8 @@ pub struct Credentials {
     pub tls: Arc<CertifiedKey>,
     /// The same chain and key for the DTLS server.
     pub dtls: webrtc_dtls::crypto::Certificate,
-    /// PEM of the certificates that anchor the chain: LOGIN_RESULT's `caCert` (spec §5.2),
-    /// the only trust anchors of the C# client's DTLS (spec §7.2).
+    /// PEM of the certificates that anchor the chain: LOGIN_RESULT's `caCert` (protocol.md §5.2),
+    /// the only trust anchors of the C# client's DTLS (protocol.md §7.3).
     pub ca_pem: Arc<str>,
 }
 
@@ -109,7 +109,7 @@ impl CertStore {
 
 /// The DTLS cipher suites offered: every ECDSA suite webrtc-dtls implements. The C# client's
 /// mbedtls 2.x default list includes all of them; AES-128-GCM is the one it prefers that
-/// is implemented here (spec §7.2).
+/// is implemented here (protocol.md §7.2).
 pub const DTLS_CIPHER_SUITES: [CipherSuiteId; 4] = [
     CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Gcm_Sha256,
     CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha,

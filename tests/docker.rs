@@ -1,10 +1,11 @@
 //! The Docker image, checked without Docker: the Dockerfile's build stage runs the documented
-//! release build, its runtime stage runs as a non-root user, exposes the game port (TCP and
-//! UDP) and the control port of the config it ships, checks `/health` with `volley health`
-//! and keeps script data in a volume; `.dockerignore` keeps everything else out of the build
-//! context. Then the runtime stage runs for real: the same binary with the same arguments,
-//! environment and working directory, under a temporary directory standing for the image's
-//! root, with the shipped config mounted where the image reads it.
+//! release build and strips the binary it ships, its runtime stage runs as a non-root user,
+//! exposes the game port (TCP and UDP) and the control port of the config it ships, checks
+//! `/health` with `volley health` and keeps script data in a volume; `.dockerignore` keeps
+//! everything else out of the build context. Then the runtime stage runs for real: the same
+//! binary with the same arguments, environment and working directory, under a temporary
+//! directory standing for the image's root, with the shipped config mounted where the image
+//! reads it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -340,6 +341,118 @@ fn the_build_stage_runs_the_documented_release_build_on_what_cargo_needs() {
     assert_eq!(built.1, ["/src/target/release/volley"]);
     assert_eq!(build.last("WORKDIR"), Some("/src"));
     assert_eq!(built.2, "/usr/local/bin/volley");
+}
+
+#[test]
+fn the_build_stage_strips_the_shipped_binary() {
+    let image = image();
+    let env: Vec<(String, String)> = image.build.all("ENV").flat_map(env_pairs).collect();
+    let strip = env
+        .iter()
+        .rev()
+        .find(|(key, _)| key == "CARGO_PROFILE_RELEASE_STRIP")
+        .map(|(_, value)| value.as_str());
+    assert!(
+        matches!(strip, Some("symbols" | "true")),
+        "the build stage strips symbols: {env:?}"
+    );
+
+    // The same release profile and environment on a tiny program, built for real: the
+    // environment must make Cargo strip what it would otherwise ship.
+    let manifest: toml::Table = toml::from_str(
+        &std::fs::read_to_string(Path::new(REPO).join("Cargo.toml")).expect("Cargo.toml"),
+    )
+    .expect("manifest");
+    let release = manifest
+        .get("profile")
+        .and_then(|p| p.get("release"))
+        .cloned()
+        .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+    let dir = TempDir::new();
+    let mut probe = toml::Table::new();
+    probe.insert(
+        "package".into(),
+        toml::Value::Table(toml::toml! {
+            name = "strip-probe"
+            version = "0.1.0"
+            edition = "2024"
+        }),
+    );
+    let mut profile = toml::Table::new();
+    profile.insert("release".into(), release);
+    probe.insert("profile".into(), toml::Value::Table(profile));
+    probe.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
+    std::fs::write(dir.path().join("Cargo.toml"), probe.to_string()).expect("probe manifest");
+    std::fs::create_dir_all(dir.path().join("src")).expect("probe src");
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "fn main() {\n    println!(\"{}\", std::env::args().count());\n}\n",
+    )
+    .expect("probe main");
+    let build = |env: &[(String, String)], target: &str| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut command = std::process::Command::new(cargo);
+        command
+            .args([
+                "build",
+                "--release",
+                "--offline",
+                "--quiet",
+                "--target-dir",
+                target,
+            ])
+            .current_dir(dir.path())
+            .env_remove("CARGO_PROFILE_RELEASE_STRIP")
+            .env_remove("RUSTFLAGS");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let status = command.status().expect("cargo runs");
+        assert!(status.success(), "the probe builds");
+        std::fs::read(dir.path().join(target).join("release/strip-probe")).expect("probe binary")
+    };
+    let shipped = elf_sections(&build(&env, "stripped"));
+    let plain = elf_sections(&build(&[], "plain"));
+    // `.debug_gdb_scripts` is loaded data (a debugger hint), not debug information.
+    let stripped = |sections: &[String]| {
+        !sections
+            .iter()
+            .any(|s| s == ".symtab" || s == ".debug_info" || s == ".debug_line")
+    };
+    assert!(
+        !stripped(&plain),
+        "without it the binary has symbols and line tables: {plain:?}"
+    );
+    assert!(
+        stripped(&shipped),
+        "the shipped binary has no symbols or debug information: {shipped:?}"
+    );
+}
+
+/// The section names of a 64-bit little-endian ELF file.
+fn elf_sections(elf: &[u8]) -> Vec<String> {
+    assert_eq!(
+        &elf[..6],
+        b"\x7fELF\x02\x01",
+        "a 64-bit little-endian ELF file"
+    );
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([elf[at], elf[at + 1]]));
+    let u64_at = |at: usize| {
+        let bytes: [u8; 8] = elf[at..at + 8].try_into().expect("8 bytes");
+        usize::try_from(u64::from_le_bytes(bytes)).expect("an offset in memory")
+    };
+    let (table, entry, count, names) = (u64_at(0x28), u16_at(0x3A), u16_at(0x3C), u16_at(0x3E));
+    let header = |i: usize| table + i * entry;
+    let strings = u64_at(header(names) + 0x18);
+    (0..count)
+        .map(|i| {
+            let start = strings
+                + u32::from_le_bytes(elf[header(i)..header(i) + 4].try_into().expect("4 bytes"))
+                    as usize;
+            let end = start + elf[start..].iter().position(|&b| b == 0).expect("a name");
+            String::from_utf8_lossy(&elf[start..end]).into_owned()
+        })
+        .collect()
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! What the server does when peers misbehave or go away, over real sockets: clients that
 //! vanish, read slowly or never, send garbage, never log in or stop answering pings; the
-//! connection limit; shutdown with clients connected (spec §2, §5.1, §5.6, §5.11, §6).
+//! connection limit; shutdown with clients connected (protocol.md §2, §5.1, §5.6, §5.11, §6).
 
 mod support;
 
@@ -579,7 +579,7 @@ async fn garbage_frames_and_bad_length_prefixes_are_dropped_and_the_connection_k
     )
     .await
     .expect("sent");
-    // Trailing bytes after the announced length are ignored (spec §2.1).
+    // Trailing bytes after the announced length are ignored (protocol.md §2.1).
     let mut trailing = encode(&to_player(42, pt, "trailing")).to_vec();
     trailing.extend_from_slice(&[0xde, 0xad]);
     sender.send_bytes(trailing).await;
@@ -681,7 +681,7 @@ async fn server_only_opcodes_from_a_client_are_dropped_and_not_relayed() {
         sender.send(&to_player(op, pt, "forged")).await;
         sender.send(&to_all(op, "forged")).await;
     }
-    // Other negative opcodes are application messages (spec §4.1, the TS example's -500).
+    // Other negative opcodes are application messages (protocol.md §4.1, Q10).
     sender.send(&to_all(-500, "app")).await;
     expect_message(&mut target, -500, ps, b"app").await;
     expect_message(&mut sender, -500, ps, b"app").await;

@@ -1,5 +1,5 @@
 //! Server scripts with real clients: every callback and session method of the contract
-//! (spec `script-api.md`), containment of broken scripts, live updates through the control
+//! (scripts.md), containment of broken scripts, live updates through the control
 //! API, and scripts surviving a restart. The server runs in process on loopback ports.
 
 mod support;

@@ -1,5 +1,5 @@
-//! The [`Client`] handle: connecting and logging in (spec §5.1-§5.2), binding the UDP socket,
-//! and the app-facing calls, which queue commands for the background task in `driver.rs`.
+//! The [`Client`] handle: connecting and logging in (protocol.md §5.1-§5.2), binding the UDP
+//! socket, and the app-facing calls, which queue commands for the background task in `driver.rs`.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -97,12 +97,12 @@ impl Client {
     }
 
     /// The groups this client believes it belongs to: joined or left locally at once, and
-    /// corrected by every membership update (spec §5.9). Ascending order.
+    /// corrected by every membership update (protocol.md §5.9). Ascending order.
     pub fn groups(&self) -> Vec<GroupId> {
         self.lock_groups(|groups| groups.iter().copied().collect())
     }
 
-    /// Sends an application message (spec §5.7). Returns once the message is queued for
+    /// Sends an application message (protocol.md §5.7). Returns once the message is queued for
     /// the background task; write errors surface later as events.
     ///
     /// Fails with [`ClientError::PayloadTooLarge`] over [`MAX_PAYLOAD`] bytes and with
@@ -284,7 +284,7 @@ async fn establish(
         config.command_queue,
         config.ws_ping_interval,
     );
-    // VERIFY_IDENTITY repeats the connection payload (spec §5.4 step 2).
+    // VERIFY_IDENTITY repeats the connection payload (protocol.md §5.4 client step 2).
     let payload = token.payload.clone();
     let login = async {
         driver
@@ -360,7 +360,7 @@ async fn establish(
     })
 }
 
-/// Resolves `(host, fast_port)`; the first address wins (spec §1.3).
+/// Resolves `(host, fast_port)`; the first address wins (protocol.md §1.3).
 async fn resolve(host: &str, fast_port: u16) -> Result<SocketAddr, ClientError> {
     let server = tokio::net::lookup_host((host, fast_port))
         .await?
@@ -394,7 +394,7 @@ fn local_udp_addr(configured: SocketAddr, server: SocketAddr) -> SocketAddr {
     }
 }
 
-/// A group command as C# builds it: targetPlayer -1, no payload (spec §5.9).
+/// A group command as C# builds it: targetPlayer -1, no payload (protocol.md §5.9).
 fn group_command(op: Opcode, body: Body) -> Packet {
     Packet {
         op_code: op.0,

@@ -3,11 +3,11 @@
 //! and out, and feeds events to the handle.
 //!
 //! One `select!` loop serves the command channel (sends from the handle), WebSocket reads,
-//! UDP or DTLS reads, the UDP_CONNECT retry timer (spec §5.3) and optional WebSocket pings.
-//! A secure client first runs its DTLS handshake, before it reads anything else, as C# does (spec §5.4). Each
-//! inbound packet yields at most one event, parked in `pending` until the bounded event
-//! channel has room; sockets are not read while anything is parked, so a slow app slows the
-//! sockets down instead of growing a buffer, while sends keep flowing.
+//! UDP or DTLS reads, the UDP_CONNECT retry timer (protocol.md §5.3) and optional WebSocket pings.
+//! A secure client first runs its DTLS handshake, before it reads anything else, as C# does
+//! (protocol.md §5.4). Each inbound packet yields at most one event, parked in `pending` until the
+//! bounded event channel has room; sockets are not read while anything is parked, so a slow app
+//! slows the sockets down instead of growing a buffer, while sends keep flowing.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io;
@@ -45,7 +45,7 @@ pub(super) type Groups = Arc<Mutex<BTreeSet<GroupId>>>;
 pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Receive buffer for one datagram; it lives on the stack only while a datagram is read.
-/// The server never sends more than 1200 payload bytes over UDP (spec §6).
+/// The server never sends more than 1200 payload bytes over UDP (protocol.md §6).
 const UDP_RECV_BUF: usize = 16 * 1024;
 
 /// Requests from the handle.
@@ -61,7 +61,7 @@ pub(super) enum Command {
 }
 
 /// Delay after UDP_CONNECT attempt `attempt` (from 0) before the next one: 100 ms doubling,
-/// capped at 5 s (spec §5.3 step 2).
+/// capped at 5 s (protocol.md §5.3 client step 2).
 pub(super) fn udp_connect_delay(attempt: u32) -> Duration {
     Duration::from_millis((100u64 << attempt.min(16)).min(5000))
 }
@@ -70,11 +70,11 @@ pub(super) fn udp_connect_delay(attempt: u32) -> Duration {
 pub(super) struct FastChannel {
     socket: UdpSocket,
     /// Where datagrams go: the server's fast port, then the source of the last datagram
-    /// received, like C# (spec §1.3).
+    /// received, like C# (protocol.md §1.3).
     dest: SocketAddr,
-    /// Last sequence number sent; the first packet gets 0 (spec §5.8).
+    /// Last sequence number sent; the first packet gets 0 (protocol.md §5.8).
     last_seq_out: i32,
-    /// Highest sequence number accepted; anything not above it is dropped (spec §5.8).
+    /// Highest sequence number accepted; anything not above it is dropped (protocol.md §5.8).
     last_seq_in: i32,
 }
 
@@ -181,7 +181,7 @@ impl Driver {
         )
     }
 
-    /// Sends LOGIN (spec §5.1 table, C# column) on the WebSocket.
+    /// Sends LOGIN as C# does (protocol.md §5.1 step 2) on the WebSocket.
     pub(super) async fn send_login(
         &mut self,
         player_session_id: String,
@@ -202,7 +202,7 @@ impl Driver {
     }
 
     /// Reads until LOGIN_RESULT. Packets arriving earlier become events (C# raises them with
-    /// its peer id still unknown, spec §5.1 "Ordering"); a missing body counts as failure.
+    /// its peer id still unknown, protocol.md §5.1 step 7); a missing body counts as failure.
     pub(super) async fn await_login_result(
         &mut self,
         event_queue: usize,
@@ -257,8 +257,8 @@ impl Driver {
         }
     }
 
-    /// The DTLS handshake, then VERIFY_IDENTITY once (spec §5.4 steps 1-2). A failure leaves
-    /// the client on the WebSocket, with an error event.
+    /// The DTLS handshake, then VERIFY_IDENTITY once (protocol.md §5.4 client steps 1-2). A
+    /// failure leaves the client on the WebSocket, with an error event.
     async fn start_dtls(&mut self, setup: DtlsSetup) {
         match dtls::handshake(&setup).await {
             Ok(channel) => {
@@ -284,7 +284,7 @@ impl Driver {
         }
         // A local sender, so a reserved permit does not borrow `self`.
         let events_tx = self.events_tx.clone();
-        // The first UDP_CONNECT goes out at once (spec §5.3 step 1).
+        // The first UDP_CONNECT goes out at once (protocol.md §5.3 client step 1).
         let mut retry = pin!(tokio::time::sleep_until(Instant::now()));
         let mut ping = self.ws_ping_interval.map(|period| {
             let mut ping = tokio::time::interval_at(Instant::now() + period, period);
@@ -350,7 +350,7 @@ impl Driver {
                 }
             },
             Some(Ok(Message::Text(_))) => {
-                // C# would parse it as protobuf JSON; no server sends text (spec §1.2).
+                // C# would parse it as protobuf JSON; no server sends text (protocol.md §1.2).
                 debug!("text frame ignored");
                 self.pending
                     .push_back(Event::Error("text frame ignored".into()));
@@ -400,7 +400,7 @@ impl Driver {
                 return;
             }
         };
-        // C# replaces its destination with the source of every datagram (spec §1.3).
+        // C# replaces its destination with the source of every datagram (protocol.md §1.3).
         fast.dest = from;
         let packet = match decode(frame, self.max_frame_bytes) {
             Ok(packet) => packet,
@@ -450,7 +450,7 @@ impl Driver {
         self.handle_packet(packet, Channel::Fast).await;
     }
 
-    /// Applies the C# client's rules to one inbound packet (spec §4.1 "client handling").
+    /// Applies the C# client's rules to one inbound packet (protocol.md §4.1).
     async fn handle_packet(&mut self, packet: Packet, channel: Channel) {
         trace!(op = packet.op_code, ?channel, "packet in");
         match Opcode(packet.op_code) {
@@ -498,7 +498,7 @@ impl Driver {
                     });
                 }
                 _ => {
-                    // C# would throw on the missing list (spec §3.4).
+                    // C# would throw on the missing list (protocol.md §3.4).
                     self.pending
                         .push_back(Event::Error("membership update without body".into()));
                 }
@@ -515,7 +515,7 @@ impl Driver {
         }
     }
 
-    /// Sends a packet from the app or a group command (spec §5.7 steps 3-5).
+    /// Sends a packet from the app or a group command (protocol.md §5.7 client steps 3-5).
     async fn send(&mut self, mut packet: Packet, intent: DeliveryIntent) {
         packet.sender = self.peer_id.0;
         let fast = intent == DeliveryIntent::Fast

@@ -1,4 +1,4 @@
-//! The secure fast channel (connection type 1, spec §5.4, §7.2), as the C# client runs it:
+//! The secure fast channel (connection type 1, protocol.md §5.4, §7.2), as the C# client runs it:
 //! a DTLS 1.2 client handshake with `(host, fastPort)` that trusts only the certificates of
 //! the login result's `caCert` and checks the host name, then VERIFY_IDENTITY once, as the
 //! first record. The channel carries fast messages once the server answers with success.
@@ -17,10 +17,11 @@ use super::ClientError;
 use crate::protocol::{Body, Opcode, Packet, PeerId, VerifyIdentityCommand};
 
 /// Longest the handshake may take. mbedtls gives up after about a minute of retransmissions
-/// (spec §5.4); a shorter bound frees a client stuck behind a firewall sooner.
+/// (protocol.md §5.4 client step 1); a shorter bound frees a client stuck behind a firewall
+/// sooner.
 pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Largest record plaintext read, as the C# client's single 2048-byte read (spec §7.2).
+/// Largest record plaintext read, as the C# client's single 2048-byte read (protocol.md §7.2).
 pub(super) const RECV_BUF: usize = 2048;
 
 /// What the handshake needs, taken from the login.
@@ -43,7 +44,7 @@ pub(super) struct DtlsSetup {
 /// A DTLS association with the server, and the fast channel's sequence numbers.
 pub(super) struct DtlsChannel {
     pub conn: DTLSConn,
-    /// Last sequence number sent; VERIFY_IDENTITY takes 0 (spec §5.4 step 2).
+    /// Last sequence number sent; VERIFY_IDENTITY takes 0 (protocol.md §5.4 client step 2).
     pub last_seq_out: i32,
     /// Highest sequence number accepted.
     pub last_seq_in: i32,
@@ -74,7 +75,7 @@ pub(super) async fn handshake(setup: &DtlsSetup) -> Result<DtlsChannel, ClientEr
     })
 }
 
-/// Every certificate in `caCert` is a trust anchor, as mbedtls treats them (spec §7.2).
+/// Every certificate in `caCert` is a trust anchor, as mbedtls treats them (protocol.md §7.2).
 fn trust_anchors(ca_pem: &[u8]) -> Result<rustls::RootCertStore, ClientError> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem) {

@@ -1,6 +1,6 @@
 //! `volley::client`: a Rust game client that behaves on the wire like the official GameLift
 //! Realtime C# client SDK 1.2.0 in plain mode (connection type 0: `ws://` plus plain UDP),
-//! spec `realtime-protocol.md` §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9, §5.11, and in secure mode
+//! as protocol.md §1, §2, §5.1-§5.3, §5.5, §5.7-§5.9 and §5.11 describe it, and in secure mode
 //! (connection type 1, [`SecureConfig`]): `wss://` plus DTLS 1.2 on the fast channel, §5.4.
 //!
 //! This module owns the client side of a connection: the WebSocket upgrade and LOGIN

@@ -1,5 +1,5 @@
 //! Client tests against a tiny in-test fake server on 127.0.0.1:0 (a tokio-tungstenite
-//! accept plus a `UdpSocket`) that plays the server's part of the spec by hand.
+//! accept plus a `UdpSocket`) that plays the server's part of protocol.md by hand.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -246,7 +246,7 @@ async fn next_data(client: &mut Client) -> DataReceived {
 }
 
 #[tokio::test]
-async fn login_matches_spec_bytes_and_path() {
+async fn login_matches_documented_bytes_and_path() {
     let server = FakeServer::bind().await;
     let connect = Client::connect(" 127.0.0.1 ", server.port(), token(), config(false));
     let serve = async {
@@ -255,7 +255,7 @@ async fn login_matches_spec_bytes_and_path() {
             Message::Binary(frame) => frame,
             other => panic!("expected binary LOGIN, got {other:?}"),
         };
-        // Spec §2.2 "C# LOGIN" and "LOGIN_RESULT", byte for byte.
+        // protocol.md §2.2: LOGIN from C# and LOGIN_RESULT, byte for byte.
         let golden = "1f 18 ff ff ff ff ff ff ff ff ff 01 30 01 7a 02 68 69 f2 01 0b
                       0a 07 70 73 65 73 73 2d 31 10 02";
         assert_eq!(login.as_ref(), hex(golden).as_slice());
@@ -349,7 +349,7 @@ async fn udp_connect_is_retried_until_the_server_acks_then_acked_once() {
         assert_eq!(packet.op_code, Opcode::UDP_CONNECT.0);
         assert_eq!(packet.sequence_number, seq);
         if seq <= 1 {
-            // Spec §2.2: first and second tries from peer 1.
+            // protocol.md §2.2: the first and second tries from peer 1.
             let golden = [
                 "12 08 09 18 ff ff ff ff ff ff ff ff ff 01 28 01 92 02 00",
                 "14 08 09 10 01 18 ff ff ff ff ff ff ff ff ff 01 28 01 92 02 00",
@@ -408,8 +408,8 @@ async fn fast_sends_use_udp_only_after_the_ack() {
     assert_eq!((early.reliable, early.sequence_number), (true, 0));
     assert_eq!(server.recv_udp().await.0.op_code, Opcode::UDP_CONNECT.0);
 
-    // The ack may arrive on the WebSocket too (spec §5.3 step 3); the client ack still goes
-    // over UDP.
+    // The ack may arrive on the WebSocket too (protocol.md §5.3 client step 3); the client ack
+    // still goes over UDP.
     conn.send(&Packet {
         reliable: true,
         ..server_ack(0)
@@ -557,7 +557,7 @@ async fn membership_updates_drive_the_local_group_set() {
     client.join_group(GroupId(5)).await.expect("join");
     assert_eq!(client.groups(), [GroupId(5)]);
     let join = conn.recv().await;
-    // Spec §2.2 "JOIN_GROUP 5 from peer 1 over the WebSocket".
+    // protocol.md §2.2: JOIN_GROUP 5 from peer 1 on the WebSocket.
     let golden = "16 08 13 18 ff ff ff ff ff ff ff ff ff 01 28 01 30 01 c2 02 02 08 05";
     assert_eq!(encode(&join).as_ref(), hex(golden).as_slice());
 
@@ -609,7 +609,7 @@ async fn internal_packets_are_hidden_and_others_shown_in_order() {
     let serve = async {
         let mut conn = server.accept().await;
         conn.recv().await;
-        // Script messages may precede the login result (spec §5.1 "Ordering").
+        // Script messages may precede the login result (protocol.md §5.1 step 7).
         conn.send(&Packet {
             sender: -1,
             ..data(100, 0, "early")

@@ -11,18 +11,18 @@ use rustls::pki_types::pem::PemObject;
 use super::ClientError;
 use crate::protocol::{GroupId, Opcode, PeerId};
 
-/// Largest payload any send accepts (spec §5.7 step 1, §6).
+/// Largest payload any send accepts (protocol.md §5.7 client step 1; §6).
 pub const MAX_PAYLOAD: usize = 4096;
 
 /// Largest payload sent over the fast channel; larger fast messages use the WebSocket
-/// (spec §5.7 step 5).
+/// (protocol.md §5.7 client step 5).
 pub const MAX_FAST_PAYLOAD: usize = 1200;
 
 /// How a [`crate::client::Client`] connects and how much it buffers.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Local address of the UDP socket. An unspecified IP (the default `0.0.0.0:0`) becomes
-    /// the unspecified IP of the server address's family, like C# (spec §1.3).
+    /// the unspecified IP of the server address's family, like C# (protocol.md §1.3).
     pub udp_bind: SocketAddr,
     /// Open the UDP fast channel after login (C# connection type 0). `false` never binds
     /// UDP, like the TS client: everything then travels on the WebSocket.
@@ -38,15 +38,15 @@ pub struct ClientConfig {
     /// Sends buffered between the handle and the background task.
     pub command_queue: usize,
     /// Interval of WebSocket pings sent by the client. C# sends them at its library default
-    /// (about a minute, spec §1.2); `None` (the default) sends none, like Kotlin and TS.
+    /// (about a minute, protocol.md §1.2); `None` (the default) sends none, like Kotlin and TS.
     pub ws_ping_interval: Option<Duration>,
     /// Secure mode (C# connection type 1): `wss://` with these TLS settings, and with
     /// [`ClientConfig::fast_channel`], DTLS on the fast channel, trusting only the login
-    /// result's `caCert` and checking [`SecureConfig::server_name`] (spec §5.4, §7.2).
+    /// result's `caCert` and checking [`SecureConfig::server_name`] (protocol.md §5.4, §7.2).
     pub secure: Option<SecureConfig>,
 }
 
-/// TLS settings of a secure connection (`wss://`, spec §1.2 and §7.1).
+/// TLS settings of a secure connection (`wss://`, protocol.md §1.2 and §7.1).
 #[derive(Clone, Debug)]
 pub struct SecureConfig {
     /// Trust anchors for the server's WSS certificate. The C# client uses the platform's
@@ -100,7 +100,7 @@ impl Default for ClientConfig {
     }
 }
 
-/// What the client presents at login (spec §5.1): the GameLift player session id and the
+/// What the client presents at login (protocol.md §5.1): the GameLift player session id and the
 /// opaque connection payload handed to the server's validation hook.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectionToken {
@@ -120,7 +120,7 @@ impl ConnectionToken {
     }
 }
 
-/// Which channel a message should take (spec §5.7).
+/// Which channel a message should take (protocol.md §5.7).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DeliveryIntent {
     /// UDP when the fast channel is bound and the payload fits, else the WebSocket.
@@ -183,7 +183,7 @@ impl RtMessage {
     }
 }
 
-/// Connection state, as C# names it (spec §5.5); a `Client` exists only after login, so the
+/// Connection state, as C# names it (protocol.md §5.5); a `Client` exists only after login, so the
 /// earlier states never show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectionState {

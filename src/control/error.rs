@@ -1,5 +1,5 @@
 //! [`ApiError`]: every failure of the control API, answered the way the AWS SDKs read errors
-//! (spec `control-api.md` §1.5): HTTP 400 (500 for internal faults) with
+//! (control-api.md §1.5): HTTP 400 (500 for internal faults) with
 //! `{"__type": ..., "message": ...}` and the `x-amzn-ErrorType` header.
 
 use axum::http::{HeaderValue, StatusCode};

@@ -1,5 +1,5 @@
-//! Reading a request body member by member, with the model's constraints (spec
-//! `control-api.md` §1.3, §2.2): a wrong JSON type is a `SerializationException`, a missing
+//! Reading a request body member by member, with the model's constraints
+//! (control-api.md §1.3, §2.2): a wrong JSON type is a `SerializationException`, a missing
 //! required member or a value out of its length, range or pattern an
 //! `InvalidRequestException` naming the member. Unknown members are ignored and `null` counts
 //! as absent. Messages never repeat the values, some of which are sensitive.

@@ -1,6 +1,6 @@
 //! The control API: the GameLift service API (AWS JSON 1.1 over HTTP, SigV4-signed) so game
 //! backends using boto3, the AWS CLI or an AWS SDK work against Volley by changing only their
-//! endpoint URL (spec `control-api.md`). [`router`] answers `POST` on any path with an
+//! endpoint URL (control-api.md). [`router`] answers `POST` on any path with an
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
 //! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
@@ -152,7 +152,7 @@ async fn serve(
         )
     })?;
     let input = input::Input::parse(&body)?;
-    // Reservations past their deadline time out before anything reads them (spec §3.4).
+    // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
     control.host.directory.expire(SystemTime::now());
     let output = match op.strip_prefix(admin::TARGET_PREFIX) {
         Some(op) => admin::dispatch(control, op, &input).await?,

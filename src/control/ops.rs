@@ -1,4 +1,4 @@
-//! The operations (spec `control-api.md` §2.3-§2.6): each reads its input, validates it as
+//! The operations (control-api.md §2.3-§2.6): each reads its input, validates it as
 //! the model says, acts through the host's library API and returns its output object. The
 //! script operations are in [`super::scripts`].
 
@@ -109,8 +109,8 @@ fn describe_game_session_details(control: &Control, input: &Input) -> Result<Val
     Ok(output)
 }
 
-/// The game sessions a describe call selects (spec §2.3.2), one page of them, and the next
-/// page's token.
+/// The game sessions a describe call selects (control-api.md §2.3.2), one page of them, and the
+/// next page's token.
 fn select_game_sessions(
     control: &Control,
     input: &Input,
@@ -200,7 +200,7 @@ fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiEr
     if let Some(sort) = &sort {
         sessions.sort_by(|a, b| sort.compare(a, b));
     }
-    // Paging by rank in this ordering: results are a snapshot (spec §4.5).
+    // Paging by rank in this ordering: results are a snapshot (control-api.md §4.5).
     let ranked: Vec<(usize, GameSession)> = sessions.into_iter().enumerate().collect();
     let (ranked, next) = page.apply(ranked, |(rank, g)| {
         (*rank as u128, g.id.as_str().to_owned())

@@ -1,4 +1,4 @@
-//! JSON shapes of the objects the API returns (spec `control-api.md` §3.2, §3.4, §3.5):
+//! JSON shapes of the objects the API returns (control-api.md §3.2, §3.4, §3.5):
 //! members in the model's PascalCase, timestamps as epoch seconds with millisecond fractions,
 //! absent members omitted.
 
@@ -94,7 +94,7 @@ impl Shapes<'_> {
         object
     }
 
-    /// A script's ARN (spec §3.6), with an empty account field like the fleet's.
+    /// A script's ARN (control-api.md §3.6), with an empty account field like the fleet's.
     pub fn script_arn(&self, id: &str) -> String {
         format!("arn:aws:gamelift:{}::script/{id}", self.fleet.region)
     }

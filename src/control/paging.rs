@@ -1,4 +1,4 @@
-//! `Limit` and `NextToken` (spec `control-api.md` §5): keyset paging over items ordered by
+//! `Limit` and `NextToken` (control-api.md §5): keyset paging over items ordered by
 //! creation time then id, so creations during a scan neither skip nor repeat items. The token
 //! is opaque base64url JSON naming the operation, a digest of the query and the last key.
 

@@ -56,7 +56,7 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
     let sessions = {
         let directory = &control.host.directory;
         // Reservations past their deadline time out before they are counted, as before any
-        // API read (spec §3.4).
+        // API read (control-api.md §3.4).
         directory.expire(SystemTime::now());
         directory.catalog().status_counts()
     };

@@ -1,4 +1,4 @@
-//! The script operations (spec `control-api.md` §2.5): CreateScript, UpdateScript,
+//! The script operations (control-api.md §2.5): CreateScript, UpdateScript,
 //! DescribeScript, ListScripts and DeleteScript over the host's [`ScriptStore`]. Uploads are
 //! unpacked, compiled and written on a blocking thread, away from the request tasks.
 //!
@@ -76,7 +76,7 @@ pub(super) fn list_scripts(control: &Control, input: &Input) -> Result<Value, Ap
 
 pub(super) async fn delete_script(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let id = script_id(input)?;
-    // Game sessions created from now on would have no script to run (spec Q10).
+    // Game sessions created from now on would have no script to run (control-api.md §2.5.5).
     if control.host.fleet_script.as_deref() == Some(id.as_str()) {
         return Err(ApiError::new(
             ErrorType::InvalidRequest,
@@ -127,7 +127,7 @@ fn node_js_version(input: &Input) -> Result<Option<String>, ApiError> {
     Ok(Some(version))
 }
 
-/// The content of `ZipFile`; `StorageLocation` (Amazon S3) is refused (spec Q9).
+/// The content of `ZipFile`; `StorageLocation` (Amazon S3) is refused (control-api.md §2.5.1).
 fn zip_file(input: &Input) -> Result<Option<Vec<u8>>, ApiError> {
     if input.has("StorageLocation") {
         let message = if input.has("ZipFile") {

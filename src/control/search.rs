@@ -1,4 +1,4 @@
-//! `SearchGameSessions` filter and sort expressions (spec `control-api.md` §4): parsed once
+//! `SearchGameSessions` filter and sort expressions (control-api.md §4): parsed once
 //! per request into a small tree, then evaluated against each game session.
 //!
 //! Precedence, tightest first: comparisons, parentheses, `NOT`, `AND`, `OR`; keywords in any
@@ -122,7 +122,8 @@ impl Filter {
             Self::And(a, b) => a.matches(session) && b.matches(session),
             Self::Not(inner) => !inner.matches(session),
             Self::Compare(operand, comparator, literal) => {
-                // A value the session does not have makes any comparison false (spec §4.3).
+                // A value the session does not have makes any comparison false
+                // (control-api.md §4.3).
                 let Some(value) = operand.value(session) else {
                     return false;
                 };

@@ -4,7 +4,7 @@
 //! The control API handler calls [`Verifier::verify`] with the request exactly as received
 //! (method, path, query, headers, body) before it dispatches on `X-Amz-Target`; an
 //! [`AuthError`] becomes the JSON error body, with [`AuthError::error_type`] as `__type` and its
-//! `Display` as `message` (spec `control-api.md` §1.5). The procedure is spec §1.6 steps 1-10,
+//! `Display` as `message` (control-api.md §1.5). The procedure is control-api.md §1.6 steps 1-10,
 //! checked against the AWS SigV4 test suite and against requests signed by botocore and the
 //! AWS JS SDK v3 (tests at the bottom). [`Signer`] (used by `volley status`) builds its
 //! signature from the same canonical request, string to sign and key derivation, so the two
@@ -168,7 +168,7 @@ impl Verifier {
         Ok(scope.access_key_id.to_owned())
     }
 
-    /// Rejects a timestamp more than `max_skew` before or after `now` (spec §1.6 step 4).
+    /// Rejects a timestamp more than `max_skew` before or after `now` (control-api.md §1.6 step 4).
     fn check_skew(&self, signed_at: i64, now: SystemTime) -> Result<(), AuthError> {
         let now = unix_secs(now);
         let earliest = now.saturating_sub(self.max_skew_secs);
@@ -344,8 +344,8 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The AWS error name for the body's `__type` and `x-amzn-ErrorType` (spec §1.5); all are
-    /// HTTP 400.
+    /// The AWS error name for the body's `__type` and `x-amzn-ErrorType` (control-api.md §1.5); all
+    /// are HTTP 400.
     pub fn error_type(&self) -> &'static str {
         match self {
             Self::MissingAuthentication => "MissingAuthenticationTokenException",
@@ -473,7 +473,7 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h st
         .map_err(|_| AuthError::Incomplete(format!("The '{name}' header is not valid text.")))
 }
 
-/// The canonical request of spec §1.6 step 7, as bytes: header values may hold non-UTF-8
+/// The canonical request of control-api.md §1.6 step 7, as bytes: header values may hold non-UTF-8
 /// bytes, and the client hashed whatever bytes it sent.
 fn canonical_request(
     method: &str,
@@ -640,7 +640,7 @@ fn percent_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// The string to sign of spec §1.6 step 8.
+/// The string to sign of control-api.md §1.6 step 8.
 fn string_to_sign(amz_date: &str, scope: &Scope<'_>, canonical_request: &[u8]) -> String {
     format!(
         "{ALGORITHM}\n{amz_date}\n{}/{}/{}/{TERMINATOR}\n{}",
@@ -651,8 +651,8 @@ fn string_to_sign(amz_date: &str, scope: &Scope<'_>, canonical_request: &[u8]) -
     )
 }
 
-/// HMAC-SHA256 keyed with the SigV4 signing key for `scope`, fed the string to sign (spec
-/// §1.6 steps 9-10); the caller finalises or verifies it.
+/// HMAC-SHA256 keyed with the SigV4 signing key for `scope`, fed the string to sign
+/// (control-api.md §1.6 steps 9-10); the caller finalises or verifies it.
 fn signature_mac(secret: &Secret, scope: &Scope<'_>, string_to_sign: &str) -> HmacSha256 {
     let mut key = hmac_sha256(
         format!("AWS4{}", secret.expose()).as_bytes(),

@@ -1,5 +1,5 @@
 //! The catalog of game sessions and player sessions, process-wide, as the GameLift service
-//! API describes them (spec `control-api.md` §3): their records, lifecycles and slots.
+//! API describes them (control-api.md §3): their records, lifecycles and slots.
 //!
 //! A player session id maps to one game session, can be used by one login, times out if no
 //! login uses it within the reservation timeout, and completes when its player leaves. Ended

@@ -2,38 +2,39 @@
 
 use std::time::Duration;
 
-/// Per-session rules. Defaults follow the spec's recommendations (`realtime-protocol.md` §9).
+/// Per-session rules. Defaults are Volley's choices (protocol.md §9).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionConfig {
-    /// Most players connected at once (GameLift `maxPlayers`, spec Q19).
+    /// Most players connected at once (GameLift `maxPlayers`, protocol.md Q19).
     pub max_players: usize,
     /// Most groups one player may be in; bounds what a client can make the server hold.
     pub max_groups_per_player: usize,
-    /// Group messages come back to their sender (spec Q1).
+    /// Group messages come back to their sender (protocol.md Q1).
     pub echo_to_sender: bool,
-    /// Send PLAYER_CONNECT / PLAYER_DISCONNECT to the other players (spec Q2).
+    /// Send PLAYER_CONNECT / PLAYER_DISCONNECT to the other players (protocol.md Q2).
     pub player_notifications: bool,
-    /// Send GROUP_MEMBERSHIP_UPDATE to members on join and leave (spec Q3).
+    /// Send GROUP_MEMBERSHIP_UPDATE to members on join and leave (protocol.md Q3).
     pub membership_updates: bool,
-    /// Drop group messages from players outside the group (spec Q22).
+    /// Drop group messages from players outside the group (protocol.md Q22).
     pub drop_non_member_group_messages: bool,
     /// How often the server pings each WebSocket (GameLift `pingIntervalTime`).
     pub ping_interval: Duration,
-    /// A player from whom nothing arrived for this long is disconnected (spec Q9).
+    /// A player from whom nothing arrived for this long is disconnected (protocol.md Q9).
     pub idle_timeout: Duration,
-    /// Send a UDP keepalive to a bound peer after this much UDP silence; `None` disables (Q8).
+    /// Send a UDP keepalive to a bound peer after this much UDP silence; `None` disables
+    /// (protocol.md Q8).
     pub udp_keepalive: Option<Duration>,
-    /// First retransmission delay of the server's UDP ack; doubles each time (spec Q6).
+    /// First retransmission delay of the server's UDP ack; doubles each time (protocol.md Q6).
     pub udp_ack_retry: Duration,
     /// How many times the server's UDP ack is retransmitted without a client ack.
     pub udp_ack_retries: u32,
-    /// Bind UDP only from the player's WebSocket IP (spec Q13, ARCHITECTURE.md decision 5).
+    /// Bind UDP only from the player's WebSocket IP (protocol.md Q13).
     pub check_udp_source_ip: bool,
-    /// Drop incoming UDP packets whose sequence number is not above the last one (Q25).
+    /// Drop incoming UDP packets whose sequence number is not above the last one (protocol.md Q25).
     pub filter_stale_udp: bool,
-    /// Largest payload accepted on the WebSocket (spec §6).
+    /// Largest payload accepted on the WebSocket (protocol.md §6).
     pub max_reliable_payload: usize,
-    /// Largest payload accepted or sent on the fast channel (spec §6).
+    /// Largest payload accepted or sent on the fast channel (protocol.md §6).
     pub max_fast_payload: usize,
     /// The UDP port announced in LOGIN_RESULT.
     pub fast_port: u16,

@@ -1,4 +1,4 @@
-//! Decisions a game session asks of its server script (spec `script-api.md` §2): may this
+//! Decisions a game session asks of its server script (scripts.md §2): may this
 //! player log in, join or leave a group, may this message be delivered, and messages for the
 //! server itself. The core calls [`Hooks`] synchronously where the answer matters; the host
 //! implements it with the script engine, tests with plain closures. Every method defaults to

@@ -1,5 +1,5 @@
-//! Builders for the packets the server originates (spec §5.2, §5.3, §5.9, §5.10), with the
-//! field choices of spec §3.5 and Q4: `sender` -1 unless a peer triggered the packet, the
+//! Builders for the packets the server originates (protocol.md §5.2, §5.3, §5.9, §5.10), with the
+//! field choices of protocol.md §3.5 and Q4: `sender` -1 unless a peer triggered the packet, the
 //! body that belongs to the opcode always present.
 
 use bytes::Bytes;
@@ -23,7 +23,7 @@ fn reliable(op: Opcode, target: PeerId, sender: PeerId, body: Body) -> Packet {
 }
 
 /// A successful LOGIN_RESULT: the peer id in both `targetPlayer` (TS) and `peerId` (C#);
-/// for a secure login also the DTLS trust anchors and the connect token (spec §5.2).
+/// for a secure login also the DTLS trust anchors and the connect token (protocol.md §5.2).
 pub(super) fn login_accepted(peer: PeerId, fast_port: u16, secure: Option<&SecureLogin>) -> Bytes {
     encode(&reliable(
         Opcode::LOGIN_RESULT,
@@ -40,7 +40,7 @@ pub(super) fn login_accepted(peer: PeerId, fast_port: u16, secure: Option<&Secur
     ))
 }
 
-/// VERIFY_IDENTITY_RESPONSE, sent on the WebSocket (spec §5.4 server steps 3-4, Q5).
+/// VERIFY_IDENTITY_RESPONSE, sent on the WebSocket (protocol.md §5.4 steps 4-5, Q5).
 pub(super) fn verify_identity_result(peer: PeerId, success: bool) -> Bytes {
     encode(&reliable(
         Opcode::VERIFY_IDENTITY_RESPONSE,
@@ -82,7 +82,7 @@ pub(super) fn membership_update(
 }
 
 /// PLAYER_CONNECT or PLAYER_DISCONNECT about `peer`, whose id also goes in `sender` so C# apps
-/// can see it (spec §5.10).
+/// can see it (protocol.md §5.10).
 pub(super) fn player_notification(recipient: PeerId, peer: PeerId, connected: bool) -> Bytes {
     let (op, body) = if connected {
         (
@@ -98,7 +98,7 @@ pub(super) fn player_notification(recipient: PeerId, peer: PeerId, connected: bo
     encode(&reliable(op, recipient, peer, body))
 }
 
-/// PING_RESULT on the WebSocket (spec Q7).
+/// PING_RESULT on the WebSocket (protocol.md Q7).
 pub(super) fn ping_result(recipient: PeerId) -> Packet {
     reliable(
         Opcode::PING_RESULT,
@@ -108,7 +108,7 @@ pub(super) fn ping_result(recipient: PeerId) -> Packet {
     )
 }
 
-/// UDP_CONNECT_SERVER_ACK, also the UDP keepalive (spec §5.3, Q8); sent on the fast channel.
+/// UDP_CONNECT_SERVER_ACK, also the UDP keepalive (protocol.md §5.3, Q8); sent on the fast channel.
 pub(super) fn udp_server_ack(recipient: PeerId) -> Packet {
     Packet {
         op_code: Opcode::UDP_CONNECT_SERVER_ACK.0,

@@ -1,4 +1,4 @@
-//! One game session's state machine: logins, players, groups, routing (spec §4.3, §5.7),
+//! One game session's state machine: logins, players, groups, routing (protocol.md §4.3, §5.7),
 //! liveness (§5.6), the plain-UDP binding handshake (§5.3), the DTLS binding by
 //! VERIFY_IDENTITY (§5.4) and fast-channel sequence numbers (§5.8). Owned by exactly one host task; see the module docs for the calling contract.
 
@@ -24,11 +24,11 @@ pub struct LoginRequest {
     /// The IP the WebSocket came from; UDP binding is checked against it.
     pub ip: IpAddr,
     /// Secure mode (the WebSocket arrived over TLS): the fast channel is bound only by
-    /// DTLS and VERIFY_IDENTITY with this token (spec §5.4). `None`: plain UDP (§5.3).
+    /// DTLS and VERIFY_IDENTITY with this token (protocol.md §5.4). `None`: plain UDP (§5.3).
     pub secure: Option<SecureLogin>,
 }
 
-/// What a secure login adds to LOGIN_RESULT (spec §5.2).
+/// What a secure login adds to LOGIN_RESULT (protocol.md §5.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecureLogin {
     /// A fresh unguessable secret for this peer, echoed back in VERIFY_IDENTITY.
@@ -118,7 +118,7 @@ pub enum Output {
     },
 }
 
-/// A peer's fast channel as the server sees it (spec §5.3).
+/// A peer's fast channel as the server sees it (protocol.md §5.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FastPathState {
     /// No UDP_CONNECT yet, or it failed the source-IP check: everything goes by WebSocket.
@@ -129,7 +129,7 @@ pub enum FastPathState {
     Confirmed(SocketAddr),
 }
 
-/// A message the server script sends (spec `script-api.md` §3).
+/// A message the server script sends (scripts.md §3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerMessage {
     /// The opcode.
@@ -299,7 +299,7 @@ impl<H: Hooks> Session<H> {
         }
     }
 
-    /// A LOGIN whose player session the host has already checked (spec §5.1 step 4). The
+    /// A LOGIN whose player session the host has already checked (protocol.md §5.1 step 3). The
     /// outputs say everything; the result tells the host whether the player session is now in
     /// use or was refused.
     pub fn handle_login(
@@ -309,7 +309,8 @@ impl<H: Hooks> Session<H> {
         login: LoginRequest,
     ) -> Result<PeerId, LoginRefusal> {
         if let Some(&peer) = self.by_conn.get(&conn) {
-            return Ok(peer); // A second LOGIN on a logged-in connection is ignored (spec §5.1).
+            // A second LOGIN on a logged-in connection is ignored (protocol.md §5.1).
+            return Ok(peer);
         }
         let peer = if !self.accepting {
             Err(LoginRefusal::SessionNotAccepting)
@@ -403,7 +404,7 @@ impl<H: Hooks> Session<H> {
                 FastPathState::Unbound => None,
                 FastPathState::Bound(addr) => Some(addr),
                 // A confirmed channel never moves: clients send UDP_CONNECT only until they
-                // are acked, so one from elsewhere is a forgery (spec §5.3).
+                // are acked, so one from elsewhere is a forgery (protocol.md §5.3).
                 FastPathState::Confirmed(addr) if addr != from => {
                     self.drop_packet(peer, DropReason::AlreadyBound);
                     return;
@@ -416,7 +417,7 @@ impl<H: Hooks> Session<H> {
             }
             player.last_heard = now;
             if rebind == Some(from) {
-                // A retry from the bound address: answer every one (spec §5.3 step 2).
+                // A retry from the bound address: answer every one (protocol.md §5.3 step 3).
                 player.fast.last_in = player.fast.last_in.max(seq);
             } else {
                 // First binding, or the client's address changed before it was confirmed
@@ -496,7 +497,8 @@ impl<H: Hooks> Session<H> {
         player.fast.last_in = player.fast.last_in.max(seq);
         player.last_heard = now;
         if let FastPathState::Bound(addr) = player.fast.state {
-            // The client ack, or any later datagram, proves both directions (spec §5.3 step 4).
+            // The client ack, or any later datagram, proves both directions
+            // (protocol.md §5.3 step 5).
             player.fast.state = FastPathState::Confirmed(addr);
             player.fast.retransmit = None;
         }
@@ -506,7 +508,7 @@ impl<H: Hooks> Session<H> {
         self.dispatch(now, peer, packet, Channel::Fast);
     }
 
-    /// VERIFY_IDENTITY, the first record of a DTLS association at `from` (spec §5.4): with
+    /// VERIFY_IDENTITY, the first record of a DTLS association at `from` (protocol.md §5.4): with
     /// the token issued to the peer it names, the association becomes that peer's fast
     /// channel, working both ways. The answer goes on the peer's WebSocket either way.
     /// Returns the peer the association is now bound to; `None` means close it.
@@ -723,7 +725,7 @@ impl<H: Hooks> Session<H> {
         }
     }
 
-    /// Acts on a packet from a logged-in player (spec §4.1 server rule).
+    /// Acts on a packet from a logged-in player (protocol.md §4.1 server rule).
     fn dispatch(&mut self, now: Instant, peer: PeerId, packet: Packet, channel: Channel) {
         if matches!(packet.body, Some(Body::Ping(_))) {
             self.send_to(now, peer, packets::ping_result(peer), channel);
@@ -737,8 +739,8 @@ impl<H: Hooks> Session<H> {
                 Opcode::JOIN_GROUP | Opcode::LEAVE_GROUP | Opcode::REQUEST_GROUP_MEMBERSHIP => {
                     self.handle_group_command(peer, op, packet.body);
                 }
-                // A second LOGIN and PLAYER_READY are ignored (spec §5.1, Q14); a client ack
-                // inside DTLS is accepted and ignored (spec §5.6).
+                // A second LOGIN and PLAYER_READY are ignored (protocol.md §5.1, Q14); a client ack
+                // inside DTLS is accepted and ignored (protocol.md §5.4).
                 Opcode::LOGIN | Opcode::PLAYER_READY => {}
                 Opcode::UDP_CONNECT_CLIENT_ACK if channel == Channel::Fast => {}
                 _ => self.drop_packet(peer, DropReason::WrongChannel),
@@ -746,7 +748,7 @@ impl<H: Hooks> Session<H> {
         }
     }
 
-    /// Routes an application message (spec §4.3, §5.7).
+    /// Routes an application message (protocol.md §4.3, §5.7).
     fn route(&mut self, now: Instant, from: PeerId, packet: Packet, channel: Channel) {
         let limit = match channel {
             Channel::Reliable => self.config.max_reliable_payload,
@@ -816,7 +818,7 @@ impl<H: Hooks> Session<H> {
         } else if group != GroupId::NONE {
             self.drop_packet(from, DropReason::UnknownTarget);
         } else {
-            // Neither target set: addressed to the server (spec Q11); never relayed.
+            // Neither target set: addressed to the server (protocol.md Q11); never relayed.
             self.hooks.message(&message);
         }
     }
@@ -865,7 +867,7 @@ impl<H: Hooks> Session<H> {
             }
             Opcode::REQUEST_GROUP_MEMBERSHIP => self.send_membership(peer, peer, group),
             // Joining a group one is in, leaving one one is not in, or groups 0 and -1: no
-            // change, but the client's optimistic local state is corrected (spec Q16).
+            // change, but the client's optimistic local state is corrected (protocol.md Q16).
             _ if updates => self.send_membership(peer, peer, group),
             _ => {}
         }
@@ -994,7 +996,7 @@ impl<H: Hooks> Session<H> {
         }
     }
 
-    /// UDP_CONNECT_SERVER_ACK over UDP to the bound address (spec §5.3 step 2).
+    /// UDP_CONNECT_SERVER_ACK over UDP to the bound address (protocol.md §5.3 step 3).
     fn send_server_ack(&mut self, now: Instant, peer: PeerId) {
         let Some(player) = self.players.get_mut(&peer) else {
             return;
@@ -1026,7 +1028,7 @@ impl<H: Hooks> Session<H> {
 }
 
 /// One relayed message on its way to its recipients: encoded at most once per channel, the
-/// bytes shared by every recipient (ARCHITECTURE.md decision 2).
+/// bytes shared by every recipient (protocol.md §5.7 step 6).
 struct Relay {
     packet: Packet,
     arrived_fast: bool,
@@ -1057,7 +1059,7 @@ impl Relay {
     }
 
     /// Fast recipients with a confirmed path get a datagram; everyone else the WebSocket
-    /// frame, droppable when the message was sent with fast intent (spec §5.7 step 7).
+    /// frame, droppable when the message was sent with fast intent (protocol.md §5.7 step 7).
     fn transmit(&mut self, now: Instant, player: &mut Player, outputs: &mut VecDeque<Output>) {
         match player.fast.confirmed_addr() {
             Some(to) if self.fast_allowed => {

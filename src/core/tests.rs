@@ -299,7 +299,7 @@ fn message_to_a_player_is_relayed_with_the_authenticated_sender() {
     assert_eq!(
         out.len(),
         1,
-        "targetPlayer wins over targetGroup -1 (spec §4.3)"
+        "targetPlayer wins over targetGroup -1 (protocol.md §4.3)"
     );
     let (to, p, droppable) = &out[0];
     assert_eq!((*to, *droppable), (b, false));
@@ -396,7 +396,7 @@ fn bad_targets_server_opcodes_and_oversized_payloads_are_dropped() {
         ..message(5, 0, -1, b"")
     };
     assert_eq!(ws_sends(&core.ws(a, max)).len(), 1);
-    // Unknown negative opcodes are application data (spec Q10).
+    // Unknown negative opcodes are application data (protocol.md Q10).
     assert_eq!(ws_sends(&core.ws(a, message(-500, 0, -1, b""))).len(), 1);
     // Commands without their body, and fast-channel commands on the WebSocket.
     let join = Packet {

@@ -39,7 +39,7 @@ impl fmt::Display for GameSessionId {
 }
 
 /// Hands out peer ids 1, 2, 3, ... never reused, shared by every session of the process so a
-/// plain-UDP packet's `sender` names exactly one peer (ARCHITECTURE.md decision 1).
+/// plain-UDP packet's `sender` names exactly one peer (protocol.md Q18).
 #[derive(Clone, Debug)]
 pub struct PeerIds(Arc<AtomicI32>);
 
@@ -113,9 +113,9 @@ impl LoginRefusal {
 /// Why the server closes a connection; decides the WebSocket close code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseReason {
-    /// The login was refused (spec Q17).
+    /// The login was refused (protocol.md Q17).
     LoginRefused(LoginRefusal),
-    /// Nothing arrived within the dead-peer timeout (spec Q9).
+    /// Nothing arrived within the dead-peer timeout (protocol.md Q9).
     IdleTimeout,
     /// The connection's reliable queue overflowed.
     SlowReader,
@@ -156,19 +156,19 @@ impl CloseReason {
 pub enum DropReason {
     /// Payload above the channel's limit.
     Oversized,
-    /// An opcode only the server may send (spec §4.1 rule 2).
+    /// An opcode only the server may send (protocol.md §4.1 rule 2).
     ServerOnlyOpcode,
     /// A command without the body its opcode needs.
     MissingBody,
     /// Addressed to a player not in this session, or to an invalid target.
     UnknownTarget,
-    /// A group message from a player outside the group (spec Q22).
+    /// A group message from a player outside the group (protocol.md Q22).
     NotGroupMember,
-    /// A UDP sequence number not above the last accepted one (spec Q25).
+    /// A UDP sequence number not above the last accepted one (protocol.md Q25).
     StaleSequence,
     /// A datagram from an address not bound to its `sender`.
     UnboundSource,
-    /// A UDP_CONNECT whose source IP differs from the player's WebSocket IP (spec Q13).
+    /// A UDP_CONNECT whose source IP differs from the player's WebSocket IP (protocol.md Q13).
     SourceIpMismatch,
     /// A packet that has no meaning on the channel it arrived on.
     WrongChannel,

@@ -191,7 +191,7 @@ impl ConnLink {
 }
 
 /// A fresh connect token: 128 bits from the operating system's CSPRNG as 32 lowercase hex
-/// digits, unguessable and one per peer (spec §5.2). `None` if the random source fails.
+/// digits, unguessable and one per peer (protocol.md §5.2). `None` if the random source fails.
 pub(crate) fn connect_token() -> Option<String> {
     use ring::rand::SecureRandom;
     use std::fmt::Write;
@@ -251,7 +251,7 @@ impl Host {
         }
     }
 
-    /// What LOGIN_RESULT adds for a connection that arrived over TLS (spec §5.2): a fresh
+    /// What LOGIN_RESULT adds for a connection that arrived over TLS (protocol.md §5.2): a fresh
     /// connect token and the PEM of the CA. `None` without a certificate or when the
     /// system's random source fails.
     pub fn secure_login(&self) -> Option<SecureLogin> {

@@ -1,6 +1,6 @@
-//! Length-prefixed framing (spec §2.1): every WebSocket message, UDP datagram and DTLS record
-//! is `varint(N) || N bytes of Packet`. Also [`FastPacket`], the fast-channel form that lets a
-//! fan-out encode a packet once and stamp each recipient's sequence number cheaply.
+//! Length-prefixed framing (protocol.md §2.1): every WebSocket message, UDP datagram and DTLS
+//! record is `varint(N) || N bytes of Packet`. Also [`FastPacket`], the fast-channel form that lets
+//! a fan-out encode a packet once and stamp each recipient's sequence number cheaply.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use prost::Message;
@@ -36,7 +36,7 @@ pub enum DecodeError {
 }
 
 /// Decodes one length-prefixed packet of at most `max_len` bytes (after the prefix) from a
-/// frame. Trailing bytes after the announced length are ignored (spec §2.1). Never panics.
+/// frame. Trailing bytes after the announced length are ignored (protocol.md §2.1). Never panics.
 pub fn decode(mut frame: Bytes, max_len: usize) -> Result<Packet, DecodeError> {
     let len = decode_varint(&mut frame).map_err(|_| DecodeError::BadPrefix)?;
     if len > max_len as u64 {
@@ -99,7 +99,7 @@ pub fn encode(packet: &Packet) -> Bytes {
 
 /// A packet for the fast channel, encoded once and shared by every recipient of a fan-out.
 ///
-/// Recipients differ only in the sequence number (spec §5.8), so the packet is stored as its
+/// Recipients differ only in the sequence number (protocol.md §5.8), so the packet is stored as its
 /// opcode plus the encoding of every other field; [`FastPacket::write`] puts the prefix,
 /// opcode and sequence number in front. Fields 1 and 2 come first, so the bytes are exactly
 /// what encoding the whole packet would give.

@@ -1,10 +1,10 @@
-//! Opcode and identifier constants (spec §4.1, §4.2) as newtypes, so no bare integer crosses
+//! Opcode and identifier constants (protocol.md §4.1, §4.2) as newtypes, so no bare integer crosses
 //! a module edge.
 
 use std::fmt;
 
 /// A player's peer id (> 0), or one of the reserved values below. Unique across the process
-/// (ARCHITECTURE.md decision 1).
+/// (protocol.md Q18).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PeerId(pub i32);
 
@@ -52,13 +52,14 @@ impl Opcode {
     pub const LOGIN: Opcode = Opcode(0);
     /// Server reply to a login.
     pub const LOGIN_RESULT: Opcode = Opcode(-1);
-    /// Ping command: no client sends it; the gap in the numbering fits `PingCommand` (Q7).
+    /// Ping command: no client sends it; the gap in the numbering fits `PingCommand`
+    /// (protocol.md Q7).
     pub const PING: Opcode = Opcode(-2);
     /// Answer to a ping.
     pub const PING_RESULT: Opcode = Opcode(-3);
     /// UDP binding request.
     pub const UDP_CONNECT: Opcode = Opcode(-5);
-    /// Server's UDP binding acknowledgement; doubles as UDP keepalive (Q8).
+    /// Server's UDP binding acknowledgement; doubles as UDP keepalive (protocol.md Q8).
     pub const UDP_CONNECT_SERVER_ACK: Opcode = Opcode(-6);
     /// Client's UDP binding acknowledgement.
     pub const UDP_CONNECT_CLIENT_ACK: Opcode = Opcode(-7);
@@ -76,16 +77,16 @@ impl Opcode {
     pub const VERIFY_IDENTITY: Opcode = Opcode(-14);
     /// Answer to an identity proof.
     pub const VERIFY_IDENTITY_RESPONSE: Opcode = Opcode(-15);
-    /// A player connected (optional notification, Q2).
+    /// A player connected (optional notification, protocol.md Q2).
     pub const PLAYER_CONNECT: Opcode = Opcode(-101);
-    /// A player disconnected (optional notification, Q2).
+    /// A player disconnected (optional notification, protocol.md Q2).
     pub const PLAYER_DISCONNECT: Opcode = Opcode(-103);
     /// Defined by the clients; sent only when server logic asks to.
     pub const GAME_START: Opcode = Opcode(-1000);
     /// Defined by the clients; sent only when server logic asks to.
     pub const GAME_END: Opcode = Opcode(-1001);
 
-    /// How the server treats this opcode when a client sends it (spec §4.1 server rule).
+    /// How the server treats this opcode when a client sends it (protocol.md §4.1 server rule).
     pub fn kind(self) -> OpcodeKind {
         match self {
             Self::LOGIN
@@ -123,6 +124,6 @@ pub enum OpcodeKind {
     Command,
     /// An opcode only the server may send; dropped when a client sends it.
     ServerOnly,
-    /// Application data, routed to players, groups or the server (Q10).
+    /// Application data, routed to players, groups or the server (protocol.md Q10).
     Application,
 }

@@ -1,11 +1,11 @@
-//! Hand-written prost types for `Packet` and its inner messages (spec §3). Field numbers and
+//! Hand-written prost types for `Packet` and its inner messages (protocol.md §3). Field numbers and
 //! types are the contract; golden-byte tests in `tests.rs` pin them.
 
 use bytes::Bytes;
 
 /// One unit of the protocol: every WebSocket message, UDP datagram and DTLS record carries
 /// exactly one, length-prefixed. Fields are declared in tag order so that prost writes them
-/// in the canonical order of the spec's byte examples.
+/// in the order of the byte examples of protocol.md §2.2.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Packet {
     /// Operation code, zigzag-encoded on the wire (see [`crate::protocol::Opcode`]).
@@ -50,7 +50,7 @@ pub enum Body {
     /// player is ever sent, so every other packet stays small.
     #[prost(message, boxed, tag = "31")]
     LoginResult(Box<LoginResult>),
-    /// Protocol-level ping; no client sends it (spec Q7).
+    /// Protocol-level ping; no client sends it (protocol.md Q7).
     #[prost(message, tag = "32")]
     Ping(PingCommand),
     /// Answer to a ping (opcode -3).
@@ -88,7 +88,7 @@ pub enum Body {
 /// Client login: the player session id and the client library's protocol version.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct LoginCommand {
-    /// GameLift player session id; may be empty (Kotlin port, spec Q23).
+    /// GameLift player session id; may be empty (Kotlin port, protocol.md Q23).
     #[prost(string, tag = "1")]
     pub player_session_id: String,
     /// Always 2 from known clients.
@@ -96,13 +96,13 @@ pub struct LoginCommand {
     pub client_version: i32,
 }
 
-/// Server reply to a login (spec §5.2).
+/// Server reply to a login (protocol.md §5.2).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct LoginResult {
     /// Login accepted.
     #[prost(bool, tag = "1")]
     pub success: bool,
-    /// Random string; no client uses it (spec Q15).
+    /// Random string; no client uses it (protocol.md Q15).
     #[prost(string, tag = "2")]
     pub reconnect_token: String,
     /// The peer id assigned to the client; 0 on failure.
@@ -199,7 +199,7 @@ pub struct GroupMembershipUpdate {
     /// The group id.
     #[prost(int32, tag = "1")]
     pub group: i32,
-    /// Member peer ids, packed on the wire (spec §3.4).
+    /// Member peer ids, packed on the wire (protocol.md §3.4).
     #[prost(int32, repeated, packed = "true", tag = "2")]
     pub players: Vec<i32>,
 }

@@ -1,4 +1,4 @@
-//! The GameLift Realtime wire format (spec `realtime-protocol.md` §2-§4): protobuf message
+//! The GameLift Realtime wire format (protocol.md §2-§4): protobuf message
 //! types, opcode and id constants, and the length-prefixed framing shared by WebSocket
 //! messages, UDP datagrams and DTLS records. Pure functions only; the core and the
 //! transports build on it.

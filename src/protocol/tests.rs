@@ -1,4 +1,4 @@
-//! Golden bytes from spec §2.2, round trips, and a property test that decoding arbitrary
+//! Golden bytes (protocol.md §2.2), round trips, and a property test that decoding arbitrary
 //! bytes never panics.
 
 use bytes::Bytes;
@@ -19,7 +19,7 @@ fn assert_golden(packet: &Packet, golden: &str) {
     assert_eq!(
         encode(packet).as_ref(),
         bytes.as_slice(),
-        "encoding differs from the spec"
+        "encoding differs from the golden bytes"
     );
     assert_eq!(
         &decode(Bytes::from(bytes), 8192).expect("golden decodes"),

@@ -97,7 +97,7 @@ impl Effect {
     }
 }
 
-/// The script's `configuration` (spec `script-api.md` §5), where it sets one.
+/// The script's `configuration` (scripts.md §5), where it sets one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Configuration {
     /// `maxPlayers`.

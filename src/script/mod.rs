@@ -1,4 +1,4 @@
-//! Server scripts (spec `script-api.md`): GameLift Realtime scripts, Node.js-style CommonJS
+//! Server scripts (scripts.md): GameLift Realtime scripts, Node.js-style CommonJS
 //! exporting `exports.ssExports`, run in QuickJS. [`store`] keeps script resources on disk;
 //! the engine runs one script instance per game session inside that session's task.
 

@@ -1,6 +1,6 @@
 // The JavaScript half of the script host: the Node.js-style globals a GameLift Realtime script
 // uses (console, timers, Buffer, TextEncoder/TextDecoder, process, require) and the session
-// object of the contract (spec script-api.md §3), built on the native functions of engine.rs.
+// object of the contract (scripts.md §3), built on the native functions of engine.rs.
 // Evaluated once per game session; returns the entry points the engine calls.
 (function (native) {
   'use strict';
@@ -455,7 +455,7 @@
     return module.exports;
   }
 
-  // ---- the contract's objects (script-api.md §3, §4) ----
+  // ---- the contract's objects (scripts.md §3, §4) ----
 
   const toBuffer = (payload) => (payload === undefined || payload === null ? Buffer.alloc(0)
     : payload instanceof Uint8Array ? payload

@@ -1,4 +1,4 @@
-//! Script resources (spec `control-api.md` §2.5, `script-api.md` §1): the zips CreateScript
+//! Script resources (control-api.md §2.5, scripts.md §1): the zips CreateScript
 //! and UpdateScript upload or `volley serve --script` names, validated, kept on disk under
 //! the data directory so they survive restarts, and held unpacked in memory as [`Bundle`]s
 //! for game sessions to load. The control API and the server's start talk to it.

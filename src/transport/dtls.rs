@@ -1,9 +1,9 @@
-//! DTLS 1.2 on `fastPort` (spec §5.4, §7.2): secure clients run a DTLS association over the
+//! DTLS 1.2 on `fastPort` (protocol.md §5.4, §7.2): secure clients run a DTLS association over the
 //! shared UDP socket, send VERIFY_IDENTITY in it, and once their game session has checked the
 //! connect token, the association is their fast channel.
 //!
-//! The UDP reader owns [`Associations`]: datagrams that look like DTLS (spec Q12) go to their
-//! source address's association, and a ClientHello from a new address opens one, within the
+//! The UDP reader owns [`Associations`]: datagrams that look like DTLS (protocol.md Q12) go to
+//! their source address's association, and a ClientHello from a new address opens one, within the
 //! per-IP handshake budget (`limits.dtls_handshakes_per_ip_per_sec`) and `limits.max_dtls_handshakes` unbound associations. Each
 //! association is one task around a webrtc-dtls server connection: handshake and
 //! VERIFY_IDENTITY within `limits.handshake_timeout`, then records in, queued packets out,
@@ -43,7 +43,7 @@ pub(crate) const OUTBOUND_QUEUE: usize = 256;
 /// Time a close_notify may take before the association is dropped anyway.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Whether a datagram is a DTLS record (spec Q12): content type 20-23 and major version
+/// Whether a datagram is a DTLS record (protocol.md Q12): content type 20-23 and major version
 /// 0xFE. A plain packet starts with a varint length and then a field key, and no field key
 /// of `Packet` is 0xFE.
 pub(crate) fn looks_like_dtls(datagram: &[u8]) -> bool {
@@ -196,7 +196,7 @@ async fn associate(
     debug!(%peer, "dtls closed");
 }
 
-/// Waits for VERIFY_IDENTITY, dropping other records (spec §5.4 server step 5), and asks
+/// Waits for VERIFY_IDENTITY, dropping other records (protocol.md §5.4 step 2), and asks
 /// the named peer's game session to check it. The session's queue and the association's
 /// outbound queue on success.
 async fn verify(

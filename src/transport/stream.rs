@@ -1,6 +1,6 @@
-//! The game listener's byte stream: plain TCP, or TLS over it (`wss://`, spec §1.2 type 1).
-//! [`accept`] picks one per connection from `tls.mode`; the WebSocket code above it sees one
-//! stream type either way, so plain and secure connections share every later step.
+//! The game listener's byte stream: plain TCP, or TLS over it (`wss://`, connection type 1,
+//! protocol.md §1.1). [`accept`] picks one per connection from `tls.mode`; the WebSocket code above
+//! it sees one stream type either way, so plain and secure connections share every later step.
 
 use std::io;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
-//! The fast-channel UDP socket, shared by every game session (ARCHITECTURE.md decision 1).
+//! The fast-channel UDP socket, shared by every game session (protocol.md Q24).
 //! One reader sorts each datagram, without waiting:
 //!
-//! - DTLS records (secure mode, spec Q12) go to their association ([`super::dtls`]);
+//! - DTLS records (secure mode, protocol.md Q12) go to their association ([`super::dtls`]);
 //! - plain datagrams from an address bound to a player go, decoded, to that player's session;
 //! - from any other address only UDP_CONNECT is worth decoding: the opcode is read in place,
 //!   anything else is dropped and counted without an allocation, and UDP_CONNECTs are held
@@ -228,7 +228,7 @@ thread_local! {
 /// Datagrams sent with one `sendmmsg` per batch instead of one system call each. Each is two
 /// slices: its own header (prefix, opcode, sequence number) and the body shared by the whole
 /// fan-out, so nothing is copied. Order is kept, so each peer gets its sequence numbers in
-/// order (spec §5.8).
+/// order (protocol.md §5.8).
 struct DatagramBatch {
     headers: Vec<FastHeader>,
     bodies: Vec<Bytes>,

@@ -222,7 +222,7 @@ async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
     }
 }
 
-/// Sends a failed LOGIN_RESULT and closes with 1008 (spec Q17).
+/// Sends a failed LOGIN_RESULT and closes with 1008 (protocol.md Q17).
 async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
     let _ = timeout(
         CLOSE_TIMEOUT,
@@ -232,7 +232,7 @@ async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
     close(ws, CloseReason::LoginRefused(refusal)).await;
 }
 
-/// Reads frames until a LOGIN arrives (spec §5.1): other packets are ignored, and the
+/// Reads frames until a LOGIN arrives (protocol.md §5.1): other packets are ignored, and the
 /// connection is closed when the login timeout passes first.
 async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
     let (login_timeout, max_frame) = {

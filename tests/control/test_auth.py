@@ -1,4 +1,4 @@
-"""SigV4 authentication of the control API (spec control-api.md §1.5, §1.6), with boto3
+"""SigV4 authentication of the control API (control-api.md §1.5, §1.6), with boto3
 clients and with requests signed by botocore's signer and then altered."""
 
 import datetime

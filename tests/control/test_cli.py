@@ -1,5 +1,5 @@
 """The AWS CLI (awscli 1.46.2) against the control API, endpoint from `--endpoint-url` or
-`AWS_ENDPOINT_URL_GAMELIFT` (spec control-api.md §1.7, §5, §6.2)."""
+`AWS_ENDPOINT_URL_GAMELIFT` (control-api.md §1.7, §5)."""
 
 import re
 import time

@@ -1,6 +1,6 @@
 """DescribeFleetAttributes, DescribeFleetCapacity, DescribeFleetUtilization and ListFleets
-through boto3: the one fleet a server presents, from its `[fleet]` config (spec
-control-api.md §2.6, §5)."""
+through boto3: the one fleet a server presents, from its `[fleet]` config
+(control-api.md §2.6, §5)."""
 
 import datetime
 
@@ -41,7 +41,7 @@ ATTRIBUTES = {
     "MetricGroups": ["default"],
     "CertificateConfiguration": {"CertificateType": "DISABLED"},
 }
-# Members the spec lets a fleet report besides those above (§2.6.1).
+# Members a fleet may report besides those above (control-api.md §2.6.1).
 OPTIONAL_ATTRIBUTES = {"CreationTime", "Description", "ScriptId", "ScriptArn",
                        "ServerLaunchPath", "ResourceCreationLimitPolicy"}
 
@@ -132,7 +132,7 @@ def test_invalid_paging_members_are_refused(gamelift_unvalidated, operation):
 @pytest.mark.parametrize("operation", DESCRIBE)
 def test_fleet_ids_failing_the_pattern_are_invalid(gamelift, operation):
     # Model: FleetIdOrArnList of FleetIdOrArn, pattern ^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:...;
-    # spec §2.2: pattern failures are InvalidRequestException.
+    # control-api.md §2.2: pattern failures are InvalidRequestException.
     with expect_error("InvalidRequestException", "fleetIds"):
         getattr(gamelift, DESCRIBE[operation][0])(FleetIds=["not a fleet!"])
 

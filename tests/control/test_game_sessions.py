@@ -1,4 +1,4 @@
-"""CreateGameSession and DescribeGameSessions through boto3 (spec control-api.md §2.3.1,
+"""CreateGameSession and DescribeGameSessions through boto3 (control-api.md §2.3.1,
 §2.3.2, §3.2, §3.6, §5)."""
 
 import re
@@ -220,7 +220,7 @@ def test_unknown_fleet_or_alias_is_not_found(fresh_server, params):
 
 def test_fleet_id_failing_the_pattern_is_invalid(gamelift):
     # Model: FleetIdOrArn must match ^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/...;
-    # spec §2.2: pattern failures are InvalidRequestException.
+    # control-api.md §2.2: pattern failures are InvalidRequestException.
     with expect_error("InvalidRequestException"):
         gamelift.create_game_session(FleetId="not a fleet", MaximumPlayerSessionCount=1)
 
@@ -292,7 +292,8 @@ def test_describe_by_fleet_with_status_and_location_filters(fresh_gamelift):
         return [g["GameSessionId"] for g in response["GameSessions"]]
 
     assert listed(StatusFilter="ACTIVE") == ids
-    assert listed(StatusFilter="active") == ids  # Matched case-insensitively (spec §2.3.2).
+    # Matched case-insensitively (control-api.md §2.3.2).
+    assert listed(StatusFilter="active") == ids
     for status in ("ACTIVATING", "TERMINATING", "TERMINATED", "ERROR"):
         assert listed(StatusFilter=status) == [], status
     assert listed(Location="local") == ids

@@ -1,5 +1,5 @@
 """Player sessions made through the control API used by a real game client (`volley
-client`): RESERVED -> ACTIVE on login -> COMPLETED on disconnect (spec control-api.md §3.4)."""
+client`): RESERVED -> ACTIVE on login -> COMPLETED on disconnect (control-api.md §3.4)."""
 
 from conftest import (
     assert_recent,

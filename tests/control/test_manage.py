@@ -1,5 +1,5 @@
 """UpdateGameSession, TerminateGameSession and DescribeGameSessionDetails through boto3, with
-real game clients (`volley client`) where players are involved (spec control-api.md §2.4.2-
+real game clients (`volley client`) where players are involved (control-api.md §2.4.2-
 §2.4.4, §3.7, §3.8)."""
 
 import re
@@ -138,8 +138,9 @@ def test_lowering_the_maximum_evicts_nobody(server, gamelift, line_client):
 
 
 def test_lowering_the_maximum_keeps_earlier_reservations_usable(server, gamelift, line_client):
-    # A RESERVED player session holds a slot like an ACTIVE one (spec §3.4); lowering the
-    # maximum evicts nobody (spec §2.4.3, README), so both reserved players can still join.
+    # A RESERVED player session holds a slot like an ACTIVE one (control-api.md §3.4); lowering the
+    # maximum evicts nobody (control-api.md §2.4.3, README), so both reserved players can still
+    # join.
     game = create_game(gamelift, max_players=2)
     players = reserve(gamelift, game["GameSessionId"], "p1", "p2")
     gamelift.update_game_session(GameSessionId=game["GameSessionId"],

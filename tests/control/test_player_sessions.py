@@ -1,5 +1,5 @@
-"""CreatePlayerSession, CreatePlayerSessions and DescribePlayerSessions through boto3 (spec
-control-api.md §2.3.3-§2.3.5, §3.4, §5)."""
+"""CreatePlayerSession, CreatePlayerSessions and DescribePlayerSessions through boto3
+(control-api.md §2.3.3-§2.3.5, §3.4, §5)."""
 
 import re
 import uuid
@@ -208,7 +208,7 @@ def test_invalid_create_player_sessions_reserves_nothing(gamelift, gamelift_unva
 
 
 def test_duplicate_player_ids_are_not_echoed_in_the_message(gamelift):
-    # PlayerIds are sensitive in the model (spec §1.8).
+    # PlayerIds are sensitive in the model (control-api.md §1.8).
     game = create_game(gamelift)
     secret_name = "player-" + uuid.uuid4().hex
     with expect_error("InvalidRequestException") as error:
@@ -388,7 +388,7 @@ def test_a_next_token_is_bound_to_its_game_session(gamelift):
 
 def test_sensitive_members_stay_out_of_the_debug_log(server_factory):
     # The model flags GameProperty values, GameSessionData, PlayerId(s) and PlayerData as
-    # sensitive (spec §1.8); the debug log must not show them, accepted or refused.
+    # sensitive (control-api.md §1.8); the debug log must not show them, accepted or refused.
     server = server_factory()
     client = make_client(server)
     unvalidated = make_client(server, parameter_validation=False)

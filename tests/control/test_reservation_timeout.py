@@ -1,4 +1,4 @@
-"""Reservations that no client uses time out and free their slot (spec control-api.md §3.4),
+"""Reservations that no client uses time out and free their slot (control-api.md §3.4),
 with `reservation_timeout_secs = 1`; ended records are forgotten after `retention_secs`."""
 
 import datetime

@@ -1,7 +1,7 @@
 """Script resources through boto3 and the AWS CLI: CreateScript, UpdateScript, DescribeScript,
 ListScripts and DeleteScript, the zip rules, storage across restarts, and the fleet's script
-from `volley serve --script PATH` or `scripts.script_id` (spec control-api.md §2.5, §3.5, §5,
-Q9, Q10; script-api.md §1)."""
+from `volley serve --script PATH` or `scripts.script_id` (control-api.md §2.5, §3.5, §5;
+scripts.md §1)."""
 
 import base64
 import io

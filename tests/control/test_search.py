@@ -1,4 +1,4 @@
-"""SearchGameSessions through boto3 and the AWS CLI (spec control-api.md §2.4.1, §4, §5):
+"""SearchGameSessions through boto3 and the AWS CLI (control-api.md §2.4.1, §4, §5):
 every operand and comparator, precedence, quoting, sorting, paging and bad expressions.
 
 Most tests search a fixed corpus of game sessions on a server of its own, so expressions are
@@ -185,7 +185,7 @@ FILTERS = {
     "documented-example": (
         "hasAvailablePlayerSessions = true AND gameSessionProperties.mode = 'duel'", "a",
     ),
-    "spec-example": (
+    "nested-not": (
         'maximumSessions >= 4 AND NOT (gameSessionName = "closed" OR playerSessionCount = 0)',
         "bd",
     ),

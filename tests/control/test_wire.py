@@ -1,5 +1,5 @@
-"""The AWS JSON 1.1 framing of the control API, with raw signed requests (spec
-control-api.md §1.2-§1.5): routing by X-Amz-Target, response headers, the error shape,
+"""The AWS JSON 1.1 framing of the control API, with raw signed requests
+(control-api.md §1.2-§1.5): routing by X-Amz-Target, response headers, the error shape,
 JSON value encoding and SerializationException."""
 
 import email.utils
@@ -73,7 +73,7 @@ def test_methods_other_than_post_are_refused_with_a_json_error(server):
 
 
 def test_any_path_reaches_the_api(server, gamelift):
-    # The signature covers the path as received (spec §1.2).
+    # The signature covers the path as received (control-api.md §1.2).
     for path in ("/gl", "/gl/", "/a/b/c"):
         response = call(
             server, {"FleetId": FLEET_ID}, target="GameLift.DescribeGameSessions", path=path
