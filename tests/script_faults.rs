@@ -1,5 +1,7 @@
 //! Scripts that misbehave, seen from outside: the real binary's log stays bounded while a
-//! script fails on every message, and /metrics still counts every failure.
+//! script fails on every message (and /metrics still counts every failure), and a script
+//! that ends its game session with `process.exit(0)` after `processEnding()` leaves a clean
+//! log.
 
 mod support;
 
@@ -206,4 +208,80 @@ async fn a_script_failing_on_every_message_logs_a_bounded_number_of_lines() {
         .find(|line| line["fields"]["suppressed"].as_u64().is_some())
         .expect("a line reports the suppressed count");
     assert_eq!(summary["span"]["id"], "room", "{summary}");
+}
+
+/// The GameLift guide's way to end a game session: a tick loop that, once the players have
+/// gone, awaits `processEnding()` and then calls `process.exit(0)`.
+const ENDS_WITH_PROCESS_EXIT: &str = r#"
+'use strict';
+let session;
+let logger;
+let activePlayers = 0;
+let seenPlayer = false;
+
+async function tickLoop() {
+  if (seenPlayer && activePlayers === 0) {
+    logger.info('All players disconnected. Ending game');
+    const outcome = await session.processEnding();
+    logger.info('Completed process ending with: ' + outcome);
+    process.exit(0);
+  } else {
+    setTimeout(tickLoop, 10);
+  }
+}
+
+exports.ssExports = {
+  init(rtSession) { session = rtSession; logger = session.getLogger(); },
+  onStartGameSession() { tickLoop(); },
+  onPlayerAccepted() { activePlayers++; seenPlayer = true; },
+  onPlayerDisconnect() { activePlayers--; },
+};
+"#;
+
+#[tokio::test]
+async fn process_exit_after_process_ending_ends_the_game_session_cleanly() {
+    let server = Served::start(ENDS_WITH_PROCESS_EXIT).await;
+    let player = server.player("room/only").await;
+    player.disconnect().await;
+    // The game session ended and the script went on to process.exit(0).
+    metric_reaches(
+        &server,
+        r#"volley_script_calls_total{hook="processEnding"}"#,
+        1.0,
+    )
+    .await;
+    // The game session is gone: a new login to it starts a fresh one.
+    let again = server.player("room/again").await;
+    again.disconnect().await;
+    metric_reaches(
+        &server,
+        r#"volley_script_starts_total{result="started"}"#,
+        2.0,
+    )
+    .await;
+    for series in [
+        "volley_script_unhandled_rejections_total",
+        r#"volley_script_errors_total{hook="processEnding"}"#,
+        r#"volley_script_errors_total{hook="timer"}"#,
+    ] {
+        assert_eq!(server.metric(series).await, 0.0, "{series}");
+    }
+    let lines = server.stop().await;
+    assert!(
+        lines
+            .iter()
+            .any(|line| message(line) == "Completed process ending with: true"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| message(line) == "process.exit: ending the game session"),
+        "{lines:#?}"
+    );
+    let complaints: Vec<_> = lines
+        .iter()
+        .filter(|line| line["target"] == "script" && line["level"] != "INFO")
+        .collect();
+    assert!(complaints.is_empty(), "{complaints:#?}");
 }

@@ -277,7 +277,11 @@ impl ScriptInstance {
         let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
         runtime.set_host_promise_rejection_tracker(Some(Box::new(
             move |_ctx, _promise, reason, handled| {
-                if !handled {
+                // After `process.exit` the script unwinds: the exit's own throw rejects the
+                // async function that called it (`await session.processEnding();
+                // process.exit(0)`, the guide's way to end), and the jobs still queued are
+                // interrupted. Neither is the script's fault.
+                if !handled && !lock(&tracked).exited {
                     Metrics::inc(&rejections.script_unhandled_rejections);
                     let Some(suppressed) = admit_failure_line(&tracked) else {
                         return;
