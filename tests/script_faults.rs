@@ -1,7 +1,8 @@
 //! Scripts that misbehave, seen from outside: the real binary's log stays bounded while a
-//! script fails on every message (and /metrics still counts every failure), and a script
-//! that ends its game session with `process.exit(0)` after `processEnding()` leaves a clean
-//! log.
+//! script fails on every message (and /metrics still counts every failure), a script that
+//! ends its game session with `process.exit(0)` after `processEnding()` leaves a clean log,
+//! and a script that cannot start refuses logins with a reason and is not retried on every
+//! login.
 
 mod support;
 
@@ -9,14 +10,19 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64::Engine;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::json;
 use support::*;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use volley::Options;
 use volley::client::{Client, ClientConfig, ConnectionToken, RtMessage};
-use volley::protocol::Opcode;
+use volley::config::AuthMode;
+use volley::protocol::{Body, Opcode};
 
 const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 
@@ -284,4 +290,116 @@ async fn process_exit_after_process_ending_ends_the_game_session_cleanly() {
         .filter(|line| line["target"] == "script" && line["level"] != "INFO")
         .collect();
     assert!(complaints.is_empty(), "{complaints:#?}");
+}
+
+const FAILS_TO_LOAD: &str = "throw new Error('cannot load: missing config');";
+
+/// Fails like [`FAILS_TO_LOAD`], after half a second: logins arrive while it loads.
+const FAILS_TO_LOAD_SLOWLY: &str = "const until = Date.now() + 500; while (Date.now() < until) {}\n\
+    throw new Error('cannot load: missing config');";
+
+/// A server in process whose fleet runs `script`, with an unsigned control API; in dev mode
+/// (which opens the game session `default` at start) if `dev`.
+async fn script_server(script: &str, dev: bool) -> (TestServer, TempDir) {
+    let dir = TempDir::new();
+    let script = dir.write("script", &[("index.js", script)]);
+    let mut config = test_config();
+    config.control.auth = AuthMode::None;
+    config.scripts.data_dir = dir.path().join("data");
+    let options = Options {
+        dev,
+        script: Some(script),
+    };
+    (TestServer::with(config, options).await, dir)
+}
+
+/// Logs in on a raw WebSocket and returns the LOGIN_RESULT's success and the close that
+/// follows (code and reason).
+async fn login_outcome(server: &TestServer, player_session_id: &str) -> (bool, u16, String) {
+    let mut raw = server.raw().await;
+    raw.login(player_session_id).await;
+    let success = match raw.next_packet().await.body {
+        Some(Body::LoginResult(result)) => result.success,
+        other => panic!("expected LOGIN_RESULT, got {other:?}"),
+    };
+    loop {
+        match within("close", raw.ws.next()).await {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                return (success, frame.code.into(), frame.reason.to_string());
+            }
+            Some(Ok(Message::Close(None))) => return (success, 1005, String::new()),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("connection failed without a close frame: {e}"),
+            None => panic!("connection ended without a close frame"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_script_that_fails_to_load_refuses_logins_with_a_reason_and_backs_off() {
+    // The game session `default` tries the script at start, and fails after a while: a
+    // login that waits for it is answered.
+    let (server, _dir) = script_server(FAILS_TO_LOAD_SLOWLY, true).await;
+    let refused = (false, 1008, "script_start_failed".to_owned());
+    assert_eq!(login_outcome(&server, "default/first").await, refused);
+    assert_eq!(server.metrics().script_start_failures, 1);
+
+    // A burst of logins, to that game session and to others, within the backoff: each gets
+    // its answer, and the script is not started again.
+    let burst = (0..20).map(|i| {
+        let id = if i % 2 == 0 {
+            format!("room/p{i}")
+        } else {
+            format!("other-{i}/p")
+        };
+        let server = &server;
+        async move { login_outcome(server, &id).await }
+    });
+    for outcome in futures_util::future::join_all(burst).await {
+        assert_eq!(outcome, refused);
+    }
+    let metrics = server.metrics();
+    assert_eq!(metrics.script_start_failures, 1, "{metrics:?}");
+    assert_eq!(metrics.logins_refused_script_start, 21, "{metrics:?}");
+    assert_eq!(metrics.logins_accepted, 0, "{metrics:?}");
+
+    // A new revision of the script is tried at once.
+    let control = server.addresses.control.to_string();
+    let (_, listed) = control_call(&control, "ListScripts", &json!({})).await;
+    let script_id = listed["Scripts"][0]["ScriptId"]
+        .as_str()
+        .expect("script id");
+    let fixed = zip(&[("index.js", "exports.ssExports = {};")]);
+    let (status, updated) = control_call(
+        &control,
+        "UpdateScript",
+        &json!({
+            "ScriptId": script_id,
+            "ZipFile": base64::engine::general_purpose::STANDARD.encode(fixed),
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    let mut raw = server.raw().await;
+    raw.login_ok("room/fixed").await;
+    assert_eq!(server.metrics().script_starts, 1);
+}
+
+#[tokio::test]
+async fn create_game_session_with_a_failing_script_is_not_retried_within_the_backoff() {
+    let (server, _dir) = script_server(FAILS_TO_LOAD, false).await;
+    let control = server.addresses.control.to_string();
+    for _ in 0..3 {
+        let (status, created) = control_call(
+            &control,
+            "CreateGameSession",
+            &json!({"FleetId": "fleet-local", "MaximumPlayerSessionCount": 2}),
+        )
+        .await;
+        assert_eq!(status, 200, "{created}");
+        assert_eq!(created["GameSession"]["Status"], "ERROR", "{created}");
+    }
+    let metrics = server.metrics();
+    assert_eq!(metrics.script_start_failures, 1, "{metrics:?}");
+    assert_eq!(metrics.script_starts_held_back, 2, "{metrics:?}");
 }
