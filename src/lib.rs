@@ -12,6 +12,7 @@ mod control;
 pub mod control_client;
 pub mod core;
 mod host;
+mod log_limit;
 pub mod metrics;
 pub mod protocol;
 pub mod script;

@@ -230,10 +230,16 @@ counters! {
     dropped_secure_peer,
     /// Logins refused by the script's onPlayerConnect.
     logins_refused_script,
+    /// Logins refused because the game session's script failed to start (or was held back
+    /// after failing).
+    logins_refused_script_start,
     /// Game sessions whose script started.
     script_starts,
     /// Game sessions whose script failed to load or start (the game session fails).
     script_start_failures,
+    /// Game sessions whose script was not tried because it failed to start shortly before
+    /// (the game session fails).
+    script_starts_held_back,
     /// Script callbacks skipped because the script had used its CPU time for the second.
     script_calls_skipped,
     /// Unhandled promise rejections in scripts.
@@ -336,6 +342,7 @@ impl Metrics {
             | LoginRefusal::SessionNotAccepting
             | LoginRefusal::PeerIdsExhausted => &self.logins_refused_session,
             LoginRefusal::ScriptRefused => &self.logins_refused_script,
+            LoginRefusal::ScriptStartFailed => &self.logins_refused_script_start,
             LoginRefusal::EmptyPlayerSessionId
             | LoginRefusal::UnknownPlayerSession
             | LoginRefusal::Expired
@@ -641,6 +648,10 @@ impl Families<'_, '_> {
                 ),
                 ([("result", "refused_session")], c.logins_refused_session),
                 ([("result", "refused_script")], c.logins_refused_script),
+                (
+                    [("result", "refused_script_start")],
+                    c.logins_refused_script_start,
+                ),
             ],
         )?;
         self.counter(
@@ -718,11 +729,13 @@ impl Families<'_, '_> {
 
         self.counters(
             "volley_script_starts",
-            "Game session scripts started, or failed to start.",
+            "Game session scripts started, failed to start, or held back after a recent \
+             failure.",
             None,
             &[
                 ([("result", "started")], c.script_starts),
                 ([("result", "failed")], c.script_start_failures),
+                ([("result", "held_back")], c.script_starts_held_back),
             ],
         )?;
         let by_hook = |counts: &[u64; HOOKS]| {

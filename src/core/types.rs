@@ -92,6 +92,9 @@ pub enum LoginRefusal {
     PeerIdsExhausted,
     /// The server script's onPlayerConnect said no (or failed, with `deny_on_error`).
     ScriptRefused,
+    /// The game session's script failed to start (or failed shortly before and is not
+    /// tried again yet), so the game session does not run.
+    ScriptStartFailed,
 }
 
 impl LoginRefusal {
@@ -106,6 +109,7 @@ impl LoginRefusal {
             Self::SessionNotAccepting => "session_not_accepting",
             Self::PeerIdsExhausted => "peer_ids_exhausted",
             Self::ScriptRefused => "script_refused",
+            Self::ScriptStartFailed => "script_start_failed",
         }
     }
 }

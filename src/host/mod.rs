@@ -2,6 +2,7 @@
 //! transports through bounded queues; the [`Directory`] says who is where. Also the library
 //! API for creating game sessions and player sessions ([`Sessions`]).
 
+mod backoff;
 mod directory;
 pub(crate) mod outbound;
 mod session;
@@ -100,6 +101,8 @@ pub(crate) struct Host {
     /// Script starts run on blocking threads; this bounds how many at once (and so how many
     /// threads a burst of new game sessions spawns).
     pub script_starts: tokio::sync::Semaphore,
+    /// Holds back starts of a script revision that failed to start shortly before.
+    script_backoff: std::sync::Mutex<backoff::StartBackoff>,
     /// TLS for the game and control listeners with `certs`, following its reloads.
     pub tls: Option<TlsAcceptor>,
     next_conn: AtomicU64,
@@ -247,8 +250,17 @@ impl Host {
             script_starts: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            script_backoff: std::sync::Mutex::default(),
             next_conn: AtomicU64::new(1),
         }
+    }
+
+    /// The script start backoff, locked (briefly: no await while it is held).
+    fn script_backoff(&self) -> std::sync::MutexGuard<'_, backoff::StartBackoff> {
+        // Nothing panics while holding the lock; recover the data if something ever did.
+        self.script_backoff
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What LOGIN_RESULT adds for a connection that arrived over TLS (protocol.md §5.2): a fresh
@@ -380,7 +392,7 @@ impl Sessions {
 
     /// Creates a game session on this server's fleet and starts it: recorded `ACTIVATING`,
     /// `ACTIVE` once its task runs and its script (if the fleet has one) has started, `ERROR`
-    /// if the script failed to start. Its id is the ARN
+    /// if the script failed to start (or is held back after failing shortly before). Its id is the ARN
     /// `arn:aws:gamelift:<region>::gamesession/<fleet id>/<token or gsess-uuid>`. With an
     /// idempotency token used before, the earlier game session is returned.
     pub async fn create_game_session(

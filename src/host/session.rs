@@ -18,7 +18,7 @@ use super::outbound::Refused;
 use super::{ConnLink, Host, SessionHandle};
 use crate::core::{
     CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
-    LoginRequest, Output, ScriptRef, Session, SessionConfig,
+    LoginRefusal, LoginRequest, Output, ScriptRef, Session, SessionConfig, login_refused_frame,
 };
 use crate::metrics::Metrics;
 use crate::protocol::{Packet, PeerId};
@@ -40,6 +40,10 @@ const MAX_EFFECT_ROUNDS: usize = 8;
 /// The status reason of a game session ended by a drain, as of TerminateGameSession with
 /// `TRIGGER_ON_PROCESS_TERMINATE`: both run the script's onProcessTerminate.
 const TRIGGERED_ON_PROCESS_TERMINATE: &str = "TRIGGERED_ON_PROCESS_TERMINATE";
+
+/// Longest a game session whose script did not start stays to answer the logins that reached
+/// it; it leaves sooner, once no connection holds its queue.
+const REFUSE_LINGER: Duration = Duration::from_secs(5);
 
 /// The core of a game session that may run a script.
 type Core = Session<Option<ScriptInstance>>;
@@ -111,13 +115,12 @@ pub(crate) async fn run(
         Some(bundle) => match start_script(&host, bundle, &handle, &mut config, record).await {
             Ok(instance) => Some(instance),
             Err(reason) => {
-                warn!(%reason, "script failed to start");
-                Metrics::inc(&host.metrics.script_start_failures);
                 host.directory.remove_session(&handle.id);
                 // The creator records the failure (dev-mode sessions have no record).
                 if let Some(ready) = ready {
                     let _ = ready.send(Err(reason));
                 }
+                refuse_logins(&host, handle, rx).await;
                 return;
             }
         },
@@ -191,9 +194,86 @@ pub(crate) async fn run(
     task.finish(&mut core);
 }
 
+/// Starts the script unless its revision failed to start shortly before (the backoff of
+/// [`super::backoff`]), and tells the backoff how the start went. Counted and logged here.
+async fn start_script(
+    host: &Arc<Host>,
+    bundle: Arc<Bundle>,
+    handle: &SessionHandle,
+    config: &mut SessionConfig,
+    record: Option<GameSession>,
+) -> Result<ScriptInstance, String> {
+    let (script_id, revision) = (bundle.script_id.clone(), bundle.revision);
+    let held = host
+        .script_backoff()
+        .begin(std::time::Instant::now(), &script_id, revision);
+    if let Err(wait) = held {
+        Metrics::inc(&host.metrics.script_starts_held_back);
+        let reason = if wait.is_zero() {
+            "the script failed to start recently; another game session is trying it again"
+                .to_owned()
+        } else {
+            format!(
+                "the script failed to start recently; it is tried again in {} s",
+                wait.as_secs_f64().ceil()
+            )
+        };
+        debug!(script = %script_id, revision, %reason, "script start held back");
+        return Err(reason);
+    }
+    let started = load_script(host, bundle, handle, config, record).await;
+    match &started {
+        Ok(_) => host.script_backoff().started(&script_id, revision),
+        Err(reason) => {
+            warn!(script = %script_id, revision, %reason, "script failed to start");
+            Metrics::inc(&host.metrics.script_start_failures);
+            host.script_backoff()
+                .failed(std::time::Instant::now(), &script_id, revision);
+        }
+    }
+    started
+}
+
+/// The script did not start, so the game session does not run: the logins that reached it
+/// (queued while the script started, or sent by connections that found the game session
+/// just before it left the directory) get a failed LOGIN_RESULT and a 1008 close naming the
+/// reason. Returns once no connection holds the queue, at shutdown, or after
+/// [`REFUSE_LINGER`].
+async fn refuse_logins(host: &Host, handle: SessionHandle, rx: flume::Receiver<SessionMsg>) {
+    drop(handle); // Only the connections' handles keep the queue open now.
+    let refusal = LoginRefusal::ScriptStartFailed;
+    let refuse_all = async {
+        while let Ok(msg) = rx.recv_async().await {
+            match msg {
+                SessionMsg::Login {
+                    conn,
+                    request,
+                    link,
+                } => {
+                    debug!(%conn, reason = refusal.as_str(), "login refused");
+                    Metrics::inc(host.metrics.refused(refusal));
+                    host.directory
+                        .complete(SystemTime::now(), &request.player_session_id);
+                    // A fresh queue: room for both.
+                    let _ = link.out.push_frame(login_refused_frame(), false);
+                    link.close(CloseReason::LoginRefused(refusal));
+                }
+                SessionMsg::Verify { reply, .. } => {
+                    let _ = reply.send(None); // The association may be gone already.
+                }
+                _ => {}
+            }
+        }
+    };
+    tokio::select! {
+        () = host.shutdown.cancelled() => {}
+        _ = tokio::time::timeout(REFUSE_LINGER, refuse_all) => {}
+    }
+}
+
 /// Loads the script off the async threads (its start may run up to the activation timeout),
 /// applies its configuration, and runs onProcessStarted and onStartGameSession.
-async fn start_script(
+async fn load_script(
     host: &Arc<Host>,
     bundle: Arc<Bundle>,
     handle: &SessionHandle,

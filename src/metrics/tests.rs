@@ -13,6 +13,8 @@ fn known_report() -> Report {
     c.open_websocket_plain = 2;
     c.logins_accepted = 5;
     c.logins_refused_script = 2;
+    c.logins_refused_script_start = 3;
+    c.script_starts_held_back = 4;
     c.frames_in = 10;
     c.reliable_bytes_in = 640;
     c.fast_out = 7;
@@ -66,6 +68,8 @@ fn a_report_encodes_to_these_samples() {
         r#"volley_connections_open{transport="websocket",mode="plain"} 2"#,
         r#"volley_logins_total{result="accepted"} 5"#,
         r#"volley_logins_total{result="refused_script"} 2"#,
+        r#"volley_logins_total{result="refused_script_start"} 3"#,
+        r#"volley_script_starts_total{result="held_back"} 4"#,
         r#"volley_game_sessions{status="active"} 2"#,
         r#"volley_game_sessions{status="error"} 0"#,
         r#"volley_player_sessions{status="timedout"} 3"#,

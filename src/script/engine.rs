@@ -21,6 +21,7 @@ use tracing::{debug, error, info, warn};
 
 use super::{Bundle, Hook, wrap_commonjs};
 use crate::core::{Channel, HookMessage, Hooks, ServerMessage, ServerTarget};
+use crate::log_limit::LogLimit;
 use crate::metrics::Metrics;
 use crate::protocol::{GroupId, PeerId};
 
@@ -47,6 +48,12 @@ const MAX_STACK_BYTES: usize = 512 << 10;
 const LOG_LINES_PER_SEC: u32 = 100;
 /// Longest script log line kept.
 const MAX_LOG_LINE_BYTES: usize = 8 << 10;
+/// Script failure lines (errors, timeouts, out of memory, unhandled rejections) one game
+/// session logs per [`FAILURE_LOG_PERIOD`]; the rest are counted only, and the next line
+/// through says how many were held back. A player can make a script fail on every message.
+const FAILURE_LOG_BURST: u32 = 5;
+/// See [`FAILURE_LOG_BURST`].
+const FAILURE_LOG_PERIOD: Duration = Duration::from_secs(10);
 
 /// The limits every script instance runs under (`[scripts]` in the config).
 #[derive(Clone, Copy, Debug)]
@@ -174,6 +181,8 @@ struct Shared {
     log_window: Instant,
     log_lines: u32,
     log_suppressed: u64,
+    /// Gates the warnings about the script's failures.
+    failure_log: LogLimit,
     started: Instant,
     max_reliable_payload: usize,
 }
@@ -286,16 +295,28 @@ impl ScriptInstance {
             log_window: now,
             log_lines: 0,
             log_suppressed: 0,
+            failure_log: LogLimit::new(FAILURE_LOG_BURST, FAILURE_LOG_PERIOD),
             started: now,
             max_reliable_payload,
         }));
         let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
         runtime.set_host_promise_rejection_tracker(Some(Box::new(
             move |_ctx, _promise, reason, handled| {
-                if !handled {
+                // After `process.exit` the script unwinds: the exit's own throw rejects the
+                // async function that called it (`await session.processEnding();
+                // process.exit(0)`, the guide's way to end), and the jobs still queued are
+                // interrupted. Neither is the script's fault.
+                if !handled && !lock(&tracked).exited {
                     Metrics::inc(&rejections.script_unhandled_rejections);
-                    let text = format!("unhandled promise rejection: {}", describe(&reason));
-                    log_line(&tracked, &rejections, "warn", text);
+                    let Some(suppressed) = admit_failure_line(&tracked) else {
+                        return;
+                    };
+                    warn!(
+                        target: "script",
+                        error = %describe(&reason),
+                        suppressed,
+                        "unhandled promise rejection"
+                    );
                 }
             },
         )));
@@ -456,10 +477,19 @@ impl ScriptInstance {
         self.notify(Hook::ProcessTerminate, entry, |_| Ok(Vec::new()));
     }
 
-    /// The game session has ended: promises from `processEnding()` resolve.
+    /// The game session has ended: promises from `processEnding()` resolve, and failure
+    /// lines still held back are reported.
     pub fn ended(&mut self) {
         let entry = true;
         self.notify(Hook::ProcessEnding, entry, |_| Ok(Vec::new()));
+        let suppressed = lock(&self.shared).failure_log.take_suppressed();
+        if suppressed > 0 {
+            warn!(
+                target: "script",
+                suppressed,
+                "script failure lines suppressed before the game session ended"
+            );
+        }
     }
 
     /// True if the script asked to end its game session (or has failed too often).
@@ -638,27 +668,33 @@ impl ScriptInstance {
         let m = &self.metrics;
         let name = hook.as_str();
         match &failure {
-            Failure::Exception(message) => {
-                m.script.errored(hook);
-                warn!(target: "script", callback = name, error = %message, "script callback threw");
-            }
-            Failure::Timeout => {
-                m.script.timed_out(hook);
-                warn!(
+            Failure::Exception(_) => m.script.errored(hook),
+            Failure::Timeout => m.script.timed_out(hook),
+            Failure::OutOfMemory => Metrics::inc(&m.script_out_of_memory),
+        }
+        if let Some(suppressed) = admit_failure_line(&self.shared) {
+            match &failure {
+                Failure::Exception(message) => warn!(
+                    target: "script",
+                    callback = name,
+                    error = %message,
+                    suppressed,
+                    "script callback threw"
+                ),
+                Failure::Timeout => warn!(
                     target: "script",
                     callback = name,
                     limit_ms = self.limits.callback_timeout.as_millis() as u64,
+                    suppressed,
                     "script callback ran too long and was stopped"
-                );
-            }
-            Failure::OutOfMemory => {
-                Metrics::inc(&m.script_out_of_memory);
-                warn!(
+                ),
+                Failure::OutOfMemory => warn!(
                     target: "script",
                     callback = name,
                     limit_bytes = self.limits.memory_limit_bytes,
+                    suppressed,
                     "script ran out of memory"
-                );
+                ),
             }
         }
         self.consecutive_failures += 1;
@@ -1024,6 +1060,13 @@ fn push_effect<'js>(ctx: &Ctx<'js>, shared: &mut Shared, effect: Effect) -> rqui
     shared.effects_bytes = bytes;
     shared.effects.push_back(effect);
     Ok(())
+}
+
+/// Whether a line about a failure of the script may be logged now: `Some` with the number of
+/// such lines held back since the last one (`None` in the line when there were none).
+fn admit_failure_line(shared: &Mutex<Shared>) -> Option<Option<u64>> {
+    let suppressed = lock(shared).failure_log.admit(Instant::now())?;
+    Some((suppressed > 0).then_some(suppressed))
 }
 
 /// A script log line, within the per-second budget.

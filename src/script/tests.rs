@@ -249,7 +249,7 @@ fn timers_fire_in_order_and_can_be_cleared() {
 
 #[test]
 fn process_ending_resolves_and_process_exit_stops_the_script() {
-    let (mut s, _) = start(
+    let (mut s, metrics) = start(
         r#"
         let session;
         exports.ssExports = {
@@ -266,6 +266,10 @@ fn process_ending_resolves_and_process_exit_stops_the_script() {
     assert!(s.wants_end());
     assert_eq!(effects(&mut s), vec![Effect::End]);
     s.ended();
+    // The exit's throw rejects the async callback: that is how the script stops, not an error.
+    let counted = metrics.snapshot();
+    assert_eq!(counted.script_unhandled_rejections, 0);
+    assert_eq!(counted.script_errors, 0);
     assert!(!s.health_check(), "nothing runs after process.exit");
 }
 
