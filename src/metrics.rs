@@ -539,6 +539,10 @@ pub struct Report {
     pub ready: bool,
     /// A drain has started.
     pub draining: bool,
+    /// `limits.max_connections` in force: WebSocket connections open at once.
+    pub max_connections: u64,
+    /// `limits.max_game_sessions` in force: game sessions running at once.
+    pub max_game_sessions: u64,
 }
 
 impl Report {
@@ -552,6 +556,8 @@ impl Report {
             process: ProcessFigures::read(),
             ready: false,
             draining: false,
+            max_connections: 0,
+            max_game_sessions: 0,
         }
     }
 }
@@ -613,6 +619,12 @@ impl Families<'_, '_> {
             None,
             &connection_samples(c.open_websocket_plain, c.open_websocket_secure, c.open_dtls),
         )?;
+        // The limits in force, so that capacity alerts need no copy of the config.
+        self.gauge(
+            "volley_connections_max",
+            "WebSocket connections that may be open at once: limits.max_connections.",
+            r.max_connections,
+        )?;
         self.counter(
             "volley_connections_over_limit",
             "WebSocket connections closed on accept because limits.max_connections were open.",
@@ -667,6 +679,12 @@ impl Families<'_, '_> {
                 let count = r.sessions.game_sessions[status as usize];
                 ([("status", game_session_status(status))], count as u64)
             }),
+        )?;
+        self.gauge(
+            "volley_game_sessions_max",
+            "Game sessions that may run at once (activating, active or terminating): \
+             limits.max_game_sessions.",
+            r.max_game_sessions,
         )?;
         self.gauges(
             "volley_player_sessions",

@@ -564,3 +564,26 @@ async fn a_reload_changes_the_token_scrapes_need() {
     assert_eq!(scrape_with("new-token").await, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_capacity_gauges_show_the_limits_in_force() {
+    let mut config = open_config();
+    config.limits.max_connections = 40;
+    config.limits.max_game_sessions = 3;
+    let server = TestServer::with(config.clone(), Options::default()).await;
+    let before = scrape(&server).await;
+    assert_eq!(before.value("volley_connections_max"), 40.0);
+    assert_eq!(before.value("volley_game_sessions_max"), 3.0);
+
+    // A reload changes the limits, and the gauges with them.
+    config.limits.max_connections = 80;
+    config.limits.max_game_sessions = 5;
+    server
+        .reloader
+        .apply(&config)
+        .expect("no certificates to reload");
+    let after = scrape(&server).await;
+    assert_eq!(after.value("volley_connections_max"), 80.0);
+    assert_eq!(after.value("volley_game_sessions_max"), 5.0);
+    server.stop().await;
+}

@@ -65,6 +65,9 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
     let readiness = control.host.readiness();
     report.ready = readiness.ready();
     report.draining = readiness.draining;
+    let limits = &control.host.live().limits;
+    report.max_connections = u64::try_from(limits.max_connections).unwrap_or(u64::MAX);
+    report.max_game_sessions = u64::try_from(limits.max_game_sessions).unwrap_or(u64::MAX);
     match metrics::encode(&report) {
         Ok(body) => {
             let mut response = (StatusCode::OK, body).into_response();

@@ -52,6 +52,8 @@ fn known_report() -> Report {
         threads: 4,
     });
     report.ready = true;
+    report.max_connections = 10_000;
+    report.max_game_sessions = 50;
     report
 }
 
@@ -66,12 +68,14 @@ fn a_report_encodes_to_these_samples() {
         r#"volley_connections_total{transport="websocket",mode="secure"} 1"#,
         r#"volley_connections_total{transport="udp",mode="secure"} 0"#,
         r#"volley_connections_open{transport="websocket",mode="plain"} 2"#,
+        "volley_connections_max 10000",
         r#"volley_logins_total{result="accepted"} 5"#,
         r#"volley_logins_total{result="refused_script"} 2"#,
         r#"volley_logins_total{result="refused_script_start"} 3"#,
         r#"volley_script_starts_total{result="held_back"} 4"#,
         r#"volley_game_sessions{status="active"} 2"#,
         r#"volley_game_sessions{status="error"} 0"#,
+        "volley_game_sessions_max 50",
         r#"volley_player_sessions{status="timedout"} 3"#,
         r#"volley_messages_total{channel="reliable",direction="in"} 10"#,
         r#"volley_messages_total{channel="fast",direction="out"} 7"#,
@@ -129,12 +133,14 @@ fn the_families_are_these_and_nothing_else() {
             "volley_draining gauge",
             "volley_connections counter",
             "volley_connections_open gauge",
+            "volley_connections_max gauge",
             "volley_connections_over_limit counter",
             "volley_handshakes_failed counter",
             "volley_dtls_associations counter",
             "volley_logins counter",
             "volley_login_timeouts counter",
             "volley_game_sessions gauge",
+            "volley_game_sessions_max gauge",
             "volley_player_sessions gauge",
             "volley_messages counter",
             "volley_message_bytes counter",
