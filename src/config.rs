@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::core::SessionConfig;
+use crate::core::{RateLimit, SessionConfig};
 use crate::secret::Secret;
 
 /// Why a configuration was rejected.
@@ -262,6 +262,17 @@ pub struct SessionsConfig {
     pub filter_stale_udp: bool,
 }
 
+impl Limits {
+    /// What each player may send, for the core; `None` when there is no limit.
+    pub fn player_rate(&self) -> Option<RateLimit> {
+        self.player_messages_per_sec.map(|per_sec| RateLimit {
+            per_sec,
+            burst: self.player_message_burst,
+            close_after: self.player_over_rate_close,
+        })
+    }
+}
+
 impl Config {
     /// Reads and validates a TOML file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -296,6 +307,7 @@ impl Config {
             max_reliable_payload: self.limits.max_reliable_payload_bytes,
             max_fast_payload: self.limits.max_fast_payload_bytes,
             fast_port,
+            player_rate: self.limits.player_rate(),
             ..SessionConfig::default()
         }
     }

@@ -228,6 +228,17 @@ counters! {
     dropped_already_bound,
     /// Dropped by the core: plain datagram naming a secure (DTLS-only) player.
     dropped_secure_peer,
+    /// Dropped by the core: over the player's message rate.
+    dropped_over_rate,
+    /// Dropped by the core: fast-channel sequence number outside the accepted window.
+    dropped_sequence_out_of_window,
+    /// Players disconnected for staying over their message rate.
+    over_rate_closes,
+    /// Game connections the client closed with a WebSocket close frame after login.
+    client_closes,
+    /// Game connections that ended without a close frame after login (EOF, reset, TLS
+    /// without close_notify).
+    connections_lost,
     /// Logins refused by the script's onPlayerConnect.
     logins_refused_script,
     /// Logins refused because the game session's script failed to start (or was held back
@@ -332,6 +343,8 @@ impl Metrics {
             DropReason::HookRefused => &self.dropped_hook_refused,
             DropReason::AlreadyBound => &self.dropped_already_bound,
             DropReason::SecurePeer => &self.dropped_secure_peer,
+            DropReason::OverRate => &self.dropped_over_rate,
+            DropReason::SequenceOutOfWindow => &self.dropped_sequence_out_of_window,
         }
     }
 
@@ -722,11 +735,15 @@ impl Families<'_, '_> {
         )?;
         self.counters(
             "volley_disconnects",
-            "Players disconnected by the server, by reason.",
+            "Logged-in game connections that ended, by reason: closed by the client (a close \
+             frame), lost (the stream ended without one), or closed by the server.",
             None,
             &[
+                ([("reason", "client_close")], c.client_closes),
+                ([("reason", "connection_lost")], c.connections_lost),
                 ([("reason", "slow_reader")], c.slow_reader_closes),
                 ([("reason", "idle_timeout")], c.idle_timeouts),
+                ([("reason", "rate_limited")], c.over_rate_closes),
             ],
         )?;
         self.counters(
@@ -1009,7 +1026,7 @@ fn traffic_samples(values: [u64; 4]) -> [(Labels<2>, u64); 4] {
 
 /// Dropped messages by reason: the core's reasons under their own names, then the host's
 /// and the transports'.
-fn dropped_samples(c: &Snapshot) -> [(Labels<1>, u64); 25] {
+fn dropped_samples(c: &Snapshot) -> [(Labels<1>, u64); 27] {
     let core = |reason: DropReason, count| ([("reason", reason.as_str())], count);
     let host = |reason: &'static str, count| ([("reason", reason)], count);
     [
@@ -1026,6 +1043,11 @@ fn dropped_samples(c: &Snapshot) -> [(Labels<1>, u64); 25] {
         core(DropReason::HookRefused, c.dropped_hook_refused),
         core(DropReason::AlreadyBound, c.dropped_already_bound),
         core(DropReason::SecurePeer, c.dropped_secure_peer),
+        core(DropReason::OverRate, c.dropped_over_rate),
+        core(
+            DropReason::SequenceOutOfWindow,
+            c.dropped_sequence_out_of_window,
+        ),
         host("slow_reader", c.dropped_slow_reader),
         host("rate_limit", c.udp_handshakes_rate_limited),
         host("handshake_limit", c.dtls_handshakes_over_limit),

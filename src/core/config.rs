@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::RateLimit;
+
 /// Per-session rules. Defaults are Volley's choices (protocol.md §9).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionConfig {
@@ -38,6 +40,8 @@ pub struct SessionConfig {
     pub max_fast_payload: usize,
     /// The UDP port announced in LOGIN_RESULT.
     pub fast_port: u16,
+    /// What each player may send; `None`: no limit.
+    pub player_rate: Option<RateLimit>,
 }
 
 impl Default for SessionConfig {
@@ -59,6 +63,11 @@ impl Default for SessionConfig {
             max_reliable_payload: 4096,
             max_fast_payload: 1200,
             fast_port: 1935,
+            player_rate: Some(RateLimit {
+                per_sec: 1000,
+                burst: 2000,
+                close_after: Some(Duration::from_secs(10)),
+            }),
         }
     }
 }

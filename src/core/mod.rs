@@ -19,6 +19,7 @@ mod catalog;
 mod config;
 mod hooks;
 mod packets;
+mod rate;
 mod session;
 mod types;
 
@@ -29,6 +30,7 @@ pub use catalog::{
 pub use config::SessionConfig;
 pub use hooks::{HookMessage, Hooks, NoHooks};
 pub use packets::login_refused_frame;
+pub use rate::RateLimit;
 pub use session::{LoginRequest, Output, SecureLogin, ServerMessage, ServerTarget, Session};
 pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
 

@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 
 use super::hooks::{HookMessage, Hooks, NoHooks};
 use super::packets;
+use super::rate::{Bucket, Verdict};
 use super::{Channel, CloseReason, ConnId, DropReason, LoginRefusal, PeerIds, SessionConfig};
 use crate::protocol::{Body, FastPacket, GroupId, Opcode, OpcodeKind, Packet, PeerId, encode};
 
@@ -168,6 +169,12 @@ pub struct Session<H = NoHooks> {
     next_retransmit: Option<Instant>,
 }
 
+/// How far a fast-channel datagram's sequence number may be from the last one accepted
+/// (protocol.md §5.8). More ahead than this means 64 datagrams in a row were lost, or a
+/// forgery; within it behind, the datagram is stale. Small, so that a forged datagram that
+/// happens to fall within it costs the player at most this many datagrams.
+const SEQUENCE_WINDOW: i32 = 64;
+
 #[derive(Debug)]
 struct Player {
     conn: ConnId,
@@ -179,6 +186,8 @@ struct Player {
     fast: Fast,
     /// Secure mode: the token VERIFY_IDENTITY must carry; the fast channel is DTLS only.
     connect_token: Option<String>,
+    /// What the player may still send, when the session limits it.
+    rate: Option<Bucket>,
 }
 
 #[derive(Debug)]
@@ -190,6 +199,8 @@ struct Fast {
     next_seq: i32,
     /// Highest sequence number accepted from the bound address; -1 before any.
     last_in: i32,
+    /// A sequence number far from `last_in` seen last, which the next one may confirm.
+    resync: Option<i32>,
     /// When the last datagram went to this peer, for the keepalive.
     last_sent: Instant,
 }
@@ -220,6 +231,32 @@ impl Fast {
             }
             _ => None,
         }
+    }
+
+    /// Whether a datagram numbered `seq` is newer than the last one accepted, and by little
+    /// enough to be believed (protocol.md §5.8): one forged datagram with a huge number would
+    /// otherwise make every later one look stale. Numbers compare by their difference, so
+    /// they may wrap around. A number far from the last one is refused; if the next one
+    /// follows it, the client's numbers really moved on (everything in between was lost)
+    /// and the channel takes up from there.
+    fn accept_seq(&mut self, seq: i32) -> Result<(), DropReason> {
+        let follows = |last: i32| (1..=SEQUENCE_WINDOW).contains(&seq.wrapping_sub(last));
+        if follows(self.last_in) || self.resync.is_some_and(follows) {
+            self.last_in = seq;
+            self.resync = None;
+            Ok(())
+        } else if (-SEQUENCE_WINDOW..=0).contains(&seq.wrapping_sub(self.last_in)) {
+            Err(DropReason::StaleSequence)
+        } else {
+            self.resync = Some(seq);
+            Err(DropReason::SequenceOutOfWindow)
+        }
+    }
+
+    /// Starts numbering incoming datagrams afresh from `seq` (a new binding).
+    fn restart_seq(&mut self, seq: i32) {
+        self.last_in = seq;
+        self.resync = None;
     }
 
     /// Takes the next sequence number; callers checked that one remains.
@@ -357,9 +394,14 @@ impl<H: Hooks> Session<H> {
                     retransmit: None,
                     next_seq: 1,
                     last_in: -1,
+                    resync: None,
                     last_sent: now,
                 },
                 connect_token: login.secure.map(|secure| secure.connect_token),
+                rate: self
+                    .config
+                    .player_rate
+                    .map(|limit| Bucket::new(&limit, now)),
             },
         );
         self.by_conn.insert(conn, peer);
@@ -418,12 +460,12 @@ impl<H: Hooks> Session<H> {
             player.last_heard = now;
             if rebind == Some(from) {
                 // A retry from the bound address: answer every one (protocol.md §5.3 step 3).
-                player.fast.last_in = player.fast.last_in.max(seq);
+                let _ = player.fast.accept_seq(seq);
             } else {
                 // First binding, or the client's address changed before it was confirmed
                 // (NAT rebinding).
                 player.fast.state = FastPathState::Bound(from);
-                player.fast.last_in = seq;
+                player.fast.restart_seq(seq);
                 if self.config.udp_ack_retries > 0 {
                     let at = now + self.config.udp_ack_retry;
                     player.fast.retransmit = Some(Retransmit {
@@ -490,11 +532,10 @@ impl<H: Hooks> Session<H> {
             self.drop_packet(peer, DropReason::UnboundSource);
             return;
         }
-        if filter_stale && seq <= player.fast.last_in {
-            self.drop_packet(peer, DropReason::StaleSequence);
+        if filter_stale && let Err(reason) = player.fast.accept_seq(seq) {
+            self.drop_packet(peer, reason);
             return;
         }
-        player.fast.last_in = player.fast.last_in.max(seq);
         player.last_heard = now;
         if let FastPathState::Bound(addr) = player.fast.state {
             // The client ack, or any later datagram, proves both directions
@@ -542,7 +583,7 @@ impl<H: Hooks> Session<H> {
             _ => None,
         };
         player.fast.state = FastPathState::Confirmed(from);
-        player.fast.last_in = packet.sequence_number;
+        player.fast.restart_seq(packet.sequence_number);
         player.last_heard = now;
         if let Some(addr) = old {
             self.outputs.push_back(Output::Unbind {
@@ -725,8 +766,23 @@ impl<H: Hooks> Session<H> {
         }
     }
 
-    /// Acts on a packet from a logged-in player (protocol.md §4.1 server rule).
+    /// Acts on a packet from a logged-in player (protocol.md §4.1 server rule), within the
+    /// player's message rate.
     fn dispatch(&mut self, now: Instant, peer: PeerId, packet: Packet, channel: Channel) {
+        let verdict = match (self.config.player_rate, self.players.get_mut(&peer)) {
+            (
+                Some(limit),
+                Some(Player {
+                    rate: Some(bucket), ..
+                }),
+            ) => bucket.admit(&limit, now),
+            _ => Verdict::Accept,
+        };
+        match verdict {
+            Verdict::Accept => {}
+            Verdict::Drop => return self.drop_packet(peer, DropReason::OverRate),
+            Verdict::Close => return self.remove_player(peer, Some(CloseReason::OverRate)),
+        }
         if matches!(packet.body, Some(Body::Ping(_))) {
             self.send_to(now, peer, packets::ping_result(peer), channel);
             return;

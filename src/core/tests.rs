@@ -815,6 +815,127 @@ fn stale_udp_sequence_numbers_are_dropped() {
 }
 
 #[test]
+fn a_forged_datagram_with_a_huge_sequence_number_does_not_disable_the_fast_channel() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    core.bind(pa, addr(4001));
+    let send =
+        |core: &mut TestCore, seq| core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, seq));
+    assert_eq!(send(&mut core, 2).len(), 1);
+    // From the bound address (a spoofed source), far ahead of the last number.
+    assert_eq!(
+        send(&mut core, i32::MAX),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::SequenceOutOfWindow,
+        }]
+    );
+    for seq in 3..100 {
+        assert_eq!(send(&mut core, seq).len(), 1, "datagram {seq} relayed");
+    }
+    // A retried UDP_CONNECT from the bound address cannot move the numbers either.
+    core.udp(addr(4001), udp_connect(pa, i32::MAX - 5));
+    assert_eq!(send(&mut core, 100).len(), 1);
+}
+
+#[test]
+fn fast_channel_sequence_numbers_wrap_around_and_resync_after_a_long_loss() {
+    let mut core = TestCore::new();
+    let (_, pa) = core.login();
+    let out = core.udp(addr(4001), udp_connect(pa, i32::MAX - 2));
+    assert_eq!(out.len(), 1, "{out:?}");
+    let send =
+        |core: &mut TestCore, seq| core.udp(addr(4001), fast(message(7, pa.0, 0, b""), pa, seq));
+    for seq in [i32::MAX - 1, i32::MAX, i32::MIN, i32::MIN + 1] {
+        assert_eq!(send(&mut core, seq).len(), 1, "datagram {seq} relayed");
+    }
+    let stale = vec![Output::Dropped {
+        peer: pa,
+        reason: DropReason::StaleSequence,
+    }];
+    assert_eq!(send(&mut core, i32::MAX), stale, "before the wrap: stale");
+    // Ten thousand datagrams lost: the first one after is refused, the next confirms it.
+    let after = i32::MIN + 10_000;
+    assert_eq!(
+        send(&mut core, after),
+        vec![Output::Dropped {
+            peer: pa,
+            reason: DropReason::SequenceOutOfWindow,
+        }]
+    );
+    assert_eq!(send(&mut core, after + 1).len(), 1);
+    assert_eq!(send(&mut core, after + 2).len(), 1);
+    assert_eq!(send(&mut core, after + 1), stale);
+}
+
+#[test]
+fn a_player_over_its_message_rate_is_dropped_then_disconnected() {
+    let limit = RateLimit {
+        per_sec: 10,
+        burst: 3,
+        close_after: Some(Duration::from_secs(2)),
+    };
+    let mut core = TestCore::with(SessionConfig {
+        player_rate: Some(limit),
+        ..Default::default()
+    });
+    let (ca, pa) = core.login();
+    let (_, pb) = core.login();
+    let to_b = || message(7, pb.0, 0, b"hi");
+    for _ in 0..3 {
+        assert_eq!(ws_sends(&core.ws(ca, to_b())).len(), 1, "within the burst");
+    }
+    let over = vec![Output::Dropped {
+        peer: pa,
+        reason: DropReason::OverRate,
+    }];
+    assert_eq!(core.ws(ca, to_b()), over);
+    // The fast channel draws on the same budget.
+    core.bind(pa, addr(4001));
+    assert_eq!(core.udp(addr(4001), fast(to_b(), pa, 2)), over);
+    // Twenty messages a second, twice the rate, for a little over two seconds.
+    let mut relayed = 0;
+    let mut closed = None;
+    for tick in 1..=45 {
+        core.now += Duration::from_millis(50);
+        let out = core.ws(ca, to_b());
+        relayed += out
+            .iter()
+            .filter(|o| matches!(o, Output::Send { .. }))
+            .count();
+        if out.iter().any(|o| matches!(o, Output::Close { .. })) {
+            closed = Some((tick, out));
+            break;
+        }
+    }
+    let (tick, out) = closed.expect("closed for staying over the rate");
+    assert!(
+        tick >= 40 && relayed >= 15,
+        "tick {tick}, {relayed} relayed"
+    );
+    assert!(out.contains(&Output::Close {
+        conn: ca,
+        reason: CloseReason::OverRate,
+    }));
+    assert_eq!(CloseReason::OverRate.code(), 1008);
+}
+
+#[test]
+fn a_burst_within_the_bucket_at_the_average_rate_is_never_dropped() {
+    let mut core = TestCore::new(); // The default: 1000 a second, bursts of 2000.
+    let (ca, pa) = core.login();
+    for _ in 0..2000 {
+        let out = core.ws(ca, message(7, pa.0, 0, b"x"));
+        assert_eq!(ws_sends(&out).len(), 1);
+    }
+    for _ in 0..5000 {
+        core.now += Duration::from_millis(1);
+        let out = core.ws(ca, message(7, pa.0, 0, b"x"));
+        assert_eq!(ws_sends(&out).len(), 1);
+    }
+}
+
+#[test]
 fn any_datagram_from_the_bound_address_acts_as_the_client_ack() {
     let mut core = TestCore::new();
     let (_, pa) = core.login();

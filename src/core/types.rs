@@ -129,6 +129,8 @@ pub enum CloseReason {
     ServerShutdown,
     /// A frame exceeded the size limit.
     FrameTooLarge,
+    /// The player sent over its message rate for too long.
+    OverRate,
 }
 
 impl CloseReason {
@@ -136,7 +138,7 @@ impl CloseReason {
     /// server side goes away (session end, shutdown, dead peer), 1009 for a frame too large.
     pub fn code(self) -> u16 {
         match self {
-            Self::LoginRefused(_) | Self::SlowReader => 1008,
+            Self::LoginRefused(_) | Self::SlowReader | Self::OverRate => 1008,
             Self::IdleTimeout | Self::SessionEnded | Self::ServerShutdown => 1001,
             Self::FrameTooLarge => 1009,
         }
@@ -151,6 +153,7 @@ impl CloseReason {
             Self::SessionEnded => "session_ended",
             Self::ServerShutdown => "server_shutdown",
             Self::FrameTooLarge => "frame_too_large",
+            Self::OverRate => "rate_limited",
         }
     }
 }
@@ -184,6 +187,10 @@ pub enum DropReason {
     AlreadyBound,
     /// A plain datagram naming a secure player, whose fast channel is DTLS only.
     SecurePeer,
+    /// Over the player's message rate.
+    OverRate,
+    /// A fast-channel sequence number too far from the last one accepted.
+    SequenceOutOfWindow,
 }
 
 impl DropReason {
@@ -203,6 +210,8 @@ impl DropReason {
             Self::HookRefused => "hook_refused",
             Self::AlreadyBound => "already_bound",
             Self::SecurePeer => "secure_peer",
+            Self::OverRate => "player_rate",
+            Self::SequenceOutOfWindow => "sequence_out_of_window",
         }
     }
 }

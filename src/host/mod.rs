@@ -362,6 +362,7 @@ impl Host {
         let live = self.live();
         config.max_reliable_payload = live.limits.max_reliable_payload_bytes;
         config.max_fast_payload = live.limits.max_fast_payload_bytes;
+        config.player_rate = live.limits.player_rate();
         let start = Start {
             config,
             script: self.fleet_bundle(),

@@ -693,9 +693,16 @@ impl SessionTask {
                     }
                 }
                 Output::Close { conn, reason } => {
-                    if reason == CloseReason::IdleTimeout {
-                        debug!(%conn, "closing dead peer");
-                        Metrics::inc(&metrics.idle_timeouts);
+                    match reason {
+                        CloseReason::IdleTimeout => {
+                            debug!(%conn, "closing dead peer");
+                            Metrics::inc(&metrics.idle_timeouts);
+                        }
+                        CloseReason::OverRate => {
+                            debug!(%conn, "closing a player over its message rate");
+                            Metrics::inc(&metrics.over_rate_closes);
+                        }
+                        _ => {}
                     }
                     if let Some(link) = self.links.remove(&conn) {
                         link.close(reason);
