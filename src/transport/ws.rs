@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -161,11 +162,16 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
         return;
     }
-    let ended_by = pump(host, conn, &session, ws, rx, killed).await;
+    let ended = pump(host, conn, &session, ws, rx, killed).await;
     // The session may be gone already.
     let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
+    match ended {
+        Ended::ClientClosed => Metrics::inc(&host.metrics.client_closes),
+        Ended::Lost => Metrics::inc(&host.metrics.connections_lost),
+        _ => {}
+    }
     // The span names the game session only if it was enabled when the connection came.
-    debug!(reason = ended_by, game_session = %session.id, "disconnected");
+    debug!(reason = ended.as_str(), game_session = %session.id, "disconnected");
 }
 
 /// Accepts TLS as `tls.mode` says, then upgrades to a WebSocket, both within the handshake
@@ -255,7 +261,13 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
                 close_with(ws, CloseCode::Policy, "login timeout").await;
                 return None;
             }
-            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return None,
+            Ok(None | Some(Err(_))) => return None,
+            Ok(Some(Ok(Message::Close(_)))) => {
+                // The answer was queued when the close frame was read; closing the sink
+                // sends it (sending a close frame now would be refused).
+                let _ = timeout(CLOSE_TIMEOUT, SinkExt::close(ws)).await;
+                return None;
+            }
             Ok(Some(Ok(message))) => message,
         };
         let frame = match message {
@@ -286,12 +298,43 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
     }
 }
 
-/// Why a connection's reader stopped: its session is gone.
-const SESSION_ENDED: &str = "session ended";
-/// Why a connection's reader stopped: a frame above the size limit.
-const FRAME_TOO_LARGE: &str = "frame too large";
+/// How a logged-in connection ended, for the log and the disconnect counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The client sent a close frame, and was answered with one.
+    ClientClosed,
+    /// The stream ended without a close frame: EOF, a reset, or TLS without close_notify.
+    Lost,
+    /// The stream broke the WebSocket protocol.
+    BadStream,
+    /// A frame above the size limit.
+    FrameTooLarge,
+    /// The game session let go of the connection.
+    SessionGone,
+    /// Writing to the socket failed.
+    WriteFailed,
+    /// The server closed it, with its reason in the close frame.
+    ClosedByServer,
+    /// The session let go, and the writer did not finish within the close timeout.
+    CloseTimedOut,
+}
 
-/// Moves frames both ways until either side ends; returns what ended it, for the log.
+impl Ended {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientClosed => "closed by client",
+            Self::Lost => "connection lost",
+            Self::BadStream => "read error",
+            Self::FrameTooLarge => "frame too large",
+            Self::SessionGone => "session ended",
+            Self::WriteFailed => "write error",
+            Self::ClosedByServer => "closed by server",
+            Self::CloseTimedOut => "close timed out",
+        }
+    }
+}
+
+/// Moves frames both ways until either side ends; returns what ended it.
 async fn pump(
     host: &Host,
     conn: ConnId,
@@ -299,31 +342,38 @@ async fn pump(
     ws: Box<Ws>,
     rx: OutboundRx,
     mut killed: oneshot::Receiver<CloseReason>,
-) -> &'static str {
+) -> Ended {
     let (mut sink, mut stream) = ws.split();
     let ended = tokio::select! {
         ended = read_frames(host, conn, session, &mut stream) => Err(ended),
         written = write_queued(&mut sink, &rx) => written.map_err(|e| {
             debug!(error = %e, "write failed");
-            "write error"
+            Ended::WriteFailed
         }),
-        reason = killed_or_released(&mut killed) => reason.ok_or("close timed out"),
+        reason = killed_or_released(&mut killed) => reason.ok_or(Ended::CloseTimedOut),
     };
     let reason = match ended {
         Ok(reason) => reason,
         // The session let go first: what it queued last, its close included, still goes out.
-        Err(SESSION_ENDED) => match timeout(CLOSE_TIMEOUT, write_queued(&mut sink, &rx)).await {
-            Ok(Ok(reason)) => reason,
-            _ => return SESSION_ENDED,
-        },
-        Err(FRAME_TOO_LARGE) => CloseReason::FrameTooLarge,
+        Err(Ended::SessionGone) => {
+            match timeout(CLOSE_TIMEOUT, write_queued(&mut sink, &rx)).await {
+                Ok(Ok(reason)) => reason,
+                _ => return Ended::SessionGone,
+            }
+        }
+        Err(Ended::FrameTooLarge) => CloseReason::FrameTooLarge,
+        Err(Ended::ClientClosed) => {
+            // The answer was queued when the close frame was read; closing sends it.
+            let _ = timeout(CLOSE_TIMEOUT, sink.close()).await;
+            return Ended::ClientClosed;
+        }
         Err(ended) => return ended,
     };
     // A kill drops the queue too, so the writer may see that first: the kill's reason wins.
     let reason = killed.try_recv().unwrap_or(reason);
     let frame = close_frame(reason.code(), reason.as_str());
     let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-    "closed by server"
+    Ended::ClosedByServer
 }
 
 /// Decodes frames into the session's queue until the connection or the session ends. The
@@ -333,7 +383,7 @@ async fn read_frames(
     conn: ConnId,
     session: &SessionHandle,
     stream: &mut SplitStream<Box<Ws>>,
-) -> &'static str {
+) -> Ended {
     loop {
         let msg = match session_msg(host, conn, stream.next().await) {
             Ok(Some(msg)) => msg,
@@ -345,12 +395,12 @@ async fn read_frames(
         let wait = match session.tx.try_send(msg) {
             Ok(()) => None,
             Err(TrySendError::Full(msg)) => Some(Box::pin(session.tx.send_async(msg))),
-            Err(TrySendError::Disconnected(_)) => return SESSION_ENDED,
+            Err(TrySendError::Disconnected(_)) => return Ended::SessionGone,
         };
         if let Some(wait) = wait
             && wait.await.is_err()
         {
-            return SESSION_ENDED;
+            return Ended::SessionGone;
         }
     }
 }
@@ -361,19 +411,23 @@ fn session_msg(
     host: &Host,
     conn: ConnId,
     read: Option<Result<Message, WsError>>,
-) -> Result<Option<SessionMsg>, &'static str> {
+) -> Result<Option<SessionMsg>, Ended> {
     let message = match read {
-        None => return Err("connection lost"),
+        None => return Err(Ended::Lost),
         Some(Ok(message)) => message,
         Some(Err(WsError::Capacity(e))) => {
             debug!(error = %e, "frame too large");
             Metrics::inc(&host.metrics.malformed_in);
-            return Err(FRAME_TOO_LARGE);
+            return Err(Ended::FrameTooLarge);
+        }
+        Some(Err(e)) if went_away(&e) => {
+            debug!(error = %e, "connection lost");
+            return Err(Ended::Lost);
         }
         Some(Err(e)) => {
             debug!(error = %e, "read failed");
             Metrics::inc(&host.metrics.malformed_in);
-            return Err("read error");
+            return Err(Ended::BadStream);
         }
     };
     Ok(match message {
@@ -395,9 +449,29 @@ fn session_msg(
             None
         }
         Message::Pong(_) | Message::Ping(_) => Some(SessionMsg::Heard { conn }),
-        Message::Close(_) => return Err("closed by client"),
+        Message::Close(_) => return Err(Ended::ClientClosed),
         Message::Frame(_) => None,
     })
+}
+
+/// Whether a read error means that the peer went away, rather than that it sent something
+/// wrong: the stream ended without a close frame, or was reset. Clients that leave this way
+/// are common (the C# SDK ends TLS without close_notify) and are not bad input.
+fn went_away(error: &WsError) -> bool {
+    use std::io::ErrorKind;
+    match error {
+        WsError::ConnectionClosed
+        | WsError::AlreadyClosed
+        | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => true,
+        WsError::Io(e) => matches!(
+            e.kind(),
+            ErrorKind::UnexpectedEof
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
 }
 
 /// The close the session asked for when it could not queue it, or `None` once the session
