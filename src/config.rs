@@ -624,6 +624,40 @@ pub fn is_fleet_id(id: &str) -> bool {
     })
 }
 
+/// Log levels as a filter names them (env-filter also takes their numbers).
+const LOG_LEVELS: [&str; 12] = [
+    "off", "error", "warn", "info", "debug", "trace", "0", "1", "2", "3", "4", "5",
+];
+
+/// Checks a log filter in env-filter syntax as an operator means it: every directive names a
+/// level, alone (`info`) or for a target (`volley=debug`). env-filter itself takes a bare
+/// word, such as a misspelt level (`inof`), as a target at every level, which silently turns
+/// all other logging off.
+pub fn check_log_filter(filter: &str) -> Result<(), String> {
+    let directives: Vec<&str> = filter
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if directives.is_empty() {
+        return Err("must name a log level, such as \"info\"".into());
+    }
+    for directive in directives {
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        if !LOG_LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "`{directive}` names no log level: use trace, debug, info, warn, error or off, \
+                 alone or as target=level (\"info\", \"volley=debug,warn\")"
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map(drop)
+        .map_err(|e| format!("not a log filter: {e}"))
+}
+
 /// Fails with the key's name unless `ok`.
 fn check(ok: bool, key: &'static str, reason: impl Into<String>) -> Result<(), ConfigError> {
     if ok {
@@ -821,11 +855,9 @@ impl File {
             "scripts.data_dir",
             "must not be empty",
         )?;
-        check(
-            tracing_subscriber::EnvFilter::try_new(&self.server.log_level).is_ok(),
-            "server.log_level",
-            "must be an env-filter directive such as \"info\" or \"volley=debug,warn\"",
-        )?;
+        if let Err(reason) = check_log_filter(&self.server.log_level) {
+            check(false, "server.log_level", reason)?;
+        }
         let t = &self.tls;
         let uses_tls = t.mode != SecureMode::Plain || t.control;
         let files = if uses_tls {
@@ -1004,6 +1036,22 @@ mod tests {
     }
 
     #[test]
+    fn log_filters_must_name_a_level() {
+        for good in [
+            "info",
+            "WARN",
+            "volley=debug,warn",
+            "volley[session]=trace",
+            "off",
+        ] {
+            assert_eq!(check_log_filter(good), Ok(()), "{good}");
+        }
+        for bad in ["inof", "", " , ", "volley", "info,volley", "volley=loud"] {
+            assert!(check_log_filter(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let cases = [
             ("[sessions]\nmax_players = 0", "sessions.max_players"),
@@ -1033,6 +1081,11 @@ mod tests {
             ("[fleet]\nid = \"my-fleet\"", "fleet.id"),
             ("[fleet]\nregion = \"us east\"", "fleet.region"),
             ("[fleet]\nport = 60001", "fleet.port"),
+            ("[server]\nlog_level = \"inof\"", "server.log_level"),
+            (
+                "[limits]\noutbound_queue_bytes = 1000",
+                "limits.outbound_queue_bytes",
+            ),
         ];
         for (text, key) in cases {
             let err = Config::parse(text).expect_err(text);

@@ -15,10 +15,14 @@ pub struct LogFilter(reload::Handle<EnvFilter, Registry>);
 pub fn init(filter: &str, format: LogFormat) -> anyhow::Result<LogFilter> {
     let (filter, handle) = reload::Layer::new(parse(filter)?);
     let lines = match format {
-        LogFormat::Text => fmt::layer().with_writer(std::io::stderr).boxed(),
+        LogFormat::Text => fmt::layer()
+            .with_ansi(colour())
+            .with_writer(std::io::stderr)
+            .boxed(),
         // Each line carries the fields of its spans, such as the game session's id.
         LogFormat::Json => fmt::layer()
             .json()
+            .with_ansi(false)
             .with_current_span(true)
             .with_span_list(true)
             .with_writer(std::io::stderr)
@@ -32,6 +36,14 @@ pub fn init(filter: &str, format: LogFormat) -> anyhow::Result<LogFilter> {
     Ok(LogFilter(handle))
 }
 
+/// Colour only for a person at a terminal: journald, `docker logs` and files get plain text,
+/// and `NO_COLOR` (any non-empty value, no-color.org) turns it off everywhere.
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    std::io::stderr().is_terminal() && !no_color
+}
+
 impl LogFilter {
     /// Replaces the filter; a bad one keeps the current filter.
     pub fn set(&self, filter: &str) -> anyhow::Result<()> {
@@ -43,5 +55,7 @@ impl LogFilter {
 }
 
 fn parse(filter: &str) -> anyhow::Result<EnvFilter> {
+    volley::config::check_log_filter(filter)
+        .map_err(|reason| anyhow::anyhow!("invalid log level `{filter}`: {reason}"))?;
     EnvFilter::try_new(filter).with_context(|| format!("invalid log level `{filter}`"))
 }

@@ -6,150 +6,40 @@
 
 mod support;
 
-use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
-use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::json;
 use support::*;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use volley::Options;
-use volley::client::{Client, ClientConfig, ConnectionToken, RtMessage};
+use volley::client::RtMessage;
 use volley::config::AuthMode;
 use volley::protocol::{Body, Opcode};
-
-const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 
 /// The most script failure lines one game session logs in a burst.
 const FAILURE_LOG_BURST: usize = 5;
 
-/// The real binary in dev mode running a script, its stderr collected until it exits.
-struct Served {
-    child: Child,
-    stdout: Lines<BufReader<ChildStdout>>,
-    /// Every stderr line, once the process has exited.
-    stderr: Option<JoinHandle<Vec<String>>>,
-    ws_port: u16,
-    control: SocketAddr,
-    _dir: TempDir,
-}
-
-impl Served {
-    /// Starts `volley serve --dev --script` with `script` as `index.js`, JSON logs at info.
-    async fn start(script: &str) -> Self {
-        let dir = TempDir::new();
+/// Starts `volley serve --dev --script` with `script` as `index.js`, JSON logs at info.
+async fn served(script: &str) -> RealServer {
+    RealServer::start(&["--log-format", "json"], |dir| {
         let script_dir = dir.write("script", &[("index.js", script)]);
-        let config = dir.path().join("volley.toml");
-        let text = format!(
+        let config = format!(
             "[server]\nlog_level = \"info\"\ndrain_grace_secs = 5\n\
              [game]\nlisten = \"127.0.0.1:0\"\n\
              [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
              [scripts]\ndata_dir = \"{}\"\n",
             dir.path().join("data").display()
         );
-        std::fs::write(&config, text).expect("config written");
-        let mut child = Command::new(VOLLEY)
-            .args(["--log-format", "json", "serve", "--dev", "--script"])
-            .arg(&script_dir)
-            .arg("--config")
-            .arg(&config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .env_remove("VOLLEY_LOG")
-            .env_remove("RUST_LOG")
-            .kill_on_drop(true)
-            .spawn()
-            .expect("volley starts");
-        let stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
-        // Read all along, so that a flood of lines can never block the server on a full pipe.
-        let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
-        let stderr = tokio::spawn(async move {
-            let mut lines = Vec::new();
-            while let Ok(Some(line)) = stderr.next_line().await {
-                lines.push(line);
-            }
-            lines
-        });
-        let mut served = Self {
-            child,
-            stdout,
-            stderr: Some(stderr),
-            ws_port: 0,
-            control: "127.0.0.1:0".parse().expect("address"),
-            _dir: dir,
-        };
-        let listening = served.stdout_line("\"listening\"").await;
-        let address = |key: &str| -> SocketAddr {
-            listening[key]
-                .as_str()
-                .and_then(|a| a.parse().ok())
-                .expect("listener address")
-        };
-        served.ws_port = address("ws").port();
-        served.control = address("control");
-        served
-    }
-
-    async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
-        let read = async {
-            while let Some(line) = self.stdout.next_line().await.expect("stdout readable") {
-                if line.contains(needle) {
-                    return serde_json::from_str(&line).expect("json line");
-                }
-            }
-            panic!("stdout ended before {needle:?}");
-        };
-        within(needle, read).await
-    }
-
-    async fn player(&self, player_session_id: &str) -> Client {
-        let token = ConnectionToken::new(player_session_id, Bytes::new());
-        let config = ClientConfig {
-            fast_channel: false,
-            ..ClientConfig::default()
-        };
-        within(
-            "connect",
-            Client::connect("127.0.0.1", self.ws_port, token, config),
-        )
-        .await
-        .expect("login accepted")
-    }
-
-    /// The value of one series in `GET /metrics` (0 when absent).
-    async fn metric(&self, series: &str) -> f64 {
-        let (status, body) = http_get(self.control, "/metrics").await;
-        assert_eq!(status, 200, "{body}");
-        series_value(&body, series)
-    }
-
-    /// Drains the server (SIGTERM), waits for it to exit and returns its stderr as JSON lines.
-    async fn stop(mut self) -> Vec<serde_json::Value> {
-        send_signal(&self.child, "TERM");
-        let status = within("exit", self.child.wait()).await.expect("waited");
-        assert!(status.success(), "{status}");
-        let stderr = self.stderr.take().expect("collected once");
-        let lines = within("stderr read", stderr).await.expect("reader task");
-        lines
-            .iter()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| json!({"raw": line})))
-            .collect()
-    }
-}
-
-fn series_value(body: &str, series: &str) -> f64 {
-    body.lines()
-        .find_map(|line| {
-            let (name, value) = line.rsplit_once(' ')?;
-            (name == series).then(|| value.parse().expect("a number"))
-        })
-        .unwrap_or(0.0)
+        let args = vec![
+            "--dev".into(),
+            "--script".into(),
+            script_dir.display().to_string(),
+        ];
+        (config, args)
+    })
+    .await
 }
 
 fn message(line: &serde_json::Value) -> &str {
@@ -157,7 +47,7 @@ fn message(line: &serde_json::Value) -> &str {
 }
 
 /// Polls `series` until it reaches `expected`, within the step timeout.
-async fn metric_reaches(server: &Served, series: &str, expected: f64) {
+async fn metric_reaches(server: &RealServer, series: &str, expected: f64) {
     for _ in 0..500 {
         if server.metric(series).await >= expected {
             return;
@@ -177,7 +67,7 @@ exports.ssExports = {
 #[tokio::test]
 async fn a_script_failing_on_every_message_logs_a_bounded_number_of_lines() {
     const MESSAGES: usize = 300;
-    let server = Served::start(THROWS_ON_EVERY_MESSAGE).await;
+    let server = served(THROWS_ON_EVERY_MESSAGE).await;
     let player = server.player("room/flooder").await;
     for i in 0..MESSAGES {
         let message = RtMessage::to_server(Opcode(1), format!("{i}")).reliable();
@@ -246,7 +136,7 @@ exports.ssExports = {
 
 #[tokio::test]
 async fn process_exit_after_process_ending_ends_the_game_session_cleanly() {
-    let server = Served::start(ENDS_WITH_PROCESS_EXIT).await;
+    let server = served(ENDS_WITH_PROCESS_EXIT).await;
     let player = server.player("room/only").await;
     player.disconnect().await;
     // The game session ended and the script went on to process.exit(0).

@@ -371,7 +371,9 @@ impl Host {
         };
         // Enabled under any log filter: a span disabled when it is created stays disabled,
         // and every line of the session must name it after a reload raises the level too.
-        let span = tracing::error_span!("session", id = %id);
+        // A root span: the session outlives whatever opened it (a connection in dev mode, a
+        // control request), and its lines are about the game session alone.
+        let span = tracing::error_span!(parent: None, "session", id = %id);
         let task = session::run(Arc::clone(self), handle.clone(), start, rx);
         let task = self.session_tasks.track_future(task.instrument(span));
         self.tasks.spawn(task);

@@ -591,3 +591,131 @@ pub async fn dev_secure_server(dir: &TempDir, mode: volley::config::SecureMode) 
     };
     TestServer::with(secure_config(dir, mode), options).await
 }
+
+/// The real `volley` binary serving on loopback ports, its stdout read line by line and its
+/// stderr collected until it exits (read all along, so that a flood of lines can never block
+/// the server on a full pipe). Killed on drop.
+pub struct RealServer {
+    child: tokio::process::Child,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: Option<tokio::task::JoinHandle<Vec<String>>>,
+    pub ws_port: u16,
+    pub control: SocketAddr,
+    _dir: TempDir,
+}
+
+impl RealServer {
+    /// Runs `volley <global_args> serve --config <file> <serve args>`, where `setup` writes
+    /// what it needs into the server's own temporary directory and returns the config file's
+    /// text and the serve arguments. The environment's log settings are removed.
+    pub async fn start(
+        global_args: &[&str],
+        setup: impl FnOnce(&TempDir) -> (String, Vec<String>),
+    ) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let dir = TempDir::new();
+        let (config_text, serve_args) = setup(&dir);
+        let config = dir.path().join("volley.toml");
+        std::fs::write(&config, config_text).expect("config written");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_volley"))
+            .args(global_args)
+            .arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .args(&serve_args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .env_remove("VOLLEY_LOG")
+            .env_remove("RUST_LOG")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("volley starts");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+        let stderr = tokio::spawn(async move {
+            let mut lines = Vec::new();
+            while let Ok(Some(line)) = stderr.next_line().await {
+                lines.push(line);
+            }
+            lines
+        });
+        let mut server = Self {
+            child,
+            stdout,
+            stderr: Some(stderr),
+            ws_port: 0,
+            control: "127.0.0.1:0".parse().expect("address"),
+            _dir: dir,
+        };
+        let listening = server.stdout_line("\"listening\"").await;
+        let address = |key: &str| -> SocketAddr {
+            listening[key]
+                .as_str()
+                .and_then(|a| a.parse().ok())
+                .expect("listener address")
+        };
+        server.ws_port = address("ws").port();
+        server.control = address("control");
+        server
+    }
+
+    /// The next stdout line containing `needle`, as JSON.
+    pub async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
+        let read = async {
+            while let Some(line) = self.stdout.next_line().await.expect("stdout readable") {
+                if line.contains(needle) {
+                    return serde_json::from_str(&line).expect("json line");
+                }
+            }
+            panic!("stdout ended before {needle:?}");
+        };
+        within(needle, read).await
+    }
+
+    /// A logged-in client without a fast channel.
+    pub async fn player(&self, player_session_id: &str) -> Client {
+        let token = ConnectionToken::new(player_session_id, Bytes::new());
+        let config = ClientConfig {
+            fast_channel: false,
+            ..ClientConfig::default()
+        };
+        within(
+            "connect",
+            Client::connect("127.0.0.1", self.ws_port, token, config),
+        )
+        .await
+        .expect("login accepted")
+    }
+
+    /// The value of one series in `GET /metrics` (0 when absent).
+    pub async fn metric(&self, series: &str) -> f64 {
+        let (status, body) = http_get(self.control, "/metrics").await;
+        assert_eq!(status, 200, "{body}");
+        body.lines()
+            .find_map(|line| {
+                let (name, value) = line.rsplit_once(' ')?;
+                (name == series).then(|| value.parse().expect("a number"))
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Drains the server (SIGTERM), waits for it to exit and returns its stderr lines.
+    pub async fn stop_lines(mut self) -> Vec<String> {
+        send_signal(&self.child, "TERM");
+        let status = within("exit", self.child.wait()).await.expect("waited");
+        assert!(status.success(), "{status}");
+        let stderr = self.stderr.take().expect("collected once");
+        within("stderr read", stderr).await.expect("reader task")
+    }
+
+    /// [`RealServer::stop_lines`], each line parsed as JSON (`{"raw": line}` if it is not).
+    pub async fn stop(self) -> Vec<serde_json::Value> {
+        self.stop_lines()
+            .await
+            .iter()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|_| serde_json::json!({ "raw": line }))
+            })
+            .collect()
+    }
+}
