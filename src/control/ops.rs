@@ -10,7 +10,7 @@ use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
-use super::paging::{Page, key};
+use super::paging::{Page, sequence_key};
 use super::scripts;
 use super::search;
 use crate::config::is_fleet_id;
@@ -152,7 +152,7 @@ fn select_game_sessions(
             .cloned()
             .collect(),
     };
-    Ok(page.apply(sessions, |g| key(g.creation_time, g.id.as_str())))
+    Ok(page.apply(sessions, |g| sequence_key(g.sequence, g.id.as_str())))
 }
 
 /// Most results of one `SearchGameSessions` page (the model's limit).
@@ -575,7 +575,7 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
             (None, None) => Vec::new(),
         };
         let page = Page::read(input, "DescribePlayerSessions", &query)?;
-        page.apply(sessions, |p| key(p.creation_time, &p.id))
+        page.apply(sessions, |p| sequence_key(p.sequence, &p.id))
     };
     let shapes = control.shapes();
     let mut output = json!({
