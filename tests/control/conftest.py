@@ -17,6 +17,7 @@ import json
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -218,6 +219,21 @@ class VolleyServer:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def reload(self, overrides):
+        """Rewrites the config file with `overrides` ({table: {key: value}}) applied and sends
+        SIGHUP; returns the server's `reloaded` announcement once it is read."""
+        for table, values in overrides.items():
+            self.config.setdefault(table, {}).update(values)
+        self.config_path.write_text(to_toml(self.config))
+        self.proc.send_signal(signal.SIGHUP)
+        return json.loads(
+            self._stdout.expect(
+                lambda line: json.loads(line).get("event") == "reloaded",
+                STARTUP_TIMEOUT,
+                "reloaded line",
+            )
+        )
 
     def stop(self):
         """Kills the server (SIGKILL: no graceful shutdown) and waits for it."""
