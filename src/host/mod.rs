@@ -296,22 +296,24 @@ impl Host {
         ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// The game session a LOGIN's player session id belongs to, with the id now used.
+    /// The game session a LOGIN's player session id belongs to, with the id now used. In dev
+    /// mode, a player session the catalog knows (made through the control API) follows the
+    /// same rules; any other id names a dev game session (`match/alice` joins `match`, an id
+    /// without a `/` joins `default`).
     pub fn admit(
         self: &Arc<Self>,
         now: SystemTime,
         player_session_id: &str,
     ) -> Result<SessionHandle, LoginRefusal> {
-        if self.dev {
-            if player_session_id.is_empty() {
-                return Err(LoginRefusal::EmptyPlayerSessionId);
+        let game_session = match self.directory.claim(now, player_session_id) {
+            Err(LoginRefusal::UnknownPlayerSession) if self.dev => {
+                let name = player_session_id
+                    .split_once('/')
+                    .map_or(DEV_DEFAULT_SESSION, |(s, _)| s);
+                return self.dev_session(name);
             }
-            let name = player_session_id
-                .split_once('/')
-                .map_or(DEV_DEFAULT_SESSION, |(s, _)| s);
-            return self.dev_session(name);
-        }
-        let game_session = self.directory.claim(now, player_session_id)?;
+            claimed => claimed?,
+        };
         self.directory.session(&game_session).ok_or_else(|| {
             self.directory.complete(now, player_session_id);
             LoginRefusal::SessionNotAccepting
