@@ -19,6 +19,7 @@ mod scrape;
 mod scripts;
 mod search;
 pub mod sigv4;
+mod slots;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -32,7 +33,7 @@ use axum::routing::get;
 use tracing::{debug, error};
 
 pub use error::{ApiError, ErrorType};
-pub(crate) use listener::{ControlTls, LimitedListener};
+pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
 use crate::config::{AuthMode, FleetConfig};

@@ -59,8 +59,9 @@ pub struct Endpoint {
 /// Everything the tasks of one server share.
 pub(crate) struct Host {
     /// The configuration at start. Its `limits`, `control.access_keys`,
-    /// `control.max_clock_skew`, `control.metrics_token` and `server.drain_grace` may change
-    /// on reload: read those from [`Host::live`].
+    /// `control.max_clock_skew`, `control.metrics_token`, `control.max_connections_per_ip`,
+    /// `control.request_header_timeout` and `server.drain_grace` may change on reload: read
+    /// those from [`Host::live`].
     pub config: Config,
     /// The settings a reload may change, swapped whole so readers never see half a change.
     live: ArcSwap<Live>,
@@ -116,6 +117,10 @@ pub struct Live {
     pub drain_grace: Duration,
     /// `control.metrics_token`, with the one from the environment.
     pub metrics_token: Option<crate::secret::Secret>,
+    /// `control.max_connections_per_ip`.
+    pub control_connections_per_ip: usize,
+    /// `control.request_header_timeout_secs`.
+    pub control_request_header_timeout: Duration,
 }
 
 impl Live {
@@ -127,6 +132,8 @@ impl Live {
             max_clock_skew: config.control.max_clock_skew,
             drain_grace: config.server.drain_grace,
             metrics_token: config.control.metrics_token.clone(),
+            control_connections_per_ip: config.control.max_connections_per_ip,
+            control_request_header_timeout: config.control.request_header_timeout,
         }
     }
 }
