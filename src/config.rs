@@ -140,6 +140,12 @@ pub struct ControlConfig {
     pub access_keys: Vec<AccessKey>,
     /// Most control API connections open at once.
     pub max_connections: usize,
+    /// Most control API connections open at once from one source (an IPv4 address, an
+    /// IPv6 /64).
+    pub max_connections_per_ip: usize,
+    /// A control API connection that has not sent a complete request (its headers) this long
+    /// after it was accepted is closed.
+    pub request_header_timeout: Duration,
     /// A control API connection idle this long is closed.
     pub idle_timeout: Duration,
     /// With `auth = "sigv4"`, `GET /metrics` also accepts `Authorization: Bearer` with this
@@ -411,6 +417,8 @@ struct ControlFile {
     max_clock_skew_secs: u64,
     access_keys: Vec<AccessKeyFile>,
     max_connections: usize,
+    max_connections_per_ip: usize,
+    request_header_timeout_secs: u64,
     idle_timeout_secs: u64,
     metrics_token: String,
 }
@@ -442,6 +450,8 @@ impl Default for ControlFile {
             max_clock_skew_secs: 900,
             access_keys: Vec::new(),
             max_connections: 256,
+            max_connections_per_ip: 64,
+            request_header_timeout_secs: 5,
             idle_timeout_secs: 60,
             metrics_token: String::new(),
         }
@@ -566,7 +576,9 @@ const RELOADABLE: &[&str] = &[
     "limits.",
     "control.access_keys",
     "control.max_clock_skew_secs",
+    "control.max_connections_per_ip",
     "control.metrics_token",
+    "control.request_header_timeout_secs",
     "server.log_level",
     "server.drain_grace_secs",
 ];
@@ -772,6 +784,16 @@ impl File {
             "must be at least 1",
         )?;
         check(
+            c.max_connections_per_ip > 0,
+            "control.max_connections_per_ip",
+            "must be at least 1",
+        )?;
+        check(
+            c.request_header_timeout_secs > 0,
+            "control.request_header_timeout_secs",
+            "must be at least 1",
+        )?;
+        check(
             c.idle_timeout_secs > 0,
             "control.idle_timeout_secs",
             "must be at least 1",
@@ -930,6 +952,8 @@ impl File {
                 auth: c.auth,
                 max_clock_skew: Duration::from_secs(c.max_clock_skew_secs),
                 max_connections: c.max_connections,
+                max_connections_per_ip: c.max_connections_per_ip,
+                request_header_timeout: Duration::from_secs(c.request_header_timeout_secs),
                 idle_timeout: Duration::from_secs(c.idle_timeout_secs),
                 access_keys: c
                     .access_keys
@@ -1014,6 +1038,9 @@ mod tests {
         let reloadable: Vec<bool> = changed.iter().map(|k| is_reloadable(k)).collect();
         assert_eq!(reloadable, [true, false, true, true]);
         assert!(is_reloadable("server.log_level"));
+        assert!(is_reloadable("control.max_connections_per_ip"));
+        assert!(is_reloadable("control.request_header_timeout_secs"));
+        assert!(!is_reloadable("control.max_connections"));
         assert!(!is_reloadable("sessions.max_players"));
         assert!(changed_keys(old, old).expect("parses").is_empty());
     }
@@ -1085,6 +1112,14 @@ mod tests {
             (
                 "[limits]\noutbound_queue_bytes = 1000",
                 "limits.outbound_queue_bytes",
+            ),
+            (
+                "[control]\nmax_connections_per_ip = 0",
+                "control.max_connections_per_ip",
+            ),
+            (
+                "[control]\nrequest_header_timeout_secs = 0",
+                "control.request_header_timeout_secs",
             ),
         ];
         for (text, key) in cases {

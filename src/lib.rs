@@ -266,31 +266,11 @@ impl Server {
             Arc::clone(&host),
             self.addresses,
         )));
-        let stop = host.shutdown.clone();
-        let host_for_api = Arc::clone(&host);
-        host.tasks.spawn(async move {
-            let limits = &host_for_api.config.control;
-            let mut listener = control::LimitedListener::new(
-                self.control,
-                limits.max_connections,
-                limits.idle_timeout,
-            );
-            if host_for_api.config.tls.control
-                && let Some(acceptor) = host_for_api.tls.clone()
-            {
-                listener = listener.with_tls(control::ControlTls {
-                    acceptor,
-                    handshake_timeout: host_for_api.live().limits.handshake_timeout,
-                    metrics: Arc::clone(&host_for_api.metrics),
-                });
-            }
-            let served = axum::serve(listener, api)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "control api stopped");
-            }
-        });
+        host.tasks.spawn(control::serve_connections(
+            self.control,
+            Arc::clone(&host),
+            api,
+        ));
         tokio::select! {
             () = shutdown.cancelled() => {}
             () = host.drain.cancelled() => {
@@ -335,7 +315,8 @@ pub struct Reloader(Arc<Host>);
 
 impl Reloader {
     /// Puts the reloadable settings of `config` in force at once (see
-    /// [`config::is_reloadable`]: limits, access keys, clock skew, metrics token, drain grace;
+    /// [`config::is_reloadable`]: limits, access keys, clock skew, metrics token, the control
+    /// API's per-IP connection limit and request header timeout, drain grace;
     /// the log level is the caller's, as the logger belongs to the program) and reads the
     /// certificate files again; its other settings are ignored, as they need a restart. New
     /// connections, datagrams and game sessions follow the new limits; established ones keep

@@ -269,6 +269,15 @@ counters! {
     metrics_scrapes_unauthenticated,
     /// Scrapes of `/metrics` refused for a wrong bearer token (403).
     metrics_scrapes_forbidden,
+    /// Control API connections closed on accept: over a connection limit, with every
+    /// connection that could make room busy with a request.
+    control_connections_over_limit,
+    /// Control API connections closed to make room for a new one, as they had waited
+    /// longest for a request.
+    control_connections_evicted,
+    /// Control API connections closed for sending no complete request head within
+    /// `control.request_header_timeout_secs`.
+    control_request_header_timeouts,
 }
 
 /// A game connection that completed its handshake, by transport and mode.
@@ -841,6 +850,21 @@ impl Families<'_, '_> {
             let labels = [("operation", operation), ("result", result)];
             encode_counter(&mut requests.encode_family(&labels)?, count)?;
         }
+        self.counters(
+            "volley_control_connections_closed",
+            "Control API connections the server closed to protect itself, by reason: over a \
+             connection limit on accept, evicted to make room for a new one, or no complete \
+             request head in time.",
+            None,
+            &[
+                ([("reason", "over_limit")], c.control_connections_over_limit),
+                ([("reason", "evicted")], c.control_connections_evicted),
+                (
+                    [("reason", "request_header_timeout")],
+                    c.control_request_header_timeouts,
+                ),
+            ],
+        )?;
         self.counters(
             "volley_metrics_scrapes",
             "Scrapes of /metrics, by result.",

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tokio::signal::unix::Signal;
 use tokio_util::sync::CancellationToken;
 use volley::config::{self, Config};
 use volley::{Options, Reloader, Server};
@@ -39,9 +40,23 @@ pub async fn run(
         "udp": addresses.udp,
         "control": addresses.control,
     }));
+    // The handlers are in place before the ready line, so a signal right after it is handled
+    // rather than ending the process.
+    use tokio::signal::unix::{SignalKind, signal};
+    let stop = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    );
+    let hangup = signal(SignalKind::hangup());
     announce(serde_json::json!({"event": "ready"}));
-    tokio::spawn(watch_signals(server.drain_token()));
-    tokio::spawn(reload_on_hangup(args, server.reloader(), log, loaded.text));
+    tokio::spawn(watch_signals(stop, server.drain_token()));
+    tokio::spawn(reload_on_hangup(
+        hangup,
+        args,
+        server.reloader(),
+        log,
+        loaded.text,
+    ));
     let finished = server.run(CancellationToken::new()).await;
     if !finished {
         tracing::warn!("some connections did not finish closing in time");
@@ -118,13 +133,12 @@ fn announce(line: serde_json::Value) {
     let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
-/// The first SIGINT or SIGTERM starts a drain; a second one exits at once.
-async fn watch_signals(drain: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+/// The first SIGINT or SIGTERM (`stop`) starts a drain; a second one exits at once.
+async fn watch_signals(
+    stop: (std::io::Result<Signal>, std::io::Result<Signal>),
+    drain: CancellationToken,
+) {
+    let (Ok(mut term), Ok(mut int)) = stop else {
         tracing::error!("cannot install signal handlers; stop the server with SIGKILL");
         return;
     };
@@ -144,9 +158,14 @@ async fn watch_signals(drain: CancellationToken) {
 
 /// Each SIGHUP reads the config file again and applies what can change while the server
 /// runs: limits, access keys, the log level, the drain grace and the certificate files.
-async fn reload_on_hangup(args: ServeArgs, reloader: Reloader, log: LogFilter, mut text: String) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+async fn reload_on_hangup(
+    hangup: std::io::Result<Signal>,
+    args: ServeArgs,
+    reloader: Reloader,
+    log: LogFilter,
+    mut text: String,
+) {
+    let Ok(mut hangup) = hangup else {
         tracing::warn!("cannot install the SIGHUP handler; the config reloads only on restart");
         return;
     };

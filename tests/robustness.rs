@@ -1065,52 +1065,6 @@ async fn shutdown_does_not_wait_for_peers_that_never_upgrade_or_never_read() {
 }
 
 #[tokio::test]
-async fn the_control_api_limits_connections_and_closes_idle_ones() {
-    let mut config = test_config();
-    config.control.auth = volley::config::AuthMode::None;
-    config.control.max_connections = 2;
-    config.control.idle_timeout = Duration::from_millis(300);
-    let server = TestServer::with(config, Options::default()).await;
-    let control = server.addresses.control;
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        held.push(
-            within("connect", tokio::net::TcpStream::connect(control))
-                .await
-                .expect("connected"),
-        );
-    }
-    // Over the limit: accepted and closed at once.
-    let mut extra = within("connect", tokio::net::TcpStream::connect(control))
-        .await
-        .expect("connected");
-    let mut byte = [0u8; 1];
-    assert_eq!(
-        within("extra closed", extra.read(&mut byte))
-            .await
-            .map_or(0, |n| n),
-        0
-    );
-    // The held connections send nothing: the idle timeout closes them.
-    for stream in &mut held {
-        assert_eq!(
-            within("idle closed", stream.read(&mut byte))
-                .await
-                .map_or(0, |n| n),
-            0
-        );
-    }
-    // Their slots are free again.
-    let (status, body) =
-        control_call(&control.to_string(), "ListFleets", &serde_json::json!({})).await;
-    assert_eq!(
-        (status, &body["FleetIds"][0]),
-        (200, &serde_json::json!("fleet-local"))
-    );
-    server.stop().await;
-}
-
-#[tokio::test]
 async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bind() {
     let server = TestServer::dev().await;
     let before = server.metrics();

@@ -1,6 +1,6 @@
 //! [`ApiError`]: every failure of the control API, answered the way the AWS SDKs read errors
-//! (control-api.md §1.5): HTTP 400 (500 for internal faults) with
-//! `{"__type": ..., "message": ...}` and the `x-amzn-ErrorType` header.
+//! (control-api.md §1.5): HTTP 400 (500 for internal faults, 413 for a body over the
+//! size limit) with `{"__type": ..., "message": ...}` and the `x-amzn-ErrorType` header.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +28,9 @@ pub enum ErrorType {
     TaggingFailed,
     /// A missing or unknown `X-Amz-Target`.
     UnknownOperation,
+    /// The body is over the size limit: `InvalidRequestException`, modeled for every
+    /// operation, with HTTP 413 (Payload Too Large), which neither SDK retries.
+    RequestTooLarge,
     /// An authentication failure; the type name comes from the verifier.
     Auth(&'static str),
     /// A bug or unexpected failure; its cause is logged, not sent.
@@ -38,7 +41,7 @@ impl ErrorType {
     /// The `__type` name.
     pub fn name(self) -> &'static str {
         match self {
-            Self::InvalidRequest => "InvalidRequestException",
+            Self::InvalidRequest | Self::RequestTooLarge => "InvalidRequestException",
             Self::Serialization => "SerializationException",
             Self::NotFound => "NotFoundException",
             Self::InvalidGameSessionStatus => "InvalidGameSessionStatusException",
@@ -114,6 +117,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match self.kind {
             ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         };
         let name = self.kind.name();

@@ -1,47 +1,50 @@
-//! The control API's listener: at most `control.max_connections` connections at once (further
-//! ones are closed on accept), and each closed after `control.idle_timeout_secs` without
-//! reading or writing, so no peer can hold connections or their buffers without bound. With
-//! `tls.control`, each connection first completes a TLS handshake within the handshake
-//! timeout, in its own task so that a slow one holds up no other accept.
+//! The control API's connections: [`serve_connections`] accepts them within the limits of
+//! `control.max_connections` and `control.max_connections_per_ip` (the table in
+//! [`super::slots`] admits each one, evicting the connection that has waited longest for a
+//! request when a limit is reached), completes TLS with `tls.control`, and serves HTTP/1.1 on
+//! each in its own task, so a slow peer holds up no other.
+//!
+//! Deadlines, so that no peer holds a connection without using it:
+//! - a new connection must send a complete request head within
+//!   `control.request_header_timeout_secs` of its accept, TLS handshake included (which also
+//!   has `limits.handshake_timeout_secs`), or it is closed;
+//! - a keep-alive connection has `control.idle_timeout_secs` to send its next request head;
+//! - any read or write that makes no progress for `control.idle_timeout_secs` closes it.
+//!
+//! At shutdown, and when evicted, a connection that never sent a request is dropped at once;
+//! one that did finishes the exchange under way, if any, and closes.
 
-use std::io;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinSet;
+use axum::Router;
+use axum::http::Request;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::{Service as _, service_fn};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 use tokio_io_timeout::TimeoutStream;
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
+use super::slots::{Admission, Exchange, Limits, Slot, Slots};
+use crate::host::Host;
 use crate::metrics::Metrics;
 
-/// A TCP listener for `axum::serve` with a connection limit and an idle timeout, and
-/// optionally TLS.
-pub(crate) struct LimitedListener {
-    inner: TcpListener,
-    permits: Arc<Semaphore>,
-    idle_timeout: Duration,
-    tls: Option<ControlTls>,
-    /// TLS handshakes under way; each holds its connection's permit, so at most
-    /// `max_connections` of them. Dropping the listener cancels them.
-    handshakes: JoinSet<Option<(LimitedStream, SocketAddr)>>,
-}
-
-/// HTTPS for the control API.
-#[derive(Clone)]
-pub(crate) struct ControlTls {
-    /// Follows the server's certificate across reloads.
-    pub acceptor: TlsAcceptor,
-    /// The longest a handshake may take.
-    pub handshake_timeout: Duration,
-    /// Where failed handshakes are counted.
-    pub metrics: Arc<Metrics>,
+/// What every connection task of one listener shares.
+struct Shared {
+    host: Arc<Host>,
+    router: TowerToHyperService<Router>,
+    /// HTTPS, following the server's certificate across reloads.
+    tls: Option<TlsAcceptor>,
 }
 
 /// What a connection's bytes go through: TCP with the idle timeout, and TLS over it.
@@ -49,156 +52,186 @@ trait Io: AsyncRead + AsyncWrite + Send {}
 
 impl<T: AsyncRead + AsyncWrite + Send> Io for T {}
 
-impl LimitedListener {
-    pub(crate) fn new(inner: TcpListener, max_connections: usize, idle_timeout: Duration) -> Self {
-        Self {
-            inner,
-            permits: Arc::new(Semaphore::new(max_connections)),
-            idle_timeout,
-            tls: None,
-            handshakes: JoinSet::new(),
-        }
-    }
-
-    /// The same listener serving HTTPS.
-    pub(crate) fn with_tls(mut self, tls: ControlTls) -> Self {
-        self.tls = Some(tls);
-        self
-    }
-}
-
-/// The next TCP connection within the connection limit, with the idle timeout.
-async fn accept_tcp(
-    listener: &TcpListener,
-    permits: &Arc<Semaphore>,
-    idle_timeout: Duration,
-) -> (LimitedStream, SocketAddr) {
+/// Serves `router` on `listener` until the server shuts down, over TLS when `tls.control`
+/// is on; connection tasks are tracked in `host.tasks`.
+pub(crate) async fn serve_connections(listener: TcpListener, host: Arc<Host>, router: Router) {
+    let tls = host.tls.clone().filter(|_| host.config.tls.control);
+    let shared = Arc::new(Shared {
+        host: Arc::clone(&host),
+        router: TowerToHyperService::new(router),
+        tls,
+    });
+    let slots = Arc::new(Slots::default());
     loop {
-        let (stream, addr) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                // Out of file descriptors and the like: pause instead of spinning.
-                warn!(error = %e, "control accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    warn!(error = %e, "control accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = host.shutdown.cancelled() => break,
         };
-        let Ok(permit) = Arc::clone(permits).try_acquire_owned() else {
+        let now = Instant::now();
+        let live = host.live();
+        let limits = Limits {
+            max_connections: host.config.control.max_connections,
+            max_per_source: live.control_connections_per_ip,
+        };
+        let Some((slot, admission)) = slots.admit(addr.ip(), now.into_std(), limits) else {
             debug!(%addr, "control connection over the limit closed");
+            Metrics::inc(&host.metrics.control_connections_over_limit);
             continue;
         };
-        let mut stream = TimeoutStream::new(stream);
-        stream.set_read_timeout(Some(idle_timeout));
-        stream.set_write_timeout(Some(idle_timeout));
-        let stream = LimitedStream {
-            stream: Box::pin(stream),
-            _permit: permit,
-        };
-        return (stream, addr);
-    }
-}
-
-/// Wraps `stream` in TLS, or gives up after the handshake timeout; failures are the peer's
-/// doing, so debug and counted.
-async fn handshake(
-    tls: ControlTls,
-    stream: LimitedStream,
-    addr: SocketAddr,
-) -> Option<(LimitedStream, SocketAddr)> {
-    let ControlTls {
-        acceptor,
-        handshake_timeout,
-        metrics,
-    } = tls;
-    let LimitedStream { stream, _permit } = stream;
-    let failed = |reason: &dyn std::fmt::Display| {
-        debug!(%addr, error = %reason, "control tls handshake failed");
-        Metrics::inc(&metrics.tls_handshakes_failed);
-    };
-    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-        Ok(Ok(stream)) => Some((
-            LimitedStream {
-                stream: Box::pin(stream),
-                _permit,
-            },
+        if admission == Admission::Evicted {
+            Metrics::inc(&host.metrics.control_connections_evicted);
+        }
+        let deadline = now + live.control_request_header_timeout;
+        host.tasks.spawn(connection(
+            Arc::clone(&shared),
+            stream,
             addr,
-        )),
-        Ok(Err(e)) => {
-            failed(&e);
-            None
-        }
-        Err(_) => {
-            failed(&"timed out");
-            None
-        }
+            slot,
+            deadline,
+        ));
     }
 }
 
-impl axum::serve::Listener for LimitedListener {
-    type Io = LimitedStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let Self {
-            inner,
-            permits,
-            idle_timeout,
-            tls,
-            handshakes,
-        } = self;
-        let Some(tls) = tls else {
-            return accept_tcp(inner, permits, *idle_timeout).await;
-        };
-        loop {
-            // Both branches are cancel-safe, as axum may drop this future at shutdown.
+/// Serves one connection: TLS if configured, then HTTP/1.1 until the peer closes, a deadline
+/// passes, the connection is evicted or the server shuts down.
+async fn connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    addr: SocketAddr,
+    slot: Slot,
+    first_request_by: Instant,
+) {
+    let idle_timeout = shared.host.config.control.idle_timeout;
+    let mut stream = TimeoutStream::new(stream);
+    stream.set_read_timeout(Some(idle_timeout));
+    stream.set_write_timeout(Some(idle_timeout));
+    let stream: Pin<Box<dyn Io>> = Box::pin(stream);
+    let io = match &shared.tls {
+        None => stream,
+        Some(acceptor) => {
+            let handshake_timeout = shared.host.live().limits.handshake_timeout;
+            let until = first_request_by.min(Instant::now() + handshake_timeout);
+            let handshake = tokio::time::timeout_at(until, acceptor.accept(stream));
+            let failed = |reason: &dyn std::fmt::Display| {
+                debug!(%addr, error = %reason, "control tls handshake failed");
+                Metrics::inc(&shared.host.metrics.tls_handshakes_failed);
+            };
             tokio::select! {
-                (stream, addr) = accept_tcp(inner, permits, *idle_timeout) => {
-                    handshakes.spawn(handshake(tls.clone(), stream, addr));
+                done = handshake => match done {
+                    Ok(Ok(stream)) => Box::pin(stream),
+                    Ok(Err(e)) => return failed(&e),
+                    Err(_) => return failed(&"timed out"),
+                },
+                () = slot.evicted() => {
+                    debug!(%addr, "control connection evicted during its tls handshake");
+                    return;
                 }
-                Some(done) = handshakes.join_next(), if !handshakes.is_empty() => {
-                    if let Ok(Some(accepted)) = done {
-                        return accepted;
-                    }
+                () = shared.host.shutdown.cancelled() => return,
+            }
+        }
+    };
+    let router = shared.router.clone();
+    let service_slot = Arc::clone(&slot);
+    let service = service_fn(move |request: Request<Incoming>| {
+        // A complete request head: the connection is busy until its exchange is over.
+        let exchange = Arc::new(service_slot.begin());
+        let request = request.map(|body| ExchangeBody::new(body, &exchange));
+        let response = router.call(request);
+        async move {
+            let response = response.await?;
+            Ok::<_, Infallible>(response.map(|body| ExchangeBody::new(body, &exchange)))
+        }
+    });
+    let mut builder = http1::Builder::new();
+    // hyper starts this timer whenever it waits for a request head: the first one's tighter
+    // deadline is ours, below.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle_timeout);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let first_request = tokio::time::sleep_until(first_request_by);
+    tokio::pin!(first_request);
+    let mut awaiting_first_request = true;
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            done = conn.as_mut() => {
+                if let Err(e) = done {
+                    debug!(%addr, error = %e, "control connection ended");
                 }
+                return;
+            }
+            () = &mut first_request, if awaiting_first_request => {
+                awaiting_first_request = false;
+                if !slot.has_begun() {
+                    debug!(%addr, "control connection sent no complete request in time");
+                    Metrics::inc(&shared.host.metrics.control_request_header_timeouts);
+                    return;
+                }
+            }
+            () = slot.evicted(), if !closing => {
+                debug!(%addr, "control connection evicted to make room");
+                if !slot.has_begun() {
+                    return;
+                }
+                // hyper closes a keep-alive connection waiting for its next request once
+                // what it wrote is flushed, and a busy one once its answer is out.
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            () = shared.host.shutdown.cancelled(), if !closing => {
+                if !slot.has_begun() {
+                    return;
+                }
+                conn.as_mut().graceful_shutdown();
+                closing = true;
             }
         }
     }
+}
 
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
+/// A request or response body that keeps its exchange open until it is dropped, so the
+/// connection counts as busy while a request body is read (or discarded) and while its
+/// answer is written.
+struct ExchangeBody<B> {
+    body: B,
+    _exchange: Arc<Exchange>,
+}
+
+impl<B> ExchangeBody<B> {
+    fn new(body: B, exchange: &Arc<Exchange>) -> Self {
+        Self {
+            body,
+            _exchange: Arc::clone(exchange),
+        }
     }
 }
 
-/// An accepted connection: its slot is freed when it is dropped.
-pub(crate) struct LimitedStream {
-    stream: Pin<Box<dyn Io>>,
-    _permit: OwnedSemaphorePermit,
-}
+impl<B: HttpBody + Unpin> HttpBody for ExchangeBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
 
-impl AsyncRead for LimitedStream {
-    fn poll_read(
+    fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.stream.as_mut().poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for LimitedStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.stream.as_mut().poll_write(cx, buf)
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.stream.as_mut().poll_flush(cx)
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.stream.as_mut().poll_shutdown(cx)
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }

@@ -7,6 +7,7 @@
 //! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 
 mod admin;
+mod body;
 mod error;
 mod health;
 mod input;
@@ -18,12 +19,13 @@ mod scrape;
 mod scripts;
 mod search;
 pub mod sigv4;
+mod slots;
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -31,14 +33,12 @@ use axum::routing::get;
 use tracing::{debug, error};
 
 pub use error::{ApiError, ErrorType};
-pub(crate) use listener::{ControlTls, LimitedListener};
+pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Host;
 
-/// Largest request body: a 5,000,000-byte script zip is about 6.7 MB in base64.
-const MAX_BODY_BYTES: usize = 8 << 20;
 /// The `X-Amz-Target` prefix of every GameLift operation.
 const TARGET_PREFIX: &str = "GameLift.";
 /// The service name in SigV4 credential scopes.
@@ -113,9 +113,16 @@ async fn handle(State(control): State<Arc<Control>>, request: Request) -> Respon
             } else {
                 debug!(op = op.as_deref().unwrap_or(""), error = e.kind.name(), message = %e.message, "request refused");
             }
+            let refused_body = e.kind == ErrorType::RequestTooLarge;
             let mut response = e.into_response();
             if parts.method != Method::POST {
                 *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            }
+            if refused_body {
+                // The rest of the body is being thrown away: the connection ends with it.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             response
         }
@@ -138,12 +145,33 @@ async fn serve(
             "only POST is supported",
         ));
     }
-    let body = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
-            ErrorType::Serialization,
-            "the body is too large or unreadable",
-        )
-    })?;
+    let body = match body::read(&parts.headers, body).await {
+        Ok(body) => body,
+        Err(body::BodyError::TooLarge(leftover)) => {
+            if let Some(leftover) = leftover {
+                let shutdown = control.host.shutdown.clone();
+                control.host.tasks.spawn(async move {
+                    tokio::select! {
+                        () = body::discard(leftover) => {}
+                        () = shutdown.cancelled() => {}
+                    }
+                });
+            }
+            return Err(ApiError::new(
+                ErrorType::RequestTooLarge,
+                format!(
+                    "the request body is larger than {} bytes",
+                    body::MAX_BODY_BYTES
+                ),
+            ));
+        }
+        Err(body::BodyError::Unreadable) => {
+            return Err(ApiError::new(
+                ErrorType::Serialization,
+                "the body could not be read",
+            ));
+        }
+    };
     authenticate(control, parts, &body)?;
     let op = op.filter(|op| !op.is_empty()).ok_or_else(|| {
         ApiError::new(

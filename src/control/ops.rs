@@ -10,7 +10,7 @@ use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
 use super::output::Shapes;
-use super::paging::{Page, key};
+use super::paging::{Page, sequence_key};
 use super::scripts;
 use super::search;
 use crate::config::is_fleet_id;
@@ -152,7 +152,7 @@ fn select_game_sessions(
             .cloned()
             .collect(),
     };
-    Ok(page.apply(sessions, |g| key(g.creation_time, g.id.as_str())))
+    Ok(page.apply(sessions, |g| sequence_key(g.sequence, g.id.as_str())))
 }
 
 /// Most results of one `SearchGameSessions` page (the model's limit).
@@ -312,6 +312,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
     let included = named.is_none_or(|ids| ids.iter().any(|id| fleet_id_of(id) == fleet.id));
     let shapes = control.shapes();
     let items: Vec<Value> = if included {
+        let capacity = Capacity::now(control);
         let catalog = control.host.directory.catalog();
         vec![match view {
             FleetView::Attributes => {
@@ -322,7 +323,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                     "InstanceType": "c5.large",
                     "Name": fleet.name,
                     "CreationTime": super::output::timestamp(control.started),
-                    "Status": "ACTIVE",
+                    "Status": if capacity.draining { "DELETING" } else { "ACTIVE" },
                     "NewGameSessionProtectionPolicy": "NoProtection",
                     "OperatingSystem": "AMAZON_LINUX_2023",
                     "MetricGroups": ["default"],
@@ -338,35 +339,32 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                 attributes
             }
             FleetView::Capacity => {
-                let idle = catalog.running_game_sessions() == 0;
+                // This server is the fleet's one instance; a drain terminates it.
+                let (active, terminating) = if capacity.draining { (0, 1) } else { (1, 0) };
+                let idle = !capacity.draining && catalog.running_game_sessions() == 0;
                 json!({
                     "FleetId": fleet.id,
                     "FleetArn": shapes.fleet_arn(),
                     "InstanceType": "c5.large",
                     "Location": fleet.location,
                     "InstanceCounts": {
-                        "DESIRED": 1, "MINIMUM": 1, "MAXIMUM": 1, "PENDING": 0, "ACTIVE": 1,
-                        "IDLE": u8::from(idle), "TERMINATING": 0,
+                        "DESIRED": 1, "MINIMUM": 1, "MAXIMUM": 1, "PENDING": 0,
+                        "ACTIVE": active, "IDLE": u8::from(idle), "TERMINATING": terminating,
                     },
                 })
             }
             FleetView::Utilization => {
-                let active: Vec<&GameSession> = catalog
-                    .game_sessions()
-                    .into_iter()
-                    .filter(|g| g.status == GameSessionStatus::Active)
-                    .collect();
+                let hosted = catalog.running();
                 json!({
                     "FleetId": fleet.id,
                     "FleetArn": shapes.fleet_arn(),
                     "Location": fleet.location,
-                    // One process hosts every game session; its connection limit bounds them.
-                    "ActiveServerProcessCount": control.host.live().limits.max_connections,
-                    "ActiveGameSessionCount": active.len(),
+                    "ActiveServerProcessCount": hosted.len() + capacity.free_game_sessions(hosted.len()),
+                    "ActiveGameSessionCount": hosted.len(),
                     "CurrentPlayerSessionCount":
-                        active.iter().map(|g| g.current_player_sessions).sum::<u32>(),
+                        hosted.iter().map(|g| g.current_player_sessions).sum::<u32>(),
                     "MaximumPlayerSessionCount":
-                        active.iter().map(|g| g.spec.max_players).sum::<u32>(),
+                        hosted.iter().map(|g| g.spec.max_players).sum::<u32>(),
                 })
             }
         }]
@@ -374,6 +372,37 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
         Vec::new()
     };
     Ok(json!({ member: items }))
+}
+
+/// What CreateGameSession accepts now, as the fleet operations report it. GameLift hosts one
+/// game session per server process, so the fleet shows one process per game session that
+/// has not ended (they all count against `limits.max_game_sessions`) plus one per game
+/// session it would still start: free processes are exactly the CreateGameSession calls
+/// that would succeed, under the limits in force (a reload may change them).
+struct Capacity {
+    /// `limits.max_game_sessions` now.
+    max_game_sessions: usize,
+    /// A drain started: no game session is placed any more.
+    draining: bool,
+}
+
+impl Capacity {
+    fn now(control: &Control) -> Self {
+        Self {
+            max_game_sessions: control.host.live().limits.max_game_sessions,
+            draining: control.host.drain.is_cancelled(),
+        }
+    }
+
+    /// How many more game sessions CreateGameSession would start while `running` have not
+    /// ended.
+    fn free_game_sessions(&self, running: usize) -> usize {
+        if self.draining {
+            0
+        } else {
+            self.max_game_sessions.saturating_sub(running)
+        }
+    }
 }
 
 fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
@@ -575,7 +604,7 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
             (None, None) => Vec::new(),
         };
         let page = Page::read(input, "DescribePlayerSessions", &query)?;
-        page.apply(sessions, |p| key(p.creation_time, &p.id))
+        page.apply(sessions, |p| sequence_key(p.sequence, &p.id))
     };
     let shapes = control.shapes();
     let mut output = json!({

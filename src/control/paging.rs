@@ -1,6 +1,7 @@
 //! `Limit` and `NextToken` (control-api.md §5): keyset paging over items ordered by
-//! creation time then id, so creations during a scan neither skip nor repeat items. The token
-//! is opaque base64url JSON naming the operation, a digest of the query and the last key.
+//! a creation key (the catalog's creation sequence, or a script's creation time) then id, so
+//! creations during a scan neither skip nor repeat items. The token is opaque base64url JSON
+//! naming the operation, a digest of the query and the last key.
 
 use std::hash::{Hash, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,8 +18,15 @@ const DEFAULT_LIMIT: usize = 50;
 /// Largest page; a larger `Limit` is reduced to it.
 const MAX_LIMIT: usize = 100;
 
-/// The sort key of an item: creation time in milliseconds, then id.
+/// The sort key of an item: its creation sequence number or creation time in milliseconds,
+/// then id.
 pub type Key = (u128, String);
+
+/// The sort key of a catalog record with creation sequence number `sequence` and `id`: the
+/// order it was created in, even among records of the same millisecond.
+pub fn sequence_key(sequence: u64, id: &str) -> Key {
+    (u128::from(sequence), id.to_owned())
+}
 
 /// The sort key of an item created at `time` with `id`.
 pub fn key(time: SystemTime, id: &str) -> Key {

@@ -532,6 +532,7 @@ mod tests {
             status: GameSessionStatus::Active,
             status_reason: None,
             creation_time: UNIX_EPOCH + Duration::from_millis(1_767_225_600_123),
+            sequence: 0,
             termination_time: None,
             current_player_sessions: count,
             accepting_player_sessions: true,

@@ -7,6 +7,10 @@
 //! forgotten, so memory stays bounded under churn. The host keeps one catalog behind a lock;
 //! the data plane claims and completes player sessions, the control API creates and reads.
 //! Sans-IO: the caller passes the wall-clock time.
+//!
+//! Lists come in creation order: every record takes the next number of a sequence when it is
+//! created, so records created in the same millisecond (or while the wall clock steps back)
+//! keep the order they were created in, and paging by that number never skips or repeats.
 
 use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{HashMap, VecDeque};
@@ -139,6 +143,8 @@ pub struct GameSession {
     pub status_reason: Option<&'static str>,
     /// When it was created.
     pub creation_time: SystemTime,
+    /// Its place in creation order: larger for every later game session of this catalog.
+    pub sequence: u64,
     /// When it ended.
     pub termination_time: Option<SystemTime>,
     /// Reserved plus active player sessions.
@@ -192,6 +198,8 @@ pub struct PlayerSession {
     pub status: PlayerSessionStatus,
     /// When it was reserved.
     pub creation_time: SystemTime,
+    /// Its place in creation order: larger for every later player session of this catalog.
+    pub sequence: u64,
     /// When it completed or timed out.
     pub termination_time: Option<SystemTime>,
 }
@@ -256,6 +264,8 @@ pub struct Catalog {
     ended_players: VecDeque<(SystemTime, String)>,
     /// Game sessions not yet ended.
     running: usize,
+    /// The next record's place in creation order (game and player sessions share it).
+    next_sequence: u64,
 }
 
 impl Catalog {
@@ -271,6 +281,7 @@ impl Catalog {
             ended: VecDeque::new(),
             ended_players: VecDeque::new(),
             running: 0,
+            next_sequence: 0,
         }
     }
 
@@ -301,6 +312,7 @@ impl Catalog {
             status: GameSessionStatus::Activating,
             status_reason: None,
             creation_time: now,
+            sequence: self.take_sequence(),
             termination_time: None,
             current_player_sessions: 0,
             accepting_player_sessions: true,
@@ -459,8 +471,10 @@ impl Catalog {
                 game_session: game_session.clone(),
                 status: PlayerSessionStatus::Reserved,
                 creation_time: now,
+                sequence: self.next_sequence,
                 termination_time: None,
             };
+            self.next_sequence += 1;
             ids.push(id.clone());
             self.expiring
                 .push_back((now + self.reservation_timeout, id.clone()));
@@ -502,22 +516,22 @@ impl Catalog {
         self.game_sessions.get(id)
     }
 
-    /// Every game session's record, in creation order (then id).
+    /// Every game session's record, in creation order.
     pub fn game_sessions(&self) -> Vec<&GameSession> {
         let mut all: Vec<&GameSession> = self.game_sessions.values().collect();
-        all.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        all.sort_unstable_by_key(|g| g.sequence);
         all
     }
 
-    /// Game sessions that have not ended, in creation order (then id): the operator's view
-    /// of what runs now.
+    /// Game sessions that have not ended, in creation order: the operator's view of what
+    /// runs now.
     pub fn running(&self) -> Vec<&GameSession> {
         let mut running: Vec<&GameSession> = self
             .game_sessions
             .values()
             .filter(|g| !g.status.is_ended())
             .collect();
-        running.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        running.sort_unstable_by_key(|g| g.sequence);
         running
     }
 
@@ -546,14 +560,14 @@ impl Catalog {
             .collect()
     }
 
-    /// Every player session of one player, in creation order (then id).
+    /// Every player session of one player, in creation order.
     pub fn player_sessions_of_player(&self, player_id: &str) -> Vec<&PlayerSession> {
         let mut found: Vec<&PlayerSession> = self
             .player_sessions
             .values()
             .filter(|p| p.player_id == player_id)
             .collect();
-        found.sort_by(|a, b| (a.creation_time, &a.id).cmp(&(b.creation_time, &b.id)));
+        found.sort_unstable_by_key(|p| p.sequence);
         found
     }
 
@@ -627,6 +641,13 @@ impl Catalog {
         }
     }
 
+    /// The next place in creation order.
+    fn take_sequence(&mut self) -> u64 {
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        sequence
+    }
+
     fn end_player_session(&mut self, now: SystemTime, id: &str, status: PlayerSessionStatus) {
         let Some(player) = self.player_sessions.get_mut(id) else {
             return;
@@ -672,13 +693,13 @@ mod tests {
         let ended = GameSessionId::new("ended");
         let at = |secs| start + Duration::from_secs(secs);
         catalog
-            .create_game_session(at(2), later.clone(), spec(4))
+            .create_game_session(at(0), ended.clone(), spec(4))
             .expect("created");
         catalog
             .create_game_session(at(1), first.clone(), spec(4))
             .expect("created");
         catalog
-            .create_game_session(at(0), ended.clone(), spec(4))
+            .create_game_session(at(2), later.clone(), spec(4))
             .expect("created");
         catalog.end_game_session(at(3), &ended, GameSessionStatus::Terminated, None);
         let seats: Vec<(String, String, Option<String>)> = ["a", "b", "c"]
@@ -704,5 +725,67 @@ mod tests {
             .collect();
         // `first`: a logged in, b left, c reserved.
         assert_eq!(running, [("first", 2, 1), ("later", 0, 0)]);
+    }
+
+    #[test]
+    fn sessions_created_at_the_same_instant_keep_their_creation_order() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut catalog = Catalog::new(Duration::from_secs(60), Duration::from_secs(3600));
+        // Ids whose text order differs from their creation order, all in one millisecond.
+        let ids: Vec<String> = (0..50)
+            .map(|i| format!("gs-{:02}", (i * 37) % 50))
+            .collect();
+        for id in &ids {
+            catalog
+                .create_game_session(now, GameSessionId::new(id.as_str()), spec(200))
+                .expect("created");
+        }
+        // A wall clock that steps back does not reorder them either.
+        let earlier = now - Duration::from_secs(5);
+        catalog
+            .create_game_session(earlier, GameSessionId::new("gs-stepped-back"), spec(200))
+            .expect("created");
+        let mut expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+        expected.push("gs-stepped-back");
+        let listed: Vec<&str> = catalog
+            .game_sessions()
+            .iter()
+            .map(|g| g.id.as_str())
+            .collect();
+        assert_eq!(listed, expected);
+        let sequences: Vec<u64> = catalog.game_sessions().iter().map(|g| g.sequence).collect();
+        assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+        for id in &expected {
+            catalog.activate(&GameSessionId::new(*id), None);
+        }
+        let running: Vec<&str> = catalog.running().iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(running, expected);
+
+        // Player sessions of one player, reserved in one call and across game sessions.
+        let players: Vec<(String, String, Option<String>)> = (0..20)
+            .map(|i| {
+                (
+                    format!("psess-{:02}", (i * 7) % 20),
+                    "alice".to_owned(),
+                    None,
+                )
+            })
+            .collect();
+        let first = GameSessionId::new(expected[0]);
+        catalog
+            .reserve(now, &first, players.clone())
+            .expect("reserved");
+        let later = vec![("psess-00a".to_owned(), "alice".to_owned(), None)];
+        catalog
+            .reserve(earlier, &GameSessionId::new(expected[1]), later)
+            .expect("reserved");
+        let mut expected: Vec<&str> = players.iter().map(|(id, ..)| id.as_str()).collect();
+        expected.push("psess-00a");
+        let listed: Vec<&str> = catalog
+            .player_sessions_of_player("alice")
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(listed, expected);
     }
 }

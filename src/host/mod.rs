@@ -62,8 +62,9 @@ pub struct Endpoint {
 /// Everything the tasks of one server share.
 pub(crate) struct Host {
     /// The configuration at start. Its `limits`, `control.access_keys`,
-    /// `control.max_clock_skew`, `control.metrics_token` and `server.drain_grace` may change
-    /// on reload: read those from [`Host::live`].
+    /// `control.max_clock_skew`, `control.metrics_token`, `control.max_connections_per_ip`,
+    /// `control.request_header_timeout` and `server.drain_grace` may change on reload: read
+    /// those from [`Host::live`].
     pub config: Config,
     /// The settings a reload may change, swapped whole so readers never see half a change.
     live: ArcSwap<Live>,
@@ -121,6 +122,10 @@ pub struct Live {
     pub drain_grace: Duration,
     /// `control.metrics_token`, with the one from the environment.
     pub metrics_token: Option<crate::secret::Secret>,
+    /// `control.max_connections_per_ip`.
+    pub control_connections_per_ip: usize,
+    /// `control.request_header_timeout_secs`.
+    pub control_request_header_timeout: Duration,
 }
 
 impl Live {
@@ -132,6 +137,8 @@ impl Live {
             max_clock_skew: config.control.max_clock_skew,
             drain_grace: config.server.drain_grace,
             metrics_token: config.control.metrics_token.clone(),
+            control_connections_per_ip: config.control.max_connections_per_ip,
+            control_request_header_timeout: config.control.request_header_timeout,
         }
     }
 }
@@ -301,22 +308,24 @@ impl Host {
         ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// The game session a LOGIN's player session id belongs to, with the id now used.
+    /// The game session a LOGIN's player session id belongs to, with the id now used. In dev
+    /// mode, a player session the catalog knows (made through the control API) follows the
+    /// same rules; any other id names a dev game session (`match/alice` joins `match`, an id
+    /// without a `/` joins `default`).
     pub fn admit(
         self: &Arc<Self>,
         now: SystemTime,
         player_session_id: &str,
     ) -> Result<SessionHandle, LoginRefusal> {
-        if self.dev {
-            if player_session_id.is_empty() {
-                return Err(LoginRefusal::EmptyPlayerSessionId);
+        let game_session = match self.directory.claim(now, player_session_id) {
+            Err(LoginRefusal::UnknownPlayerSession) if self.dev => {
+                let name = player_session_id
+                    .split_once('/')
+                    .map_or(DEV_DEFAULT_SESSION, |(s, _)| s);
+                return self.dev_session(name);
             }
-            let name = player_session_id
-                .split_once('/')
-                .map_or(DEV_DEFAULT_SESSION, |(s, _)| s);
-            return self.dev_session(name);
-        }
-        let game_session = self.directory.claim(now, player_session_id)?;
+            claimed => claimed?,
+        };
         self.directory.session(&game_session).ok_or_else(|| {
             self.directory.complete(now, player_session_id);
             LoginRefusal::SessionNotAccepting

@@ -160,6 +160,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_script_health_checks_failed counter",
             "volley_script_sessions_unhealthy gauge",
             "volley_control_requests counter",
+            "volley_control_connections_closed counter",
             "volley_metrics_scrapes counter",
             "process_cpu_seconds counter",
             "process_resident_memory_bytes gauge",

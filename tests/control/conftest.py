@@ -17,6 +17,8 @@ import json
 import os
 import queue
 import re
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -217,6 +219,21 @@ class VolleyServer:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def reload(self, overrides):
+        """Rewrites the config file with `overrides` ({table: {key: value}}) applied and sends
+        SIGHUP; returns the server's `reloaded` announcement once it is read."""
+        for table, values in overrides.items():
+            self.config.setdefault(table, {}).update(values)
+        self.config_path.write_text(to_toml(self.config))
+        self.proc.send_signal(signal.SIGHUP)
+        return json.loads(
+            self._stdout.expect(
+                lambda line: json.loads(line).get("event") == "reloaded",
+                STARTUP_TIMEOUT,
+                "reloaded line",
+            )
+        )
 
     def stop(self):
         """Kills the server (SIGKILL: no graceful shutdown) and waits for it."""
@@ -448,6 +465,37 @@ def call(server, body, **kwargs):
     """A signed raw request; see `sign`."""
     path = kwargs.get("path", "/")
     return send(server, *sign(server, body, **kwargs), path=path)
+
+
+def request_bytes(server, headers, body, method="POST", path="/"):
+    """One HTTP/1.1 request as bytes: these headers and body, plus Host and Content-Length."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {server.control[0]}:{server.control[1]}",
+             f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()
+              if k.lower() not in ("content-length", "host")]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def read_response(stream):
+    """One HTTP/1.1 response with a Content-Length body from a binary file object."""
+    status_line = stream.readline()
+    if not status_line:
+        raise EOFError("the connection closed before a response")
+    status = int(status_line.split()[1])
+    message = http.client.parse_headers(stream)
+    body = stream.read(int(message.get("Content-Length", "0")))
+    return RawResponse(status, message, body)
+
+
+def pipeline(server, requests):
+    """Sends every (headers, body) request at once on one connection (HTTP/1.1 pipelining,
+    so the server handles them back to back, with no round trip between them) and reads
+    their responses in order."""
+    data = b"".join(request_bytes(server, headers, body) for headers, body in requests)
+    with socket.create_connection(server.control, timeout=REQUEST_TIMEOUT) as sock:
+        sock.sendall(data)
+        stream = sock.makefile("rb")
+        return [read_response(stream) for _ in requests]
 
 
 def assert_error_response(response, error_type, status=400):

@@ -9,6 +9,7 @@ import pytest
 from conftest import (
     FLEET_ARN,
     FLEET_ID,
+    call,
     connect_client,
     create_game,
     describe_game,
@@ -198,6 +199,63 @@ def test_utilization_counts_active_sessions_players_and_maxima(fresh_server, lin
     terminate_game(client, g1, "TRIGGER_ON_PROCESS_TERMINATE")
     assert utilization(client) == (1, 1, 2)
     assert only(client, "utilization")["ActiveServerProcessCount"] == processes
+
+
+def free_processes(client):
+    item = only(client, "utilization")
+    return item["ActiveServerProcessCount"] - item["ActiveGameSessionCount"]
+
+
+def test_capacity_figures_match_what_create_game_session_accepts(server_factory, line_client):
+    # Few game sessions allowed, and many connections: the figures follow the former.
+    server = server_factory({
+        "limits": {"max_game_sessions": 2, "max_connections": 10000},
+        "server": {"drain_grace_secs": 60},
+    })
+    client = make_client(server)
+    item = only(client, "utilization")
+    assert (item["ActiveServerProcessCount"], item["ActiveGameSessionCount"]) == (2, 0)
+    games = [create_game(client)["GameSessionId"] for _ in range(2)]
+    assert free_processes(client) == 0
+    with expect_error("FleetCapacityExceededException"):
+        create_game(client)
+
+    # A game session counts until it has ended, and its process is free again after.
+    terminate_game(client, games.pop())
+    assert free_processes(client) == 1
+    games.append(create_game(client)["GameSessionId"])
+    assert free_processes(client) == 0
+
+    # A reload changes the limit; the figures follow it both ways.
+    server.reload({"limits": {"max_game_sessions": 1}})
+    item = only(client, "utilization")
+    assert (item["ActiveServerProcessCount"], item["ActiveGameSessionCount"]) == (2, 2)
+    with expect_error("FleetCapacityExceededException"):
+        create_game(client)
+    server.reload({"limits": {"max_game_sessions": 4}})
+    assert free_processes(client) == 2
+    games += [create_game(client)["GameSessionId"] for _ in range(2)]
+    assert free_processes(client) == 0
+    with expect_error("FleetCapacityExceededException"):
+        create_game(client)
+    assert only(client, "attributes")["Status"] == "ACTIVE"
+    assert only(client, "capacity")["InstanceCounts"]["ACTIVE"] == 1
+
+    # A draining server places nothing: no free process, its instance terminating, the fleet
+    # no longer ACTIVE. A logged-in player keeps the server up for the drain grace.
+    server.reload({"limits": {"max_game_sessions": 10}})
+    assert free_processes(client) == 6
+    seat = client.create_player_session(GameSessionId=games[0], PlayerId="p")["PlayerSession"]
+    connect_client(line_client, server, seat["PlayerSessionId"])
+    response = call(server, {}, target="Volley.StartDrain")
+    assert response.status == 200, response.body
+    assert free_processes(client) == 0
+    counts = only(client, "capacity")["InstanceCounts"]
+    assert (counts["ACTIVE"], counts["IDLE"], counts["TERMINATING"]) == (0, 0, 1)
+    assert only(client, "attributes")["Status"] == "DELETING"
+    with expect_error("InvalidFleetStatusException"):
+        create_game(client)
+    server.stop()  # Before the player leaves, which would end the drain and the server.
 
 
 # ---- ListFleets --------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from conftest import (
     expect_error,
     make_client,
     new_token,
+    pipeline,
+    sign,
 )
 
 GSESS_ARN_RE = re.escape(GAME_SESSION_ARN_PREFIX) + "gsess-" + UUID_RE
@@ -281,6 +283,35 @@ def test_describe_by_fleet_lists_sessions_in_creation_order(fresh_gamelift):
         response = fresh_gamelift.describe_game_sessions(FleetId=fleet)
         assert response["GameSessions"] == games
         assert "NextToken" not in response
+
+
+def test_sessions_created_back_to_back_are_listed_in_creation_order(fresh_server):
+    # Pipelined on one connection, the creates run back to back, several in one
+    # millisecond; their ids sort in the reverse of their creation order, so ordering by
+    # creation time and then id would list those of one millisecond backwards.
+    tokens = [f"order-{99 - i:02d}" for i in range(40)]
+    requests = [
+        sign(fresh_server, {"FleetId": FLEET_ID, "MaximumPlayerSessionCount": 1,
+                            "IdempotencyToken": token}, target="GameLift.CreateGameSession")
+        for token in tokens
+    ]
+    responses = pipeline(fresh_server, requests)
+    assert [r.status for r in responses] == [200] * len(tokens), responses[0].body
+    created = [r.json()["GameSession"] for r in responses]
+    assert [g["GameSessionId"] for g in created] == [GAME_SESSION_ARN_PREFIX + t for t in tokens]
+    times = [g["CreationTime"] for g in created]
+    assert len(set(times)) < len(times), "no two creates shared a millisecond"
+
+    client = make_client(fresh_server)
+    for page_size in (3, 7, 100):
+        paged = [
+            g["GameSessionId"]
+            for page in client.get_paginator("describe_game_sessions").paginate(
+                FleetId=FLEET_ID, PaginationConfig={"PageSize": page_size}
+            )
+            for g in page["GameSessions"]
+        ]
+        assert paged == [g["GameSessionId"] for g in created], page_size
 
 
 def test_describe_by_fleet_with_status_and_location_filters(fresh_gamelift):

@@ -3,10 +3,12 @@ client`): RESERVED -> ACTIVE on login -> COMPLETED on disconnect (control-api.md
 
 from conftest import (
     assert_recent,
+    connect_client,
     create_game,
     describe_game,
     describe_player,
     login_refused,
+    make_client,
     wait_until,
 )
 
@@ -124,3 +126,41 @@ def test_two_players_of_one_game_session_get_distinct_peers(server, gamelift, li
     assert sorted(p["PlayerSessionId"] for p in listed) == sorted(
         p["PlayerSessionId"] for p in players
     )
+
+
+def test_dev_mode_logs_control_api_player_sessions_into_their_game_session(
+    server_factory, line_client
+):
+    server = server_factory(args=["--dev"])
+    gamelift = make_client(server)
+    game = create_game(gamelift, max_players=2)
+    players = gamelift.create_player_sessions(
+        GameSessionId=game["GameSessionId"], PlayerIds=["p1", "p2"]
+    )["PlayerSessions"]
+    # Any other id keeps the dev naming: this one joins the `default` game session.
+    lurker, lurker_peer = connect_client(line_client, server, "lurker")
+    clients, peers = [], []
+    for player in players:
+        client, peer = connect_client(line_client, server, player["PlayerSessionId"])
+        clients.append(client)
+        peers.append(peer)
+        assert describe_player(gamelift, player["PlayerSessionId"])["Status"] == "ACTIVE"
+
+    clients[0].send_line("hello from p1")
+    clients[1].expect(rf"^\[from {peers[0]} op 1 group -1 (fast|reliable)\] hello from p1$")
+    # The lurker is alone in `default`: its own message comes back to it, and nothing of
+    # the other game session came before it.
+    lurker.send_line("marker")
+    lurker.expect(rf"^\[from {lurker_peer} op 1 group -1 (fast|reliable)\] marker$")
+    assert not any("hello from p1" in line for line in lurker.stdout.lines), lurker.stdout.lines
+
+    # A known player session keeps its rules: it is good for one login.
+    assert login_refused(server, players[0]["PlayerSessionId"])
+    clients[1].send_line("/quit")
+    assert clients[1].wait() == 0
+    wait_until(
+        lambda: describe_player(gamelift, players[1]["PlayerSessionId"])["Status"]
+        == "COMPLETED",
+        what="COMPLETED after /quit",
+    )
+    assert describe_game(gamelift, game["GameSessionId"])["CurrentPlayerSessionCount"] == 1

@@ -30,8 +30,7 @@ def ids(sessions):
 
 
 def by_id(sessions):
-    """Player sessions made by one call share a creation time, and their order in a listing
-    is not specified: compare them sorted."""
+    """The sessions sorted by id, for comparisons where the order does not matter."""
     return sorted(sessions, key=lambda p: p["PlayerSessionId"])
 
 
@@ -315,22 +314,22 @@ def test_describe_player_sessions_errors(gamelift, params, code):
         gamelift.describe_player_sessions(**params)
 
 
-def test_paginator_pages_through_a_batch_of_players(gamelift):
-    game = create_game(gamelift, max_players=7)
+def test_paginator_pages_through_a_batch_of_players_in_creation_order(gamelift):
+    # One call: every player session has the same creation time, and random ids.
+    game = create_game(gamelift, max_players=25)
     created = gamelift.create_player_sessions(
-        GameSessionId=game["GameSessionId"], PlayerIds=[f"p{i}" for i in range(7)]
+        GameSessionId=game["GameSessionId"], PlayerIds=[f"p{i:02d}" for i in range(25)]
     )["PlayerSessions"]
     unpaged = gamelift.describe_player_sessions(GameSessionId=game["GameSessionId"])
+    assert unpaged["PlayerSessions"] == created
     pages = list(
         gamelift.get_paginator("describe_player_sessions").paginate(
             GameSessionId=game["GameSessionId"], PaginationConfig={"PageSize": 3}
         )
     )
-    assert [len(p["PlayerSessions"]) for p in pages] == [3, 3, 1]
-    assert ["NextToken" in p for p in pages] == [True, True, False]
-    paged = [p for page in pages for p in page["PlayerSessions"]]
-    assert paged == unpaged["PlayerSessions"]
-    assert sorted(ids(paged)) == sorted(ids(created))
+    assert [len(p["PlayerSessions"]) for p in pages] == [3] * 8 + [1]
+    assert ["NextToken" in p for p in pages] == [True] * 8 + [False]
+    assert [p for page in pages for p in page["PlayerSessions"]] == created
 
 
 def test_paginator_pages_through_a_game_sessions_players(gamelift):

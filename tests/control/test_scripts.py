@@ -5,6 +5,7 @@ scripts.md §1)."""
 
 import base64
 import io
+import os
 import re
 import stat
 import time
@@ -236,6 +237,17 @@ def test_zip_file_must_be_base64_within_the_limit(server):
     response = call(server, {"ZipFile": oversize}, target="GameLift.CreateScript")
     body = assert_error_response(response, "InvalidRequestException")
     assert "zipFile" in body["message"] and "5000000" in body["message"], body
+
+
+def test_a_zip_too_large_for_the_body_limit_is_refused_cleanly(gamelift):
+    # 6.5 MB of incompressible bytes is over 8 MiB in base64: boto3 sends all of it and
+    # reads the answer, a 413 with the modeled InvalidRequestException.
+    zip_bytes = make_zip({"index.js": b"//" + os.urandom(6_500_000)})
+    with expect_error("InvalidRequestException", "larger than 8388608", status=413):
+        create(gamelift, zip_bytes)
+    # Nothing was stored, and the next upload works.
+    script = create(gamelift)
+    assert describe(gamelift, script["ScriptId"]) == script
 
 
 @pytest.mark.parametrize("tags,message", [

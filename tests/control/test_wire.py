@@ -6,12 +6,14 @@ import email.utils
 import http.client
 import json
 import re
+import socket
 import time
 
 import pytest
 
 from conftest import (
     FLEET_ID,
+    REQUEST_TIMEOUT,
     UUID_RE,
     assert_error_response,
     call,
@@ -222,11 +224,78 @@ def test_a_body_that_is_not_a_json_object_is_a_serialization_error(server, body)
     assert_error_response(response, "SerializationException")
 
 
-def test_a_body_over_8_mib_is_refused(server):
+def test_a_body_over_8_mib_is_refused_with_413(server):
     body = b'{"FleetId": "fleet-local", "Pad": "' + b"x" * (8 << 20) + b'"}'
     response = call(server, body, target="GameLift.DescribeGameSessions")
-    assert response.status == 400
-    assert response.json()["__type"] == "SerializationException"
+    body = assert_error_response(response, "InvalidRequestException", status=413)
+    assert "8388608" in body["message"], body
+    assert response.headers["Connection"] == "close"
+
+
+TOO_LARGE = 24 << 20  # Over the 8 MiB limit (by more than socket buffers hold), and
+# within what the server reads and discards.
+CHUNK = 64 << 10
+
+
+def oversized_request(server, chunked):
+    """The head of a signed DescribeGameSessions whose body is TOO_LARGE bytes, sent with a
+    Content-Length or chunked (the signature covers an empty body: the size is refused
+    before the signature is checked)."""
+    headers, _ = sign(server, b"", target="GameLift.DescribeGameSessions")
+    headers["Content-Length" if not chunked else "Transfer-Encoding"] = (
+        str(TOO_LARGE) if not chunked else "chunked"
+    )
+    lines = [f"POST / HTTP/1.1", f"Host: {server.control[0]}:{server.control[1]}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def stream_body(sock, chunked):
+    """Sends TOO_LARGE bytes of body in pieces, as a client streaming a file does."""
+    piece = b"x" * CHUNK
+    for _ in range(TOO_LARGE // CHUNK):
+        sock.sendall(b"%x\r\n%s\r\n" % (CHUNK, piece) if chunked else piece)
+    if chunked:
+        sock.sendall(b"0\r\n\r\n")
+
+
+def read_until_closed(sock):
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def assert_refused_as_too_large(raw):
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0].startswith("HTTP/1.1 413 "), lines
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+    assert headers["x-amzn-errortype"] == "InvalidRequestException", headers
+    assert headers["connection"] == "close", headers
+    assert json.loads(body)["__type"] == "InvalidRequestException", body
+
+
+def test_a_declared_oversized_body_is_refused_before_it_is_sent_and_may_still_be_sent(server):
+    with socket.create_connection(server.control, timeout=REQUEST_TIMEOUT) as sock:
+        sock.sendall(oversized_request(server, chunked=False))
+        # The answer comes at once, from the Content-Length alone.
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 413 "), first
+        # The client may still send the whole body without a reset or a broken pipe; the
+        # server then closes the connection.
+        stream_body(sock, chunked=False)
+        assert_refused_as_too_large(first + read_until_closed(sock))
+
+
+def test_a_chunked_body_over_the_limit_is_read_through_and_refused(server):
+    with socket.create_connection(server.control, timeout=REQUEST_TIMEOUT) as sock:
+        sock.sendall(oversized_request(server, chunked=True))
+        stream_body(sock, chunked=True)
+        assert_refused_as_too_large(read_until_closed(sock))
+    # The server is fine, and so is the next request.
+    response = call(server, {"FleetId": FLEET_ID}, target="GameLift.DescribeGameSessions")
+    assert response.status == 200, response.body
 
 
 def test_a_body_under_8_mib_is_read(server, gamelift):
