@@ -263,6 +263,8 @@ counters! {
     script_health_checks_failed,
     /// Game sessions whose script's last onHealthCheck was not true (a gauge).
     script_sessions_unhealthy,
+    /// Failed accepts on the game and control listeners (out of file descriptors, say).
+    accept_errors,
     /// Scrapes of `/metrics` answered.
     metrics_scrapes,
     /// Scrapes of `/metrics` refused for want of valid credentials (401).
@@ -651,6 +653,12 @@ impl Families<'_, '_> {
             "volley_connections_over_limit",
             "WebSocket connections closed on accept because limits.max_connections were open.",
             c.connections_over_limit,
+        )?;
+        self.counter(
+            "volley_accept_errors",
+            "Failed accepts on the game and control listeners, such as for want of file \
+             descriptors; each is followed by a back-off.",
+            c.accept_errors,
         )?;
         self.counters(
             "volley_handshakes_failed",

@@ -27,6 +27,7 @@ pub async fn run(
     if log_flag.is_none() {
         log.set(&loaded.config.server.log_level)?;
     }
+    raise_open_file_limit(&loaded.config);
     let options = Options {
         dev: args.dev,
         script: args.script.clone(),
@@ -123,6 +124,49 @@ fn load(args: &ServeArgs) -> anyhow::Result<Loaded> {
         config.control.metrics_token = Some(volley::secret::Secret::new(token));
     }
     Ok(Loaded { config, text })
+}
+
+/// Descriptors the process needs beyond its connections: listeners, the UDP socket, the
+/// script store's files, the runtime's own.
+const SPARE_DESCRIPTORS: u64 = 64;
+
+/// Raises the soft limit on open files to the hard limit (each connection takes a
+/// descriptor, and many systems start processes with a soft limit of 1024), and warns once
+/// if even that is below what the configured connection limits need: past it, accepts fail
+/// and are retried with a back-off.
+fn raise_open_file_limit(config: &Config) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let needed =
+        (config.limits.max_connections + config.control.max_connections) as u64 + SPARE_DESCRIPTORS;
+    let (soft, hard) = match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok(limits) => limits,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the open file limit");
+            return;
+        }
+    };
+    let mut limit = soft;
+    // An unlimited hard limit is more than the kernel allows (fs.nr_open): try a large one.
+    for target in [hard, hard.min(1 << 20)] {
+        if limit >= target {
+            break;
+        }
+        match setrlimit(Resource::RLIMIT_NOFILE, target, hard) {
+            Ok(()) => limit = target,
+            Err(error) => tracing::debug!(%error, target, "cannot raise the open file limit"),
+        }
+    }
+    if limit < needed {
+        tracing::warn!(
+            limit,
+            needed,
+            "the open file limit is below what limits.max_connections and \
+             control.max_connections need: raise it (ulimit -n, LimitNOFILE in systemd, \
+             --ulimit nofile in Docker) or lower those limits"
+        );
+    } else {
+        tracing::debug!(limit, from = soft, "open file limit");
+    }
 }
 
 /// Writes one line to stdout. A reader that went away (a closed pipe) must not stop the

@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::Request;
@@ -33,11 +32,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tokio_io_timeout::TimeoutStream;
 use tokio_rustls::TlsAcceptor;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use super::slots::{Admission, Exchange, Limits, Slot, Slots};
 use crate::host::Host;
 use crate::metrics::Metrics;
+use crate::transport::accept::AcceptErrors;
 
 /// What every connection task of one listener shares.
 struct Shared {
@@ -62,19 +62,22 @@ pub(crate) async fn serve_connections(listener: TcpListener, host: Arc<Host>, ro
         tls,
     });
     let slots = Arc::new(Slots::default());
+    let mut errors = AcceptErrors::new("control");
     loop {
-        let (stream, addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: pause instead of spinning.
-                    warn!(error = %e, "control accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             () = host.shutdown.cancelled() => break,
         };
+        let (stream, addr) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tokio::select! {
+                    () = host.shutdown.cancelled() => break,
+                    () = errors.failed(&e, &host.metrics) => continue,
+                }
+            }
+        };
+        errors.succeeded();
         let now = Instant::now();
         let live = host.live();
         let limits = Limits {

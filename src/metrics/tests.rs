@@ -135,6 +135,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_connections_open gauge",
             "volley_connections_max gauge",
             "volley_connections_over_limit counter",
+            "volley_accept_errors counter",
             "volley_handshakes_failed counter",
             "volley_dtls_associations counter",
             "volley_logins counter",

@@ -2,6 +2,7 @@
 //! ([`stream`]), and the shared fast-channel UDP socket ([`udp`]) with its DTLS
 //! associations ([`dtls`]).
 
+pub(crate) mod accept;
 pub(crate) mod dtls;
 mod limiter;
 pub(crate) mod stream;

@@ -22,8 +22,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tracing::{Instrument, debug, debug_span, warn};
+use tracing::{Instrument, debug, debug_span};
 
+use super::accept::AcceptErrors;
 use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::outbound::{self, OutboundRx, Outgoing};
@@ -45,19 +46,22 @@ type Ws = WebSocketStream<GameStream>;
 
 /// Accepts connections until shutdown.
 pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
+    let mut errors = AcceptErrors::new("ws");
     loop {
-        let (stream, addr) = tokio::select! {
+        let accepted = tokio::select! {
             () = host.shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: pause briefly instead of spinning.
-                    warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = listener.accept() => accepted,
         };
+        let (stream, addr) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tokio::select! {
+                    () = host.shutdown.cancelled() => break,
+                    () = errors.failed(&e, &host.metrics) => continue,
+                }
+            }
+        };
+        errors.succeeded();
         let Some(permit) = ConnectionPermit::take(&host) else {
             debug!(%addr, "connection over the limit closed");
             Metrics::inc(&host.metrics.connections_over_limit);

@@ -598,7 +598,9 @@ pub async fn dev_secure_server(dir: &TempDir, mode: volley::config::SecureMode) 
 pub struct RealServer {
     child: tokio::process::Child,
     stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
-    stderr: Option<tokio::task::JoinHandle<Vec<String>>>,
+    stderr: Option<tokio::task::JoinHandle<()>>,
+    /// The stderr lines so far.
+    stderr_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     pub ws_port: u16,
     pub control: SocketAddr,
     _dir: TempDir,
@@ -612,12 +614,22 @@ impl RealServer {
         global_args: &[&str],
         setup: impl FnOnce(&TempDir) -> (String, Vec<String>),
     ) -> Self {
+        let volley = tokio::process::Command::new(env!("CARGO_BIN_EXE_volley"));
+        Self::start_with(volley, global_args, setup).await
+    }
+
+    /// [`RealServer::start`] with a command of the caller's, such as `prlimit ... volley`.
+    pub async fn start_with(
+        mut command: tokio::process::Command,
+        global_args: &[&str],
+        setup: impl FnOnce(&TempDir) -> (String, Vec<String>),
+    ) -> Self {
         use tokio::io::AsyncBufReadExt;
         let dir = TempDir::new();
         let (config_text, serve_args) = setup(&dir);
         let config = dir.path().join("volley.toml");
         std::fs::write(&config, config_text).expect("config written");
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_volley"))
+        let mut child = command
             .args(global_args)
             .arg("serve")
             .arg("--config")
@@ -632,17 +644,18 @@ impl RealServer {
             .expect("volley starts");
         let stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
         let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+        let stderr_lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let collected = std::sync::Arc::clone(&stderr_lines);
         let stderr = tokio::spawn(async move {
-            let mut lines = Vec::new();
             while let Ok(Some(line)) = stderr.next_line().await {
-                lines.push(line);
+                collected.lock().expect("not poisoned").push(line);
             }
-            lines
         });
         let mut server = Self {
             child,
             stdout,
             stderr: Some(stderr),
+            stderr_lines,
             ws_port: 0,
             control: "127.0.0.1:0".parse().expect("address"),
             _dir: dir,
@@ -699,13 +712,24 @@ impl RealServer {
             .unwrap_or(0.0)
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// The stderr lines written so far.
+    pub fn stderr_so_far(&self) -> Vec<String> {
+        self.stderr_lines.lock().expect("not poisoned").clone()
+    }
+
     /// Drains the server (SIGTERM), waits for it to exit and returns its stderr lines.
     pub async fn stop_lines(mut self) -> Vec<String> {
         send_signal(&self.child, "TERM");
         let status = within("exit", self.child.wait()).await.expect("waited");
         assert!(status.success(), "{status}");
         let stderr = self.stderr.take().expect("collected once");
-        within("stderr read", stderr).await.expect("reader task")
+        within("stderr read", stderr).await.expect("reader task");
+        self.stderr_so_far()
     }
 
     /// [`RealServer::stop_lines`], each line parsed as JSON (`{"raw": line}` if it is not).
