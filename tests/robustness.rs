@@ -831,6 +831,70 @@ async fn garbage_and_unknown_sender_datagrams_are_counted_and_harm_nobody() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_flooding_player_is_held_to_its_rate_then_closed_while_the_others_play_on() {
+    let mut config = test_config();
+    config.limits.player_messages_per_sec = Some(50);
+    config.limits.player_message_burst = 50;
+    config.limits.player_over_rate_close = Some(Duration::from_secs(1));
+    let server = dev_server(config).await;
+    let mut watcher = server.raw().await;
+    let pw = watcher.login_ok("watcher").await;
+    let mut flooder = server.raw().await;
+    let pf = flooder.login_ok("flooder").await;
+
+    // About 500 messages a second, ten times the rate, until the server closes the flooder.
+    let mut pace = tokio::time::interval(Duration::from_millis(10));
+    let mut code = None;
+    for _ in 0..500 {
+        pace.tick().await;
+        for _ in 0..5 {
+            let frame = encode(&to_player(40, pw, "flood"));
+            if flooder.ws.feed(Message::Binary(frame)).await.is_err() {
+                break;
+            }
+        }
+        if flooder.ws.flush().await.is_err() {
+            break;
+        }
+        if server.metrics().over_rate_closes > 0 {
+            break;
+        }
+    }
+    // The flooder's close, after whatever was still on its way to it.
+    for _ in 0..10_000 {
+        match flooder.next().await {
+            Seen::Closed(seen) => {
+                code = seen;
+                break;
+            }
+            Seen::Packet(_) => continue,
+        }
+    }
+    assert_eq!(code, Some(1008), "closed for its rate");
+    let metrics = server.metrics();
+    assert_eq!(metrics.over_rate_closes, 1, "{metrics:?}");
+    assert!(metrics.dropped_over_rate > 0, "{metrics:?}");
+
+    // The others play on.
+    let mut watcher_b = server.raw().await;
+    let pb = watcher_b.login_ok("another").await;
+    watcher_b.send(&to_player(41, pw, "hello")).await;
+    loop {
+        let packet = watcher.next_packet().await;
+        if packet.op_code == 41 {
+            assert_eq!((packet.sender, &packet.payload[..]), (pb, &b"hello"[..]));
+            break;
+        }
+        assert_eq!(
+            (packet.op_code, packet.sender),
+            (40, pf),
+            "only the flood before"
+        );
+    }
+    server.stop().await;
+}
+
 // 5. Login timeout.
 
 #[tokio::test]
