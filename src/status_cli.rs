@@ -369,15 +369,21 @@ fn render(endpoint: &Endpoint, output: &Value) -> String {
         number(&c["LoginsRefused"]),
     ));
     out.push_str(&format!(
-        "messages {} in, {} out, {} dropped, {} malformed; slow readers closed {}, idle \
-         timeouts {}, failed TLS/DTLS handshakes {}\n",
+        "messages {} in, {} out, {} dropped, {} malformed; failed TLS/DTLS handshakes {}\n",
         number(&c["MessagesIn"]),
         number(&c["MessagesOut"]),
         number(&c["MessagesDropped"]),
         number(&c["Malformed"]),
+        number(&c["TlsHandshakesFailed"]),
+    ));
+    out.push_str(&format!(
+        "disconnects: {} closed by clients, {} lost, {} slow readers, {} idle, {} over their \
+         rate\n",
+        number(&c["ClientCloses"]),
+        number(&c["ConnectionsLost"]),
         number(&c["SlowReaderCloses"]),
         number(&c["IdleTimeouts"]),
-        number(&c["TlsHandshakesFailed"]),
+        number(&c["RateLimitedCloses"]),
     ));
     out.push_str(&format!(
         "scripts: {} errors, {} timeouts, {} out of memory\n",

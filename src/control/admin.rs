@@ -186,6 +186,8 @@ fn counters(s: &Snapshot) -> Value {
         s.dropped_hook_refused,
         s.dropped_already_bound,
         s.dropped_secure_peer,
+        s.dropped_over_rate,
+        s.dropped_sequence_out_of_window,
         s.dropped_slow_reader,
         s.datagrams_session_busy,
         s.dtls_datagrams_busy,
@@ -196,13 +198,17 @@ fn counters(s: &Snapshot) -> Value {
         "LoginsAccepted": s.logins_accepted,
         "LoginsRefused": s.logins_refused_player_session
             .saturating_add(s.logins_refused_session)
-            .saturating_add(s.logins_refused_script),
+            .saturating_add(s.logins_refused_script)
+            .saturating_add(s.logins_refused_script_start),
         "MessagesIn": s.frames_in.saturating_add(s.datagrams_in),
         "MessagesOut": s.reliable_out.saturating_add(s.fast_out),
         "MessagesDropped": dropped.into_iter().fold(0u64, u64::saturating_add),
         "Malformed": s.malformed_in,
         "SlowReaderCloses": s.slow_reader_closes,
         "IdleTimeouts": s.idle_timeouts,
+        "RateLimitedCloses": s.over_rate_closes,
+        "ClientCloses": s.client_closes,
+        "ConnectionsLost": s.connections_lost,
         "TlsHandshakesFailed": s.tls_handshakes_failed.saturating_add(s.dtls_handshakes_failed),
         "ScriptErrors": s.script_errors,
         "ScriptTimeouts": s.script_timeouts,

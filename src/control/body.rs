@@ -22,6 +22,11 @@ const DISCARD_BYTES: u64 = 4 * MAX_BODY_BYTES as u64;
 /// Longest a refused body is read and thrown away; past it, the connection is closed.
 const DISCARD_TIME: Duration = Duration::from_secs(30);
 
+/// Longest a body may take to arrive in all, on top of the idle timeout that bounds each
+/// pause: a connection reading a body is busy and never evicted, so one that trickles must
+/// still end. A 6.7 MB script upload needs about 1 Mbit/s to make it.
+pub(super) const READ_TIME: Duration = Duration::from_secs(60);
+
 /// Most bytes reserved for a body before they arrive.
 const PREALLOCATE: u64 = 64 << 10;
 
@@ -31,6 +36,8 @@ pub(super) enum BodyError {
     TooLarge(Option<Leftover>),
     /// The connection failed or the framing was bad.
     Unreadable,
+    /// The body did not arrive within [`READ_TIME`].
+    TooSlow,
 }
 
 /// The unread rest of a refused body.
@@ -40,8 +47,16 @@ pub(super) struct Leftover {
     read: u64,
 }
 
-/// Reads the whole body, refusing one over [`MAX_BODY_BYTES`].
-pub(super) async fn read(headers: &HeaderMap, mut body: Body) -> Result<Bytes, BodyError> {
+/// Reads the whole body within [`READ_TIME`], refusing one over [`MAX_BODY_BYTES`].
+pub(super) async fn read(headers: &HeaderMap, body: Body) -> Result<Bytes, BodyError> {
+    read_within(headers, body, READ_TIME).await
+}
+
+async fn read_within(
+    headers: &HeaderMap,
+    mut body: Body,
+    time: Duration,
+) -> Result<Bytes, BodyError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -61,7 +76,12 @@ pub(super) async fn read(headers: &HeaderMap, mut body: Body) -> Result<Bytes, B
     }
     // What the client declares is not reserved before it arrives.
     let mut collected = Vec::with_capacity(declared.map_or(0, |n| n.min(PREALLOCATE) as usize));
-    while let Some(frame) = body.frame().await {
+    let deadline = tokio::time::Instant::now() + time;
+    loop {
+        let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+            return Err(BodyError::TooSlow);
+        };
+        let Some(frame) = frame else { break };
         let frame = frame.map_err(|_| BodyError::Unreadable)?;
         let Ok(data) = frame.into_data() else {
             continue; // Trailers carry nothing the API reads.
@@ -95,6 +115,8 @@ pub(super) async fn discard(leftover: Leftover) {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::StreamExt;
+
     use super::*;
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
@@ -144,6 +166,19 @@ mod tests {
         let huge = headers(&[(header::CONTENT_LENGTH, &(DISCARD_BYTES + 1).to_string())]);
         let refused = read(&huge, unreadable()).await;
         assert!(matches!(refused, Err(BodyError::TooLarge(None))));
+    }
+
+    #[tokio::test]
+    async fn a_body_that_trickles_past_the_read_time_is_refused() {
+        let trickle = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("{"))])
+            .chain(futures_util::stream::pending());
+        let body = Body::from_stream(trickle);
+        let headers = HeaderMap::new();
+        let read = read_within(&headers, body, Duration::from_millis(50));
+        let read = tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .expect("gave up in time");
+        assert!(matches!(read, Err(BodyError::TooSlow)));
     }
 
     #[tokio::test]

@@ -171,6 +171,15 @@ async fn serve(
                 "the body could not be read",
             ));
         }
+        Err(body::BodyError::TooSlow) => {
+            return Err(ApiError::new(
+                ErrorType::Serialization,
+                format!(
+                    "the body did not arrive within {} s",
+                    body::READ_TIME.as_secs()
+                ),
+            ));
+        }
     };
     authenticate(control, parts, &body)?;
     let op = op.filter(|op| !op.is_empty()).ok_or_else(|| {
