@@ -130,6 +130,10 @@ def test_the_request_header_timeout_closes_silent_connections_and_reloads(server
                                          "metrics_token": "scrape-token"}})
     silent = [socket.create_connection(server.control, timeout=REQUEST_TIMEOUT)
               for _ in range(20)]
+    # The listener accepts in order: once a later connection is answered, the silent ones
+    # were accepted, under the 30 s deadline.
+    response = call(server, {"FleetId": FLEET_ID}, target="GameLift.DescribeGameSessions")
+    assert response.status == 200, response.body
     announcement = server.reload({"control": {"request_header_timeout_secs": 1}})
     assert "control.request_header_timeout_secs" in announcement["applied"], announcement
     # Connections accepted from now on have 1 s to send a request head.
