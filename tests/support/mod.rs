@@ -434,16 +434,6 @@ pub async fn http_request(
     }
 }
 
-/// Sends signal `name` (`TERM`, `HUP`, ...) to the running child process.
-pub fn send_signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().expect("running").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &pid])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success(), "kill -{name} {pid}");
-}
-
 /// A fresh directory under the system's temp dir, removed on drop.
 pub struct TempDir(pub std::path::PathBuf);
 
