@@ -829,6 +829,7 @@ impl Process {
         (process, listening)
     }
 
+    /// See [`RealServer::stdout_line`].
     async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
         let read = async {
             while let Some(line) = self.stdout.next_line().await.expect("stdout readable") {
@@ -852,6 +853,7 @@ struct StderrLog {
 }
 
 impl StderrLog {
+    /// Starts reading `stderr` to its end.
     fn collect(stderr: tokio::process::ChildStderr) -> Self {
         use tokio::io::AsyncBufReadExt;
         let (sender, lines) = tokio::sync::watch::channel(Vec::new());
@@ -868,21 +870,25 @@ impl StderrLog {
         }
     }
 
+    /// See [`RealServer::stderr_until`]; each line is looked at once, however many arrive.
     async fn until(&mut self, needle: &str) -> Vec<String> {
         let from = self.returned;
-        let end_of = |lines: &[String]| {
-            let at = lines[from..]
-                .iter()
-                .position(|line| line.contains(needle))?;
-            Some(from + at + 1)
-        };
+        let (mut scanned, mut end) = (from, None);
         let mut lines = self.lines.clone();
-        // An error means stderr ended: what it holds is looked at below either way.
-        drop(within(needle, lines.wait_for(|lines| end_of(lines).is_some())).await);
-        let lines = self.lines.borrow();
-        let Some(end) = end_of(&lines) else {
-            panic!("stderr ended before {needle:?}: {:?}", &lines[from..]);
+        let found = lines.wait_for(|lines| {
+            end = lines[scanned..]
+                .iter()
+                .position(|line| line.contains(needle))
+                .map(|at| scanned + at + 1);
+            scanned = lines.len();
+            end.is_some()
+        });
+        // An error means that stderr ended without such a line.
+        let Ok(lines) = within(needle, found).await else {
+            let seen = self.lines.borrow()[from..].to_vec();
+            panic!("stderr ended before {needle:?}: {seen:?}");
         };
+        let end = end.expect("the line was found");
         self.returned = end;
         lines[from..end].to_vec()
     }
