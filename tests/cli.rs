@@ -80,7 +80,7 @@ async fn output(args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn dev_server_and_two_line_clients_exchange_messages() {
-    let mut server = serve(&[
+    let server = serve(&[
         "--dev",
         "--listen",
         "127.0.0.1:0",
@@ -90,7 +90,6 @@ async fn dev_server_and_two_line_clients_exchange_messages() {
     .await;
     let ws = server.ws.to_string();
     assert!(server.listening["udp"].is_string());
-    server.stdout_line("\"ready\"").await;
 
     let mut alice = Process::spawn(&["client", "--server", &ws, "--player-session-id", "alice"]);
     let joined = alice.line_containing("connected as peer").await;
@@ -343,7 +342,7 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
         "{out:?}"
     );
 
-    let mut server = serve(&[
+    let server = serve(&[
         "--dev",
         "--listen",
         "127.0.0.1:0",
@@ -358,7 +357,6 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
     ])
     .await;
     let ws = server.ws;
-    server.stdout_line("\"ready\"").await;
 
     let tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
     let mut raw = support::raw_wss(ws, tls).await;

@@ -586,9 +586,9 @@ pub async fn dev_secure_server(dir: &TempDir, mode: volley::config::SecureMode) 
 /// Builds the command that starts a [`RealServer`]'s process; called again for a restart.
 type Launch = Box<dyn Fn() -> tokio::process::Command + Send + Sync>;
 
-/// The real `volley` binary serving on loopback ports, its stdout read line by line as a
-/// test asks and its stderr collected all along (so that a flood of lines can never block
-/// the server on a full pipe). Killed on drop.
+/// The real `volley` binary serving on loopback ports, started up to its ready line, its
+/// stdout read line by line as a test asks and its stderr collected all along (so that a
+/// flood of lines can never block the server on a full pipe). Killed on drop.
 pub struct RealServer {
     process: Process,
     /// The `listening` line the running process announced, as JSON.
@@ -806,7 +806,9 @@ struct Process {
 }
 
 impl Process {
-    /// Spawns `command` and reads its stdout up to the `listening` line, which it returns.
+    /// Spawns `command` and reads its stdout up to the ready line; returns the `listening`
+    /// line before it. Only from the ready line on are signals handled (before it, one would
+    /// end the process).
     async fn spawn(mut command: tokio::process::Command) -> (Self, serde_json::Value) {
         use tokio::io::AsyncBufReadExt;
         let mut child = command
@@ -826,6 +828,7 @@ impl Process {
             stderr,
         };
         let listening = process.stdout_line("\"listening\"").await;
+        process.stdout_line("\"ready\"").await;
         (process, listening)
     }
 
