@@ -2,23 +2,17 @@
 //! created, used and ended through the control API; once retention has passed, the catalog
 //! is empty and the server's memory is back near where it was after a warm-up round.
 
-use std::process::Stdio;
 use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 mod support;
 
-use support::control_call as call;
+use support::{RealServer, control_call as call};
 
-const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 const STEP: Duration = Duration::from_secs(20);
 const GAME_SESSIONS_PER_ROUND: usize = 1000;
 
-/// The server's resident memory in KiB.
-fn rss_kib(child: &Child) -> u64 {
-    let pid = child.id().expect("running");
+/// The resident memory of process `pid` in KiB.
+fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
     let line = status
         .lines()
@@ -102,46 +96,24 @@ async fn round(control: &str, ws: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn churn_leaves_no_records_and_memory_returns_near_its_start() {
-    let dir = std::env::temp_dir().join(format!("volley-churn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let config = dir.join("volley.toml");
-    std::fs::write(
-        &config,
-        "[game]\nlisten = \"127.0.0.1:0\"\n[control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
-         [sessions]\nretention_secs = 1\nreservation_timeout_secs = 1\n",
-    )
-    .expect("config written");
-    let mut child = Command::new(VOLLEY)
-        .args(["serve", "--log-level", "warn", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("volley starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let listening = tokio::time::timeout(STEP, lines.next_line())
-        .await
-        .expect("in time");
-    let listening: serde_json::Value =
-        serde_json::from_str(&listening.expect("readable").expect("a line")).expect("json");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let control = listening["control"]
-        .as_str()
-        .expect("control address")
-        .to_owned();
-    let ws = listening["ws"].as_str().expect("ws address").to_owned();
+    let server = RealServer::start(&["--log-level", "warn"], |_| {
+        let config = "[game]\nlisten = \"127.0.0.1:0\"\n\
+                      [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
+                      [sessions]\nretention_secs = 1\nreservation_timeout_secs = 1\n";
+        (config.to_owned(), Vec::new())
+    })
+    .await;
+    let (control, ws) = (server.control.to_string(), server.ws.to_string());
 
     round(&control, &ws).await; // Warm-up: runtime, allocator and caches reach their size.
-    let warm = rss_kib(&child);
+    let warm = rss_kib(server.pid());
     for _ in 0..3 {
         round(&control, &ws).await;
     }
-    let after = rss_kib(&child);
+    let after = rss_kib(server.pid());
     // Three more rounds of 1000 game sessions leave no growth beyond allocator noise.
     assert!(
         after <= warm + warm / 4 + 2048,
         "rss grew from {warm} KiB to {after} KiB"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -9,12 +9,13 @@ use tokio::process::{Child, ChildStdout, Command};
 
 mod support;
 
-use support::control_call;
+use support::{RealServer, control_call};
 
 const STEP: Duration = Duration::from_secs(10);
 const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 
-/// A child process killed on drop, with its stdout read line by line.
+/// A `volley client` process killed on drop, typed to on its stdin, its stdout read line by
+/// line.
 struct Process {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
@@ -58,6 +59,17 @@ impl Process {
     }
 }
 
+/// `volley serve <args>`: flags alone, without a config file, as the README runs it.
+async fn serve(args: &[&str]) -> RealServer {
+    let args: Vec<String> = args.iter().map(|&arg| arg.to_owned()).collect();
+    RealServer::spawn(move || {
+        let mut volley = Command::new(VOLLEY);
+        volley.arg("serve").args(&args);
+        volley
+    })
+    .await
+}
+
 async fn output(args: &[&str]) -> std::process::Output {
     let run = Command::new(VOLLEY).args(args).kill_on_drop(true).output();
     tokio::time::timeout(STEP, run)
@@ -68,19 +80,16 @@ async fn output(args: &[&str]) -> std::process::Output {
 
 #[tokio::test]
 async fn dev_server_and_two_line_clients_exchange_messages() {
-    let mut server = Process::spawn(&[
-        "serve",
+    let server = serve(&[
         "--dev",
         "--listen",
         "127.0.0.1:0",
         "--control-listen",
         "127.0.0.1:0",
-    ]);
-    let listening = server.line_containing("\"listening\"").await;
-    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
-    let ws = listening["ws"].as_str().expect("ws address").to_owned();
-    assert!(listening["udp"].is_string());
-    server.line_containing("\"ready\"").await;
+    ])
+    .await;
+    let ws = server.ws.to_string();
+    assert!(server.listening["udp"].is_string());
 
     let mut alice = Process::spawn(&["client", "--server", &ws, "--player-session-id", "alice"]);
     let joined = alice.line_containing("connected as peer").await;
@@ -203,21 +212,13 @@ async fn a_control_api_beyond_loopback_needs_an_access_key() {
 
 #[tokio::test]
 async fn a_line_client_exits_when_its_game_session_ends_even_with_input_open() {
-    let dir = std::env::temp_dir().join(format!("volley-cli-end-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let config = dir.join("volley.toml");
-    std::fs::write(
-        &config,
-        "[game]\nlisten = \"127.0.0.1:0\"\n[control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n",
-    )
-    .expect("config written");
-    let mut server = Process::spawn(&["serve", "--config", config.to_str().expect("utf-8 path")]);
-    let listening = server.line_containing("\"listening\"").await;
-    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
-    let (ws, control) = (
-        listening["ws"].as_str().expect("ws"),
-        listening["control"].as_str().expect("control"),
-    );
+    let server = RealServer::start(&[], |_| {
+        let config = "[game]\nlisten = \"127.0.0.1:0\"\n\
+                      [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n";
+        (config.to_owned(), Vec::new())
+    })
+    .await;
+    let (ws, control) = (&server.ws.to_string(), &server.control.to_string());
     let (_, created) = control_call(
         control,
         "CreateGameSession",
@@ -256,7 +257,6 @@ async fn a_line_client_exits_when_its_game_session_ends_even_with_input_open() {
         .expect("exits")
         .expect("status");
     assert!(status.success());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]
@@ -342,8 +342,7 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
         "{out:?}"
     );
 
-    let mut server = Process::spawn(&[
-        "serve",
+    let server = serve(&[
         "--dev",
         "--listen",
         "127.0.0.1:0",
@@ -355,14 +354,9 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
         &key,
         "--tls-ca",
         &ca,
-    ]);
-    let listening = server.line_containing("\"listening\"").await;
-    let listening: serde_json::Value = serde_json::from_str(&listening).expect("json line");
-    let ws: std::net::SocketAddr = listening["ws"]
-        .as_str()
-        .and_then(|a| a.parse().ok())
-        .expect("ws address");
-    server.line_containing("\"ready\"").await;
+    ])
+    .await;
+    let ws = server.ws;
 
     let tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
     let mut raw = support::raw_wss(ws, tls).await;
@@ -398,7 +392,7 @@ async fn serve_with_tls_flags_serves_wss_and_reloads_on_sighup() {
     let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
     volley::certgen::generate(dir.path(), &names, true).expect("new certificates");
     let new_leaf = support::pem_certs(&files.cert_file).remove(0);
-    support::send_signal(&server.child, "HUP");
+    server.signal("HUP");
     let new_tls = support::tls_client_config(std::path::Path::new(&ca), &[&rustls::version::TLS12]);
     let mut reloaded = false;
     for _ in 0..50 {

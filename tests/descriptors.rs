@@ -16,8 +16,11 @@ const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 
 /// The real binary in dev mode with JSON logs at info, under `prlimit --nofile=SOFT:HARD`.
 async fn limited(soft: u32, hard: u32) -> RealServer {
-    let mut prlimit = Command::new("prlimit");
-    prlimit.arg(format!("--nofile={soft}:{hard}")).arg(VOLLEY);
+    let prlimit = move || {
+        let mut prlimit = Command::new("prlimit");
+        prlimit.arg(format!("--nofile={soft}:{hard}")).arg(VOLLEY);
+        prlimit
+    };
     RealServer::start_with(prlimit, &["--log-format", "json"], |_| {
         let config = "[server]\nlog_level = \"info\"\ndrain_grace_secs = 1\n[game]\nlisten = \"127.0.0.1:0\"\n\
                       [control]\nlisten = \"127.0.0.1:0\"\n";
@@ -113,7 +116,7 @@ async fn out_of_descriptors_accepts_back_off_with_one_warning_and_recover() {
     assert_eq!(scraper.metric("volley_accept_errors_total").await, 0.0);
     // More connections than the server has descriptors: the kernel completes their
     // handshakes, and the server's accepts fail.
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.ws_port));
+    let addr = server.ws;
     let mut flood = Vec::new();
     for _ in 0..FLOOD {
         flood.push(
@@ -147,7 +150,7 @@ async fn out_of_descriptors_accepts_back_off_with_one_warning_and_recover() {
             Duration::from_secs(2),
             volley::client::Client::connect(
                 "127.0.0.1",
-                server.ws_port,
+                server.ws.port(),
                 volley::client::ConnectionToken::new(psid, bytes::Bytes::new()),
                 volley::client::ClientConfig {
                     fast_channel: false,

@@ -8,12 +8,10 @@
 //! reads it.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use serde_json::json;
 use tokio::process::Command;
 use volley::config::Config;
 use volley::control_client::{ClientOptions, ControlClient, Credentials, Endpoint};
@@ -21,7 +19,7 @@ use volley::secret::Secret;
 
 mod support;
 
-use support::{TempDir, within};
+use support::{RealServer, TempDir, within};
 
 const VOLLEY: &str = env!("CARGO_BIN_EXE_volley");
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -658,37 +656,13 @@ async fn the_runtime_stage_serves_checks_its_health_keeps_scripts_in_the_volume_
     env.push(("VOLLEY_ACCESS_KEY_ID".into(), KEY_ID.into()));
     env.push(("VOLLEY_SECRET_ACCESS_KEY".into(), SECRET.into()));
     assert_eq!(image.command[0], "volley");
-    let mut server = image_command(root.path(), &env, &workdir, &image.command[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("volley starts");
-    let mut stderr = server.stderr.take().expect("piped stderr");
-    let logs = tokio::spawn(async move {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text).await;
-        text
-    });
-    let mut stdout = BufReader::new(server.stdout.take().expect("piped stdout")).lines();
-    let listening: Value = within("listening line", async {
-        loop {
-            let line = stdout
-                .next_line()
-                .await
-                .expect("stdout readable")
-                .expect("the server announces its listeners");
-            let value: Value = serde_json::from_str(&line).expect("a JSON line");
-            if value["event"] == "listening" {
-                return value;
-            }
-        }
-    })
-    .await;
-    let control: std::net::SocketAddr = listening["control"]
-        .as_str()
-        .and_then(|a| a.parse().ok())
-        .expect("control address");
+    let launch = {
+        let (root, env, workdir) = (root.path().to_owned(), env.clone(), workdir.clone());
+        let args = image.command[1..].to_vec();
+        move || image_command(&root, &env, &workdir, &args)
+    };
+    let mut server = RealServer::spawn(launch).await;
+    let control = server.control;
 
     // The HEALTHCHECK, aimed at the real port.
     let check = healthcheck_command(runtime.last("HEALTHCHECK").expect("HEALTHCHECK"));
@@ -761,12 +735,9 @@ async fn the_runtime_stage_serves_checks_its_health_keeps_scripts_in_the_volume_
     );
 
     // `docker stop`: SIGTERM, then a clean exit.
-    support::send_signal(&server, "TERM");
-    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
-        .await
-        .expect("stops within the grace period")
-        .expect("exit status");
-    let logs = within("logs", logs).await.expect("stderr read");
+    server.signal("TERM");
+    let status = server.exited_within(Duration::from_secs(30)).await;
+    let logs = server.stderr_so_far().join("\n");
     assert_eq!(status.code(), Some(0), "{logs}");
     assert!(!logs.contains(SECRET), "secrets stay out of the logs");
 }

@@ -5,15 +5,13 @@
 
 mod support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::json;
 use support::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
-use volley::client::{ClientConfig, ConnectionToken};
+use volley::client::ClientConfig;
 use volley::config::AuthMode;
 use volley::core::{CatalogError, GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
 use volley::protocol::Opcode;
@@ -150,59 +148,29 @@ async fn a_drain_with_no_players_connected_ends_without_waiting_for_the_grace() 
     }
 }
 
-/// Writes a config for the binary: loopback ports 0, unsigned control API, `grace_secs`.
-fn binary_config(dir: &TempDir, grace_secs: u64) -> String {
-    let config = format!(
-        "[server]\ndrain_grace_secs = {grace_secs}\n\
-         [game]\nlisten = \"127.0.0.1:0\"\n\
-         [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
-         [scripts]\ndata_dir = {:?}\n",
-        dir.path().join("data").to_str().expect("utf-8 path")
-    );
-    let path = dir.path().join("volley.toml");
-    std::fs::write(&path, config).expect("config written");
-    path.to_str().expect("utf-8 path").to_owned()
+/// The real binary serving the [`TELL_ON_TERMINATE`] script on loopback ports, with an
+/// unsigned control API and a drain grace of `grace_secs`.
+async fn binary_server(grace_secs: u64) -> RealServer {
+    RealServer::start(&[], |dir| {
+        let config = format!(
+            "[server]\ndrain_grace_secs = {grace_secs}\n\
+             [game]\nlisten = \"127.0.0.1:0\"\n\
+             [control]\nlisten = \"127.0.0.1:0\"\nauth = \"none\"\n\
+             [scripts]\ndata_dir = {:?}\n",
+            dir.path().join("data").to_str().expect("utf-8 path")
+        );
+        let script = dir.write("script", &[("index.js", TELL_ON_TERMINATE)]);
+        (
+            config,
+            vec!["--script".into(), script.display().to_string()],
+        )
+    })
+    .await
 }
 
-/// The real binary serving `config` with the [`TELL_ON_TERMINATE`] script: the child and
-/// its (ws, control) addresses.
-async fn spawn_binary(
-    dir: &TempDir,
-    config: &str,
-) -> (
-    tokio::process::Child,
-    std::net::SocketAddr,
-    std::net::SocketAddr,
-) {
-    let script = dir.write("script", &[("index.js", TELL_ON_TERMINATE)]);
-    let mut child = Command::new(VOLLEY)
-        .args(["serve", "--config", config, "--script"])
-        .arg(&script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("volley starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let line = within("listening line", lines.next_line())
-        .await
-        .expect("stdout readable")
-        .expect("a listening line");
-    let listening: serde_json::Value = serde_json::from_str(&line).expect("json line");
-    let addr = |key: &str| {
-        listening[key]
-            .as_str()
-            .and_then(|a| a.parse().ok())
-            .expect("address")
-    };
-    // Keep reading stdout so the server never blocks on it.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr("ws"), addr("control"))
-}
-
-/// A player logged in to a fresh game session of the binary at `control`.
-async fn binary_player(ws: std::net::SocketAddr, control: std::net::SocketAddr) -> Client {
-    let control = control.to_string();
+/// A player logged in to a fresh game session of the binary.
+async fn binary_player(server: &RealServer) -> Client {
+    let control = server.control.to_string();
     let (status, created) = control_call(
         &control,
         "CreateGameSession",
@@ -221,59 +189,43 @@ async fn binary_player(ws: std::net::SocketAddr, control: std::net::SocketAddr) 
     let id = player["PlayerSession"]["PlayerSessionId"]
         .as_str()
         .expect("id");
-    let config = ClientConfig {
-        fast_channel: false,
-        ..ClientConfig::default()
-    };
-    let token = ConnectionToken::new(id, Bytes::new());
-    within(
-        "connect",
-        Client::connect("127.0.0.1", ws.port(), token, config),
-    )
-    .await
-    .expect("login accepted")
+    server.player(id).await
 }
 
 #[tokio::test]
 async fn sigterm_drains_and_exits_zero_within_the_grace_period() {
-    let dir = TempDir::new();
-    let config = binary_config(&dir, 2);
-    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
-    let mut player = binary_player(ws, control).await;
+    let mut server = binary_server(2).await;
+    let mut player = binary_player(&server).await;
 
-    send_signal(&child, "TERM");
+    server.signal("TERM");
     expect_terminating_message(&mut player).await;
-    let (status, _) = http_get(control, "/ready").await;
+    let (status, _) = http_get(server.control, "/ready").await;
     assert_eq!(status, 503, "not ready while draining");
     // The player stays; after the 2 s grace it is closed going-away and the process exits 0.
     assert_eq!(next_close(&mut player).await, Some(1001));
-    let exit = within("exit", child.wait()).await.expect("exit status");
+    let exit = server.exited().await;
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
 
 #[tokio::test]
 async fn a_second_signal_exits_at_once() {
-    let dir = TempDir::new();
-    let config = binary_config(&dir, 600);
-    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
-    let mut player = binary_player(ws, control).await;
+    let mut server = binary_server(600).await;
+    let mut player = binary_player(&server).await;
 
-    send_signal(&child, "TERM");
+    server.signal("TERM");
     expect_terminating_message(&mut player).await;
-    send_signal(&child, "INT");
+    server.signal("INT");
     // Far sooner than the ten-minute grace.
-    let exit = within("exit", child.wait()).await.expect("exit status");
+    let exit = server.exited().await;
     assert_eq!(exit.code(), Some(1), "{exit:?}");
 }
 
 #[tokio::test]
 async fn volley_drain_drains_through_the_control_api_and_the_server_exits_when_games_end() {
-    let dir = TempDir::new();
-    let config = binary_config(&dir, 600);
-    let (mut child, ws, control) = spawn_binary(&dir, &config).await;
-    let mut player = binary_player(ws, control).await;
+    let mut server = binary_server(600).await;
+    let mut player = binary_player(&server).await;
 
-    let endpoint = format!("http://{control}");
+    let endpoint = format!("http://{}", server.control);
     let drain = Command::new(VOLLEY)
         .args(["drain", "--endpoint", &endpoint])
         .env_remove("VOLLEY_ACCESS_KEY_ID")
@@ -288,11 +240,11 @@ async fn volley_drain_drains_through_the_control_api_and_the_server_exits_when_g
         "{printed}"
     );
     expect_terminating_message(&mut player).await;
-    assert_eq!(http_get(control, "/ready").await.0, 503);
+    assert_eq!(http_get(server.control, "/ready").await.0, 503);
 
     // The last player leaves, its game session ends, and the server exits long before the
     // ten-minute grace.
     player.disconnect().await;
-    let exit = within("exit", child.wait()).await.expect("exit status");
+    let exit = server.exited().await;
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }

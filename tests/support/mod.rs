@@ -1,5 +1,6 @@
-//! Test harness: the real server in process on 127.0.0.1:0 ports, real clients, a timeout on
-//! every await and a bounded retry helper for eventual conditions.
+//! Test harness: the real server in process on 127.0.0.1:0 ports (`TestServer`) or the real
+//! binary (`RealServer`), real clients, a timeout on every await and a bounded retry helper for
+//! eventual conditions.
 
 #![allow(dead_code, missing_docs)] // Each test binary uses a different part of the harness.
 
@@ -433,16 +434,6 @@ pub async fn http_request(
     }
 }
 
-/// Sends signal `name` (`TERM`, `HUP`, ...) to the running child process.
-pub fn send_signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().expect("running").to_string();
-    let sent = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &pid])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success(), "kill -{name} {pid}");
-}
-
 /// A fresh directory under the system's temp dir, removed on drop.
 pub struct TempDir(pub std::path::PathBuf);
 
@@ -592,112 +583,143 @@ pub async fn dev_secure_server(dir: &TempDir, mode: volley::config::SecureMode) 
     TestServer::with(secure_config(dir, mode), options).await
 }
 
-/// The real `volley` binary serving on loopback ports, its stdout read line by line and its
-/// stderr collected until it exits (read all along, so that a flood of lines can never block
-/// the server on a full pipe). Killed on drop.
+/// Builds the command that starts a [`RealServer`]'s process; called again for a restart.
+type Launch = Box<dyn Fn() -> tokio::process::Command + Send + Sync>;
+
+/// The real `volley` binary serving on loopback ports, started up to its ready line, its
+/// stdout read line by line as a test asks and its stderr collected all along (so that a
+/// flood of lines can never block the server on a full pipe). Killed on drop.
 pub struct RealServer {
-    child: tokio::process::Child,
-    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
-    stderr: Option<tokio::task::JoinHandle<()>>,
-    /// The stderr lines so far.
-    stderr_lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    pub ws_port: u16,
+    process: Process,
+    /// The `listening` line the running process announced, as JSON.
+    pub listening: serde_json::Value,
+    /// The game listener (WebSocket) address.
+    pub ws: SocketAddr,
+    /// The control API address.
     pub control: SocketAddr,
-    _dir: TempDir,
+    launch: Launch,
+    /// The config file [`RealServer::start`] wrote into its directory.
+    config_file: Option<std::path::PathBuf>,
+    /// The server's own temporary directory, kept across restarts and removed on drop.
+    _dir: Option<TempDir>,
 }
 
 impl RealServer {
     /// Runs `volley <global_args> serve --config <file> <serve args>`, where `setup` writes
     /// what it needs into the server's own temporary directory and returns the config file's
-    /// text and the serve arguments. The environment's log settings are removed.
+    /// text and the serve arguments.
     pub async fn start(
         global_args: &[&str],
         setup: impl FnOnce(&TempDir) -> (String, Vec<String>),
     ) -> Self {
-        let volley = tokio::process::Command::new(env!("CARGO_BIN_EXE_volley"));
+        let volley = || tokio::process::Command::new(env!("CARGO_BIN_EXE_volley"));
         Self::start_with(volley, global_args, setup).await
     }
 
-    /// [`RealServer::start`] with a command of the caller's, such as `prlimit ... volley`.
+    /// [`RealServer::start`] under a command of the caller's, such as `prlimit ... volley`:
+    /// `wrapper` builds it, and the volley arguments follow its own.
     pub async fn start_with(
-        mut command: tokio::process::Command,
+        wrapper: impl Fn() -> tokio::process::Command + Send + Sync + 'static,
         global_args: &[&str],
         setup: impl FnOnce(&TempDir) -> (String, Vec<String>),
     ) -> Self {
-        use tokio::io::AsyncBufReadExt;
         let dir = TempDir::new();
         let (config_text, serve_args) = setup(&dir);
-        let config = dir.path().join("volley.toml");
-        std::fs::write(&config, config_text).expect("config written");
-        let mut child = command
-            .args(global_args)
-            .arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .args(&serve_args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .env_remove("VOLLEY_LOG")
-            .env_remove("RUST_LOG")
-            .kill_on_drop(true)
-            .spawn()
-            .expect("volley starts");
-        let stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
-        let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("piped")).lines();
-        let stderr_lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let collected = std::sync::Arc::clone(&stderr_lines);
-        let stderr = tokio::spawn(async move {
-            while let Ok(Some(line)) = stderr.next_line().await {
-                collected.lock().expect("not poisoned").push(line);
-            }
-        });
-        let mut server = Self {
-            child,
-            stdout,
-            stderr: Some(stderr),
-            stderr_lines,
-            ws_port: 0,
-            control: "127.0.0.1:0".parse().expect("address"),
-            _dir: dir,
-        };
-        let listening = server.stdout_line("\"listening\"").await;
-        let address = |key: &str| -> SocketAddr {
-            listening[key]
-                .as_str()
-                .and_then(|a| a.parse().ok())
-                .expect("listener address")
-        };
-        server.ws_port = address("ws").port();
-        server.control = address("control");
+        let config_file = dir.path().join("volley.toml");
+        std::fs::write(&config_file, config_text).expect("config written");
+        let global_args: Vec<String> = global_args.iter().map(|&arg| arg.to_owned()).collect();
+        let config = config_file.clone();
+        let mut server = Self::spawn(move || {
+            let mut command = wrapper();
+            command
+                .args(&global_args)
+                .arg("serve")
+                .arg("--config")
+                .arg(&config)
+                .args(&serve_args);
+            command
+        })
+        .await;
+        server.config_file = Some(config_file);
+        server._dir = Some(dir);
         server
     }
 
-    /// The next stdout line containing `needle`, as JSON.
-    pub async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
-        let read = async {
-            while let Some(line) = self.stdout.next_line().await.expect("stdout readable") {
-                if line.contains(needle) {
-                    return serde_json::from_str(&line).expect("json line");
-                }
-            }
-            panic!("stdout ended before {needle:?}");
-        };
-        within(needle, read).await
+    /// Runs the command that `launch` builds as it is: its arguments, config, environment
+    /// and working directory are the caller's. Stdio, kill-on-drop and the removal of the
+    /// environment's log settings are added here.
+    pub async fn spawn(
+        launch: impl Fn() -> tokio::process::Command + Send + Sync + 'static,
+    ) -> Self {
+        let launch: Launch = Box::new(launch);
+        let (process, listening) = Process::spawn(launch()).await;
+        Self {
+            ws: announced(&listening, "ws"),
+            control: announced(&listening, "control"),
+            listening,
+            process,
+            launch,
+            config_file: None,
+            _dir: None,
+        }
     }
 
-    /// A logged-in client without a fast channel.
-    pub async fn player(&self, player_session_id: &str) -> Client {
+    /// The config file the server reads, to rewrite before a SIGHUP or a restart.
+    pub fn config_file(&self) -> &std::path::Path {
+        self.config_file
+            .as_deref()
+            .expect("started by RealServer::start, with a config file of its own")
+    }
+
+    /// Starts the binary again as it was started first, on the same directory and config
+    /// file (as they are now), once the previous process has exited (see
+    /// [`RealServer::exited`]). The addresses become the new process's, and its stderr is
+    /// collected afresh.
+    pub async fn restart(&mut self) {
+        let status = self.process.child.try_wait().expect("status readable");
+        assert!(status.is_some(), "the previous process is still running");
+        let (process, listening) = Process::spawn((self.launch)()).await;
+        self.ws = announced(&listening, "ws");
+        self.control = announced(&listening, "control");
+        self.listening = listening;
+        self.process = process;
+    }
+
+    /// The next stdout line containing `needle`, as JSON, within one [`STEP`].
+    pub async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
+        self.process.stdout_line(needle).await
+    }
+
+    /// The stderr lines after those that earlier calls returned, up to and including the
+    /// first one containing `needle`, waiting for it for at most one [`STEP`].
+    pub async fn stderr_until(&mut self, needle: &str) -> Vec<String> {
+        self.process.stderr.until(needle).await
+    }
+
+    /// The stderr lines written so far.
+    pub fn stderr_so_far(&self) -> Vec<String> {
+        self.process.stderr.lines.borrow().clone()
+    }
+
+    /// A client without a fast channel, logging in to `player_session_id`.
+    pub async fn connect(
+        &self,
+        player_session_id: &str,
+    ) -> Result<Client, volley::client::ClientError> {
         let token = ConnectionToken::new(player_session_id, Bytes::new());
         let config = ClientConfig {
             fast_channel: false,
             ..ClientConfig::default()
         };
-        within(
-            "connect",
-            Client::connect("127.0.0.1", self.ws_port, token, config),
-        )
-        .await
-        .expect("login accepted")
+        let connect = Client::connect("127.0.0.1", self.ws.port(), token, config);
+        within("connect", connect).await
+    }
+
+    /// A logged-in client without a fast channel.
+    pub async fn player(&self, player_session_id: &str) -> Client {
+        self.connect(player_session_id)
+            .await
+            .expect("login accepted")
     }
 
     /// The value of one series in `GET /metrics` (0 when absent).
@@ -714,21 +736,45 @@ impl RealServer {
 
     /// The process id.
     pub fn pid(&self) -> u32 {
-        self.child.id().expect("running")
+        self.process.child.id().expect("running")
     }
 
-    /// The stderr lines written so far.
-    pub fn stderr_so_far(&self) -> Vec<String> {
-        self.stderr_lines.lock().expect("not poisoned").clone()
+    /// Sends signal `name` (`TERM`, `HUP`, `KILL`, ...) to the process.
+    pub fn signal(&self, name: &str) {
+        let pid = self.pid().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name} {pid}");
     }
 
-    /// Drains the server (SIGTERM), waits for it to exit and returns its stderr lines.
+    /// Waits up to one [`STEP`] for the process to exit and its stderr to be read to the end.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        self.exited_within(STEP).await
+    }
+
+    /// [`RealServer::exited`] with a limit of the caller's.
+    pub async fn exited_within(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let process = &mut self.process;
+        let exit = async {
+            let status = process.child.wait().await.expect("exit status");
+            if let Some(reader) = process.stderr.reader.take() {
+                reader.await.expect("stderr reader");
+            }
+            status
+        };
+        tokio::time::timeout(limit, exit)
+            .await
+            .unwrap_or_else(|_| panic!("the server did not exit within {limit:?}"))
+    }
+
+    /// Drains the server (SIGTERM), waits for it to exit with success and returns its stderr
+    /// lines.
     pub async fn stop_lines(mut self) -> Vec<String> {
-        send_signal(&self.child, "TERM");
-        let status = within("exit", self.child.wait()).await.expect("waited");
+        self.signal("TERM");
+        let status = self.exited().await;
         assert!(status.success(), "{status}");
-        let stderr = self.stderr.take().expect("collected once");
-        within("stderr read", stderr).await.expect("reader task");
         self.stderr_so_far()
     }
 
@@ -741,5 +787,112 @@ impl RealServer {
                 serde_json::from_str(line).unwrap_or_else(|_| serde_json::json!({ "raw": line }))
             })
             .collect()
+    }
+}
+
+/// The address a `listening` line gives for `key`.
+fn announced(listening: &serde_json::Value, key: &str) -> SocketAddr {
+    listening[key]
+        .as_str()
+        .and_then(|address| address.parse().ok())
+        .unwrap_or_else(|| panic!("a {key} address in {listening}"))
+}
+
+/// One process of a [`RealServer`]: the child, its stdout and its collected stderr.
+struct Process {
+    child: tokio::process::Child,
+    stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    stderr: StderrLog,
+}
+
+impl Process {
+    /// Spawns `command` and reads its stdout up to the ready line; returns the `listening`
+    /// line before it. Only from the ready line on are signals handled (before it, one would
+    /// end the process).
+    async fn spawn(mut command: tokio::process::Command) -> (Self, serde_json::Value) {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .env_remove("VOLLEY_LOG")
+            .env_remove("RUST_LOG")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("volley starts");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+        let stderr = StderrLog::collect(child.stderr.take().expect("piped"));
+        let mut process = Self {
+            child,
+            stdout,
+            stderr,
+        };
+        let listening = process.stdout_line("\"listening\"").await;
+        process.stdout_line("\"ready\"").await;
+        (process, listening)
+    }
+
+    /// See [`RealServer::stdout_line`].
+    async fn stdout_line(&mut self, needle: &str) -> serde_json::Value {
+        let read = async {
+            while let Some(line) = self.stdout.next_line().await.expect("stdout readable") {
+                if line.contains(needle) {
+                    return serde_json::from_str(&line).expect("json line");
+                }
+            }
+            panic!("stdout ended before {needle:?}");
+        };
+        within(needle, read).await
+    }
+}
+
+/// Every stderr line of a process, read by a task of its own from the start.
+struct StderrLog {
+    lines: tokio::sync::watch::Receiver<Vec<String>>,
+    /// The reading task, until [`RealServer::exited`] awaits it.
+    reader: Option<tokio::task::JoinHandle<()>>,
+    /// How many lines [`StderrLog::until`] has returned.
+    returned: usize,
+}
+
+impl StderrLog {
+    /// Starts reading `stderr` to its end.
+    fn collect(stderr: tokio::process::ChildStderr) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let (sender, lines) = tokio::sync::watch::channel(Vec::new());
+        let mut stderr = tokio::io::BufReader::new(stderr).lines();
+        let reader = tokio::spawn(async move {
+            while let Ok(Some(line)) = stderr.next_line().await {
+                sender.send_modify(|lines| lines.push(line));
+            }
+        });
+        Self {
+            lines,
+            reader: Some(reader),
+            returned: 0,
+        }
+    }
+
+    /// See [`RealServer::stderr_until`]; each line is looked at once, however many arrive.
+    async fn until(&mut self, needle: &str) -> Vec<String> {
+        let from = self.returned;
+        let (mut scanned, mut end) = (from, None);
+        let mut lines = self.lines.clone();
+        let found = lines.wait_for(|lines| {
+            end = lines[scanned..]
+                .iter()
+                .position(|line| line.contains(needle))
+                .map(|at| scanned + at + 1);
+            scanned = lines.len();
+            end.is_some()
+        });
+        // An error means that stderr ended without such a line.
+        let Ok(lines) = within(needle, found).await else {
+            let seen = self.lines.borrow()[from..].to_vec();
+            panic!("stderr ended before {needle:?}: {seen:?}");
+        };
+        let end = end.expect("the line was found");
+        self.returned = end;
+        lines[from..end].to_vec()
     }
 }
