@@ -16,7 +16,7 @@ mod output;
 mod paging;
 mod scrape;
 mod scripts;
-mod search;
+pub(crate) mod search;
 pub mod sigv4;
 
 use std::sync::Arc;

@@ -131,9 +131,9 @@ struct Entry {
 }
 
 /// A script's unpacked content: the entry file and every loadable file, relative to the root.
-struct Content {
-    entry: String,
-    files: BTreeMap<String, String>,
+pub(crate) struct Content {
+    pub(crate) entry: String,
+    pub(crate) files: BTreeMap<String, String>,
 }
 
 /// `meta.json`.
@@ -445,7 +445,7 @@ fn checked(zip: &[u8]) -> Result<Content, StoreError> {
 
 /// Unpacks a script zip, enforcing the limits and rules of the module docs; never trusts the
 /// sizes the zip declares.
-fn unpack(zip: &[u8]) -> Result<Content, StoreError> {
+pub(crate) fn unpack(zip: &[u8]) -> Result<Content, StoreError> {
     if zip.len() > MAX_ZIP_BYTES {
         return Err(invalid(format!(
             "the zip is {} bytes; the limit is {MAX_ZIP_BYTES}",
@@ -688,7 +688,7 @@ fn read_limited(path: &Path, len: u64) -> Result<Vec<u8>, StoreError> {
 }
 
 /// A deflated zip of `files`, byte for byte the same for the same files (fixed timestamps).
-fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
     let fail = |e: zip::result::ZipError| invalid(format!("cannot pack the script ({e})"));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
