@@ -567,9 +567,11 @@ fn relative(path: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// `/x`, `\x` or `C:x`: a path from a file system root or drive.
+/// `/x`, `\x` or `C:x`: a path from a file system root or drive. A drive is a letter, as the
+/// zip reader has it when it refuses one later in a path: `&:x` is an ordinary name.
 fn is_absolute(name: &str) -> bool {
-    name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':')
+    name.starts_with(['/', '\\'])
+        || matches!(name.as_bytes(), [drive, b':', ..] if drive.is_ascii_alphabetic())
 }
 
 fn is_loadable(path: &str) -> bool {
