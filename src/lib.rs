@@ -11,6 +11,9 @@ pub mod config;
 mod control;
 pub mod control_client;
 pub mod core;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod host;
 mod log_limit;
 pub mod metrics;

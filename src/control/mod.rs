@@ -17,7 +17,7 @@ mod output;
 mod paging;
 mod scrape;
 mod scripts;
-mod search;
+pub(crate) mod search;
 pub mod sigv4;
 mod slots;
 

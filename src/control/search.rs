@@ -2,12 +2,17 @@
 //! per request into a small tree, then evaluated against each game session.
 //!
 //! Precedence, tightest first: comparisons, parentheses, `NOT`, `AND`, `OR`; keywords in any
-//! letter case; strings in single or double quotes with `\` escaping the next character.
+//! letter case; strings in single or double quotes with `\` escaping the next character;
+//! at most 32 levels of parentheses and `NOT` around a comparison.
 
 use std::cmp::Ordering;
 use std::time::UNIX_EPOCH;
 
 use crate::core::GameSession;
+
+/// Most parentheses and `NOT`s around one comparison. The parser recurses once per level, so
+/// this bounds its stack use well within a worker thread's whatever the text holds.
+const MAX_NESTING: usize = 32;
 
 /// A parse failure, with the character position it was found at.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -275,6 +280,8 @@ struct Parser {
     tokens: Vec<Token>,
     next: usize,
     length: usize,
+    /// Parentheses and `NOT`s open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -366,6 +373,7 @@ impl Parser {
             tokens,
             next: 0,
             length: chars.len(),
+            depth: 0,
         })
     }
 
@@ -424,8 +432,9 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Filter, SyntaxError> {
+        let position = self.position();
         if self.keyword("NOT") {
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            return Ok(Filter::Not(Box::new(self.nested(position, Self::not)?)));
         }
         if matches!(
             self.peek(),
@@ -435,7 +444,7 @@ impl Parser {
             })
         ) {
             self.next += 1;
-            let inner = self.or()?;
+            let inner = self.nested(position, Self::or)?;
             return match self.peek() {
                 Some(Token {
                     kind: TokenKind::Close,
@@ -448,6 +457,25 @@ impl Parser {
             };
         }
         self.comparison()
+    }
+
+    /// Parses with `parse` one level deeper, refusing to pass [`MAX_NESTING`]; `position` is
+    /// where the level opens.
+    fn nested(
+        &mut self,
+        position: usize,
+        parse: fn(&mut Self) -> Result<Filter, SyntaxError>,
+    ) -> Result<Filter, SyntaxError> {
+        if self.depth == MAX_NESTING {
+            return Err(error(
+                &format!("expression nested more than {MAX_NESTING} levels deep"),
+                position,
+            ));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
     }
 
     fn comparison(&mut self) -> Result<Filter, SyntaxError> {
@@ -639,5 +667,32 @@ mod tests {
         assert!(parse_sort("playerSessionCount").is_err());
         assert!(parse_sort("playerSessionCount UP").is_err());
         assert!(parse_sort("playerSessionCount ASC extra").is_err());
+    }
+
+    #[test]
+    fn refuses_deep_nesting_within_a_worker_stack() {
+        // A control-API worker thread has a 2 MiB stack; the request limit is 1024 characters.
+        let texts = [
+            "(".repeat(1024),
+            "NOT(".repeat(256),
+            format!("{}maximumSessions = 1", "NOT ".repeat(250)),
+            format!("{}maximumSessions = 1{}", "(".repeat(500), ")".repeat(500)),
+        ];
+        for text in texts {
+            let parsed = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || parse_filter(&text))
+                .expect("thread")
+                .join()
+                .expect("no stack overflow");
+            let error = parsed.expect_err("too deep");
+            assert!(error.message.contains("nested"), "{error}");
+        }
+        let nested = format!(
+            "{}maximumSessions = 1{}",
+            "NOT (".repeat(MAX_NESTING / 2),
+            ")".repeat(MAX_NESTING / 2)
+        );
+        assert!(parse_filter(&nested).is_ok(), "{nested}");
     }
 }

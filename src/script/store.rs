@@ -131,9 +131,9 @@ struct Entry {
 }
 
 /// A script's unpacked content: the entry file and every loadable file, relative to the root.
-struct Content {
-    entry: String,
-    files: BTreeMap<String, String>,
+pub(crate) struct Content {
+    pub(crate) entry: String,
+    pub(crate) files: BTreeMap<String, String>,
 }
 
 /// `meta.json`.
@@ -445,7 +445,7 @@ fn checked(zip: &[u8]) -> Result<Content, StoreError> {
 
 /// Unpacks a script zip, enforcing the limits and rules of the module docs; never trusts the
 /// sizes the zip declares.
-fn unpack(zip: &[u8]) -> Result<Content, StoreError> {
+pub(crate) fn unpack(zip: &[u8]) -> Result<Content, StoreError> {
     if zip.len() > MAX_ZIP_BYTES {
         return Err(invalid(format!(
             "the zip is {} bytes; the limit is {MAX_ZIP_BYTES}",
@@ -567,9 +567,11 @@ fn relative(path: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// `/x`, `\x` or `C:x`: a path from a file system root or drive.
+/// `/x`, `\x` or `C:x`: a path from a file system root or drive. A drive is a letter, as the
+/// zip reader has it when it refuses one later in a path: `&:x` is an ordinary name.
 fn is_absolute(name: &str) -> bool {
-    name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':')
+    name.starts_with(['/', '\\'])
+        || matches!(name.as_bytes(), [drive, b':', ..] if drive.is_ascii_alphabetic())
 }
 
 fn is_loadable(path: &str) -> bool {
@@ -688,7 +690,7 @@ fn read_limited(path: &Path, len: u64) -> Result<Vec<u8>, StoreError> {
 }
 
 /// A deflated zip of `files`, byte for byte the same for the same files (fixed timestamps).
-fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
     let fail = |e: zip::result::ZipError| invalid(format!("cannot pack the script ({e})"));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)

@@ -326,6 +326,34 @@ fn paths_leaving_the_zip_are_refused() {
 }
 
 #[test]
+fn a_colon_after_a_non_letter_names_no_drive_wherever_the_file_sits() {
+    // Found by fuzzing: `game/&:b/c.json` was accepted in a folder but `&:b/c.json` refused at
+    // the root as a drive path, so the files of an accepted script, packed again, were refused.
+    let folder = zip_of(&[("game/index.js", HELLO), ("game/&:b/c.json", b"{}")]);
+    let content = unpack(&folder).expect("the folder form unpacks");
+    assert!(content.files.contains_key("&:b/c.json"));
+    let root = zip_of(&[("index.js", HELLO), ("&:b/c.json", b"{}")]);
+    assert_eq!(
+        unpack(&root).expect("the root form unpacks").files,
+        content.files
+    );
+    let packed = pack(&[
+        ("index.js".to_owned(), HELLO.to_vec()),
+        ("&:b/c.json".to_owned(), b"{}".to_vec()),
+    ])
+    .expect("pack");
+    assert_eq!(unpack(&packed).expect("packed again").files, content.files);
+    // A real drive is refused in both forms.
+    for (entry, drive) in [
+        ("index.js", "c:b/c.json"),
+        ("game/index.js", "game/c:b/c.json"),
+    ] {
+        let zip = zip_of(&[(entry, HELLO), (drive, b"{}")]);
+        assert!(unpack(&zip).is_err(), "{drive}");
+    }
+}
+
+#[test]
 fn symbolic_links_are_refused() {
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default();

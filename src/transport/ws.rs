@@ -184,12 +184,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
 async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
     let limits = host.live().limits.clone();
     let deadline = Instant::now() + limits.handshake_timeout;
-    let config = WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
-        .max_message_size(Some(limits.max_frame_bytes))
-        .max_frame_size(Some(limits.max_frame_bytes));
+    let config = websocket_config(limits.max_frame_bytes);
     let upgrade = async {
         let stream =
             match stream::accept(stream, host.config.tls.mode, host.tls.as_ref(), deadline).await {
@@ -230,6 +225,17 @@ async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
         () = host.shutdown.cancelled() => None,
         ws = upgrade => ws,
     }
+}
+
+/// The WebSocket settings of a game connection: small buffers, and no message or frame above
+/// `max_frame_bytes` is buffered (a larger one ends the connection).
+pub(crate) fn websocket_config(max_frame_bytes: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WRITE_BUFFER_BYTES * 4)
+        .max_message_size(Some(max_frame_bytes))
+        .max_frame_size(Some(max_frame_bytes))
 }
 
 /// Sends a failed LOGIN_RESULT and closes with 1008 (protocol.md Q17).
