@@ -16,7 +16,7 @@ pub struct RateLimit {
 }
 
 /// A player counts as back under its rate once this long has passed without a drop.
-const CALM: Duration = Duration::from_secs(1);
+const CALM_US: u32 = 1_000_000;
 
 /// What to do with a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,46 +29,53 @@ pub(crate) enum Verdict {
     Close,
 }
 
-/// One player's bucket.
+/// One player's bucket: small, as every player has one. The spells over the rate are kept
+/// as microseconds (saturating at 71 minutes) added up at each message.
 #[derive(Debug)]
 pub(crate) struct Bucket {
-    tokens: f64,
+    tokens: f32,
     refilled: Instant,
-    /// When the player went over the rate, if it has not calmed down since.
-    over_since: Option<Instant>,
-    last_drop: Instant,
+    /// How long the player has been over the rate, if it has not calmed down since.
+    over_us: Option<u32>,
+    /// How long since the last drop.
+    calm_us: u32,
 }
 
 impl Bucket {
     /// A full bucket.
     pub fn new(limit: &RateLimit, now: Instant) -> Self {
         Self {
-            tokens: f64::from(limit.burst),
+            tokens: limit.burst as f32,
             refilled: now,
-            over_since: None,
-            last_drop: now,
+            over_us: None,
+            calm_us: CALM_US,
         }
     }
 
     /// Takes one message's token, if there is one.
     pub fn admit(&mut self, limit: &RateLimit, now: Instant) -> Verdict {
-        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
-        self.tokens =
-            (self.tokens + elapsed * f64::from(limit.per_sec)).min(f64::from(limit.burst));
+        let elapsed = now.saturating_duration_since(self.refilled);
         self.refilled = now;
+        let elapsed_us = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
+        self.calm_us = self.calm_us.saturating_add(elapsed_us);
+        if let Some(over) = &mut self.over_us {
+            *over = over.saturating_add(elapsed_us);
+        }
+        let refill = elapsed.as_secs_f32() * limit.per_sec as f32;
+        self.tokens = (self.tokens + refill).min(limit.burst as f32);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             // Sending at twice the rate lets every other message through: only a second
             // without drops ends a spell over the rate.
-            if now.saturating_duration_since(self.last_drop) >= CALM {
-                self.over_since = None;
+            if self.calm_us >= CALM_US {
+                self.over_us = None;
             }
             return Verdict::Accept;
         }
-        self.last_drop = now;
-        let since = *self.over_since.get_or_insert(now);
+        self.calm_us = 0;
+        let over = *self.over_us.get_or_insert(0);
         match limit.close_after {
-            Some(after) if now.saturating_duration_since(since) >= after => Verdict::Close,
+            Some(after) if u128::from(over) >= after.as_micros() => Verdict::Close,
             _ => Verdict::Drop,
         }
     }
@@ -128,7 +135,7 @@ mod tests {
             let now = start + Duration::from_millis(100 * tick);
             assert_eq!(burst.admit(&LIMIT, now), Verdict::Accept, "tick {tick}");
         }
-        assert_eq!(burst.over_since, None);
+        assert_eq!(burst.over_us, None);
     }
 
     #[test]

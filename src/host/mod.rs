@@ -22,14 +22,13 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub(crate) use directory::Directory;
-use outbound::Outbound;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
 use crate::config::{AccessKey, Config, Limits};
 use crate::core::{
-    CatalogError, CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec,
-    GameSessionStatus, GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
+    CatalogError, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
+    GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
 };
 use crate::metrics::Metrics;
 use crate::script::Bundle;
@@ -178,26 +177,6 @@ pub(crate) struct SessionHandle {
     pub id: GameSessionId,
     /// Lazily allocated, unlike tokio's channel, which preallocates 32 slots per queue.
     pub tx: flume::Sender<SessionMsg>,
-}
-
-/// A logged-in connection as its session task sees it: the outbound queue, and a way to
-/// close it at once when its reader is not draining the queue.
-#[derive(Debug)]
-pub(crate) struct ConnLink {
-    pub out: Outbound,
-    pub kill: oneshot::Sender<CloseReason>,
-}
-
-impl ConnLink {
-    /// Closes after the frames already queued.
-    fn close(self, reason: CloseReason) {
-        let _ = self.out.push_close(reason); // The connection may be gone already.
-    }
-
-    /// Closes at once, dropping what is queued: the reader is not keeping up.
-    fn kill(self, reason: CloseReason) {
-        let _ = self.kill.send(reason); // The connection may be gone already.
-    }
 }
 
 /// A fresh connect token: 128 bits from the operating system's CSPRNG as 32 lowercase hex

@@ -1,6 +1,8 @@
 //! A connection's outbound queue, bounded in bytes (`limits.outbound_queue_bytes`): the
 //! session task pushes frames without ever waiting ([`Outbound`]); the connection's writer
-//! takes them ([`OutboundRx`]) and so makes room again.
+//! takes them ([`OutboundRx`]) and so makes room again. The same link carries the session's
+//! two other words to the writer: close at once, dropping what is queued ([`Outbound::kill`]),
+//! and "I let go of this connection" (dropping the [`Outbound`]).
 //!
 //! Bytes, not frames, are what a burst costs and what a reader has to drain, so a burst of
 //! many small messages fits where a few large ones would not. Every frame is charged
@@ -10,10 +12,11 @@
 //! frame that does not fit means the reader has not drained a whole budget, and the session
 //! closes it as a slow reader.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
+use tokio::sync::Notify;
 
 use crate::core::CloseReason;
 
@@ -53,25 +56,65 @@ pub(crate) enum Refused {
     Closed,
 }
 
+/// What both ends share, in one allocation per connection.
+#[derive(Debug, Default)]
+struct Link {
+    /// Bytes queued and not yet taken by the writer.
+    queued: AtomicUsize,
+    /// What the session last said beyond the queue.
+    word: Mutex<Word>,
+    /// Wakes the writer when `word` changes.
+    wake: Notify,
+}
+
+/// The session's word to the writer beyond the queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Word {
+    /// Nothing yet.
+    #[default]
+    None,
+    /// Close at once with this reason, dropping what is queued.
+    Kill(CloseReason),
+    /// The session let go of the connection (whatever is queued is the last of it).
+    Released,
+}
+
+impl Link {
+    fn word(&self) -> Word {
+        // Nothing panics while holding the lock: a poisoned one still holds a valid word.
+        *self.word.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Says `word` unless the session already asked for a kill, which stays.
+    fn say(&self, word: Word) {
+        let mut current = self.word.lock().unwrap_or_else(PoisonError::into_inner);
+        if !matches!(*current, Word::Kill(_)) {
+            *current = word;
+        }
+        drop(current);
+        self.wake.notify_one();
+    }
+}
+
 /// A new queue holding at most `budget` bytes.
 pub(crate) fn channel(budget: usize) -> (Outbound, OutboundRx) {
     // Unbounded in items: the byte count is the bound.
     let (tx, rx) = flume::unbounded();
-    let queued = Arc::new(AtomicUsize::new(0));
+    let link = Arc::new(Link::default());
     let outbound = Outbound {
         tx,
-        queued: Arc::clone(&queued),
+        link: Arc::clone(&link),
         budget,
     };
-    (outbound, OutboundRx { rx, queued })
+    (outbound, OutboundRx { rx, link })
 }
 
-/// The session task's end of a connection's queue.
+/// The session task's end of a connection's queue. Dropping it tells the writer that the
+/// session let go of the connection.
 #[derive(Debug)]
 pub(crate) struct Outbound {
     tx: flume::Sender<Outgoing>,
-    /// Bytes queued and not yet taken by the writer.
-    queued: Arc<AtomicUsize>,
+    link: Arc<Link>,
     budget: usize,
 }
 
@@ -102,23 +145,35 @@ impl Outbound {
         self.push(Outgoing::Close(reason), usize::MAX, Refused::Full)
     }
 
+    /// Closes the connection at once with `reason`, dropping what is queued: its reader is
+    /// not keeping up.
+    pub fn kill(self, reason: CloseReason) {
+        self.link.say(Word::Kill(reason));
+    }
+
     /// Queues `item` if the queue stays within `limit` bytes, else answers `refusal`.
     fn push(&self, item: Outgoing, limit: usize, refusal: Refused) -> Result<(), Refused> {
         let cost = item.cost();
         // Only this task adds, so the count can only have dropped since the load.
-        let queued = self.queued.load(Ordering::Relaxed);
+        let queued = self.link.queued.load(Ordering::Relaxed);
         if queued.saturating_add(cost) > limit {
             return Err(refusal);
         }
-        self.queued.fetch_add(cost, Ordering::Relaxed);
+        self.link.queued.fetch_add(cost, Ordering::Relaxed);
         self.tx.send(item).map_err(|_| Refused::Closed)
+    }
+}
+
+impl Drop for Outbound {
+    fn drop(&mut self) {
+        self.link.say(Word::Released);
     }
 }
 
 /// The writer's end of a connection's queue.
 pub(crate) struct OutboundRx {
     rx: flume::Receiver<Outgoing>,
-    queued: Arc<AtomicUsize>,
+    link: Arc<Link>,
 }
 
 impl OutboundRx {
@@ -134,8 +189,30 @@ impl OutboundRx {
     }
 
     fn taken(&self, item: Outgoing) -> Outgoing {
-        self.queued.fetch_sub(item.cost(), Ordering::Relaxed);
+        self.link.queued.fetch_sub(item.cost(), Ordering::Relaxed);
         item
+    }
+
+    /// The reason of a kill, once the session asked for one.
+    pub fn kill_reason(&self) -> Option<CloseReason> {
+        match self.link.word() {
+            Word::Kill(reason) => Some(reason),
+            Word::None | Word::Released => None,
+        }
+    }
+
+    /// Waits until the session kills the connection (`Some` with the reason) or lets go of
+    /// it (`None`).
+    pub async fn killed_or_released(&self) -> Option<CloseReason> {
+        loop {
+            // A notification sent before this wait began is kept for it: nothing is missed.
+            let notified = self.link.wake.notified();
+            match self.link.word() {
+                Word::Kill(reason) => return Some(reason),
+                Word::Released => return None,
+                Word::None => notified.await,
+            }
+        }
     }
 }
 
@@ -180,6 +257,27 @@ mod tests {
         assert_eq!(tx.push_frame(frame(100), false), Ok(()));
         assert_eq!(tx.push_frame(frame(100), false), Ok(()));
         assert_eq!(tx.push_frame(frame(100), false), Err(Refused::Full));
+    }
+
+    #[tokio::test]
+    async fn a_kill_overrides_the_release_that_comes_with_it_and_wakes_the_writer() {
+        let (tx, rx) = channel(1024);
+        let waiting = tokio::spawn(async move {
+            let reason = rx.killed_or_released().await;
+            (reason, rx.kill_reason())
+        });
+        tx.kill(CloseReason::SlowReader); // Dropping it releases it too.
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("woken")
+            .expect("task");
+        let killed = Some(CloseReason::SlowReader);
+        assert_eq!(seen, (killed, killed));
+
+        let (tx, rx) = channel(1024);
+        drop(tx);
+        assert_eq!(rx.killed_or_released().await, None);
+        assert_eq!(rx.kill_reason(), None);
     }
 
     #[test]

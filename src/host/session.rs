@@ -14,8 +14,9 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::outbound::Outbound;
 use super::outbound::Refused;
-use super::{ConnLink, Host, SessionHandle};
+use super::{Host, SessionHandle};
 use crate::core::{
     CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     LoginRefusal, LoginRequest, Output, ScriptRef, Session, SessionConfig, login_refused_frame,
@@ -51,11 +52,11 @@ type Core = Session<Option<ScriptInstance>>;
 /// What connections, the UDP reader and the library API tell a session task.
 #[derive(Debug)]
 pub(crate) enum SessionMsg {
-    /// A LOGIN admitted to this session, with the connection's outbound link.
+    /// A LOGIN admitted to this session, with the connection's outbound queue.
     Login {
         conn: ConnId,
         request: LoginRequest,
-        link: ConnLink,
+        link: Outbound,
     },
     /// A packet from a logged-in connection's WebSocket.
     Packet { conn: ConnId, packet: Packet },
@@ -255,8 +256,8 @@ async fn refuse_logins(host: &Host, handle: SessionHandle, rx: flume::Receiver<S
                     host.directory
                         .complete(SystemTime::now(), &request.player_session_id);
                     // A fresh queue: room for both.
-                    let _ = link.out.push_frame(login_refused_frame(), false);
-                    link.close(CloseReason::LoginRefused(refusal));
+                    let _ = link.push_frame(login_refused_frame(), false);
+                    let _ = link.push_close(CloseReason::LoginRefused(refusal));
                 }
                 SessionMsg::Verify { reply, .. } => {
                     let _ = reply.send(None); // The association may be gone already.
@@ -381,7 +382,7 @@ enum Ending {
 struct SessionTask {
     host: Arc<Host>,
     handle: SessionHandle,
-    links: HashMap<ConnId, ConnLink>,
+    links: HashMap<ConnId, Outbound>,
     /// Outbound queues of the DTLS associations bound to players, by address.
     dtls_links: HashMap<SocketAddr, flume::Sender<Bytes>>,
     ending: Option<Ending>,
@@ -624,7 +625,7 @@ impl SessionTask {
                         continue;
                     };
                     let len = frame.len() as u64;
-                    match link.out.push_frame(frame, droppable) {
+                    match link.push_frame(frame, droppable) {
                         Ok(()) => {
                             sent.reliable += 1;
                             sent.reliable_bytes += len;
@@ -689,7 +690,7 @@ impl SessionTask {
                 }
                 Output::Ping { conn } => {
                     if let Some(link) = self.links.get(&conn) {
-                        link.out.push_ping();
+                        link.push_ping();
                     }
                 }
                 Output::Close { conn, reason } => {
@@ -705,7 +706,7 @@ impl SessionTask {
                         _ => {}
                     }
                     if let Some(link) = self.links.remove(&conn) {
-                        link.close(reason);
+                        let _ = link.push_close(reason); // The connection may be gone already.
                     }
                 }
                 Output::PlayerJoined {

@@ -14,7 +14,6 @@ use flume::TrySendError;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -28,7 +27,7 @@ use super::accept::AcceptErrors;
 use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::outbound::{self, OutboundRx, Outgoing};
-use crate::host::{ConnLink, Host, SessionHandle, SessionMsg};
+use crate::host::{Host, SessionHandle, SessionMsg};
 use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, Packet, decode};
 
@@ -150,7 +149,6 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         }
     };
     let (out, rx) = outbound::channel(host.live().limits.outbound_queue_bytes);
-    let (kill, killed) = oneshot::channel();
     let request = LoginRequest {
         player_session_id: login,
         payload,
@@ -160,13 +158,13 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     let login = SessionMsg::Login {
         conn,
         request,
-        link: ConnLink { out, kill },
+        link: out,
     };
     if Box::pin(session.tx.send_async(login)).await.is_err() {
         Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
         return;
     }
-    let ended = pump(host, conn, &session, ws, rx, killed).await;
+    let ended = pump(host, conn, &session, ws, rx).await;
     // The session may be gone already.
     let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
     match ended {
@@ -351,7 +349,6 @@ async fn pump(
     session: &SessionHandle,
     ws: Box<Ws>,
     rx: OutboundRx,
-    mut killed: oneshot::Receiver<CloseReason>,
 ) -> Ended {
     let (mut sink, mut stream) = ws.split();
     let ended = tokio::select! {
@@ -360,7 +357,7 @@ async fn pump(
             debug!(error = %e, "write failed");
             Ended::WriteFailed
         }),
-        reason = killed_or_released(&mut killed) => reason.ok_or(Ended::CloseTimedOut),
+        reason = killed_or_released(&rx) => reason.ok_or(Ended::CloseTimedOut),
     };
     let reason = match ended {
         Ok(reason) => reason,
@@ -380,7 +377,7 @@ async fn pump(
         Err(ended) => return ended,
     };
     // A kill drops the queue too, so the writer may see that first: the kill's reason wins.
-    let reason = killed.try_recv().unwrap_or(reason);
+    let reason = rx.kill_reason().unwrap_or(reason);
     let frame = close_frame(reason.code(), reason.as_str());
     let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
     Ended::ClosedByServer
@@ -484,17 +481,15 @@ fn went_away(error: &WsError) -> bool {
     }
 }
 
-/// The close the session asked for when it could not queue it, or `None` once the session
-/// let go of the connection and the close timeout passed without the writer finishing (a
-/// peer that reads nothing must not hold its connection forever).
-async fn killed_or_released(killed: &mut oneshot::Receiver<CloseReason>) -> Option<CloseReason> {
-    match killed.await {
-        Ok(reason) => Some(reason),
-        Err(_) => {
-            Box::pin(tokio::time::sleep(CLOSE_TIMEOUT)).await;
-            None
-        }
+/// The close the session asked for at once (a kill), or `None` once the session let go of
+/// the connection and the close timeout passed without the writer finishing (a peer that
+/// reads nothing must not hold its connection forever).
+async fn killed_or_released(rx: &OutboundRx) -> Option<CloseReason> {
+    let reason = rx.killed_or_released().await;
+    if reason.is_none() {
+        Box::pin(tokio::time::sleep(CLOSE_TIMEOUT)).await;
     }
+    reason
 }
 
 /// Writes queued frames, coalescing what is already queued into one flush (one system call
