@@ -34,6 +34,7 @@ fn session(
         status: GameSessionStatus::Active,
         status_reason: None,
         creation_time: UNIX_EPOCH + Duration::from_millis(1_767_225_600_123 + u64::from(count)),
+        sequence: u64::from(count),
         termination_time: None,
         current_player_sessions: count,
         accepting_player_sessions: true,
