@@ -12,11 +12,13 @@
 //! frame that does not fit means the reader has not drained a whole budget, and the session
 //! closes it as a slow reader.
 
+use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 use bytes::Bytes;
-use tokio::sync::Notify;
+use futures_util::task::AtomicWaker;
 
 use crate::core::CloseReason;
 
@@ -63,8 +65,9 @@ struct Link {
     queued: AtomicUsize,
     /// What the session last said beyond the queue.
     word: Mutex<Word>,
-    /// Wakes the writer when `word` changes.
-    wake: Notify,
+    /// Wakes the writer when `word` changes: one waiter, so a waker slot is enough, and
+    /// waiting on it keeps every idle connection's future small.
+    wake: AtomicWaker,
 }
 
 /// The session's word to the writer beyond the queue.
@@ -92,7 +95,7 @@ impl Link {
             *current = word;
         }
         drop(current);
-        self.wake.notify_one();
+        self.wake.wake();
     }
 }
 
@@ -203,16 +206,16 @@ impl OutboundRx {
 
     /// Waits until the session kills the connection (`Some` with the reason) or lets go of
     /// it (`None`).
-    pub async fn killed_or_released(&self) -> Option<CloseReason> {
-        loop {
-            // A notification sent before this wait began is kept for it: nothing is missed.
-            let notified = self.link.wake.notified();
+    pub fn killed_or_released(&self) -> impl Future<Output = Option<CloseReason>> + '_ {
+        poll_fn(|cx| {
+            // Registered before looking: a word said in between wakes this task again.
+            self.link.wake.register(cx.waker());
             match self.link.word() {
-                Word::Kill(reason) => return Some(reason),
-                Word::Released => return None,
-                Word::None => notified.await,
+                Word::Kill(reason) => Poll::Ready(Some(reason)),
+                Word::Released => Poll::Ready(None),
+                Word::None => Poll::Pending,
             }
-        }
+        })
     }
 }
 
