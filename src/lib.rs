@@ -5,6 +5,7 @@
 //! [`Server`] is the one place that wires the modules together: [`Server::bind`] opens the
 //! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
+pub mod api;
 pub mod certgen;
 pub mod client;
 pub mod config;

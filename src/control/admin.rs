@@ -1,6 +1,6 @@
 //! Volley's own control operations, outside the GameLift model: `X-Amz-Target: Volley.<Op>`,
 //! with the same AWS JSON 1.1 bodies, errors and authentication as the GameLift operations
-//! ([`super::handle`] routes the prefix here). `DescribeServer` is the snapshot `volley
+//! ([`super::dispatch`] routes them here). `DescribeServer` is the snapshot `volley
 //! status` prints: the server, its running game sessions and its headline counters.
 //! `StartDrain` drains the server as SIGTERM does (`volley drain`).
 
@@ -9,41 +9,22 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value, json};
 
 use super::Control;
-use super::error::{ApiError, ErrorType};
+use super::error::ApiError;
 use super::input::Input;
 use super::output::timestamp;
 use crate::config::SecureMode;
 use crate::core::GameSession;
 use crate::metrics::Snapshot;
 
-/// The `X-Amz-Target` prefix of Volley's own operations.
-pub(super) const TARGET_PREFIX: &str = "Volley.";
-
 /// Game sessions listed by `DescribeServer` unless `Limit` says otherwise.
 const DEFAULT_LIMIT: i64 = 100;
 /// Most game sessions one `DescribeServer` lists; the count always covers them all.
 const MAX_LIMIT: i64 = 1000;
 
-/// Runs operation `op` (the part of `X-Amz-Target` after `Volley.`).
-pub(super) async fn dispatch(
-    control: &Control,
-    op: &str,
-    input: &Input,
-) -> Result<Value, ApiError> {
-    match op {
-        "DescribeServer" => describe_server(control, input),
-        "StartDrain" => Ok(start_drain(control)),
-        _ => Err(ApiError::new(
-            ErrorType::UnknownOperation,
-            format!("operation {TARGET_PREFIX}{op} is not supported"),
-        )),
-    }
-}
-
 /// Starts a drain, as SIGTERM does: no new placements, onProcessTerminate in every script,
 /// game sessions end by themselves within the drain grace, then the process exits. Calling
 /// it again changes nothing.
-fn start_drain(control: &Control) -> Value {
+pub(super) fn start_drain(control: &Control) -> Value {
     let host = &control.host;
     let already = host.drain.is_cancelled();
     if !already {
@@ -61,7 +42,7 @@ fn start_drain(control: &Control) -> Value {
 /// The server at a glance: version, uptime, readiness, listeners and fleet script; the game
 /// sessions that have not ended, oldest first, at most `Limit` of them with the total in
 /// `GameSessionCount`; and the headline counters.
-fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let limit = input.int("Limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     // In range 1..=1000 by the check above.
     let limit = usize::try_from(limit).unwrap_or(1);

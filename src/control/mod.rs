@@ -4,7 +4,8 @@
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
 //! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
-//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
+//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`]. Every operation is one
+//! [`Operation`], routed by [`dispatch`].
 
 mod admin;
 mod body;
@@ -36,11 +37,10 @@ pub use error::{ApiError, ErrorType};
 pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
+use crate::api::{GAMELIFT_PREFIX, Operation, VOLLEY_PREFIX};
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Host;
 
-/// The `X-Amz-Target` prefix of every GameLift operation.
-const TARGET_PREFIX: &str = "GameLift.";
 /// The service name in SigV4 credential scopes.
 const SERVICE: &str = "gamelift";
 
@@ -189,24 +189,72 @@ async fn serve(
         )
     })?;
     let input = input::Input::parse(&body)?;
+    let operation = Operation::from_name(op).ok_or_else(|| unsupported(op))?;
     // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
     control.host.directory.expire(SystemTime::now());
-    let output = match op.strip_prefix(admin::TARGET_PREFIX) {
-        Some(op) => admin::dispatch(control, op, &input).await?,
-        None => ops::dispatch(control, op, &input).await?,
-    };
+    let output = dispatch(control, operation, &input).await?;
     debug!(op, "request served");
     Ok(output)
+}
+
+/// Runs `operation`: each one has its handler here, so none can be listed and left unserved.
+async fn dispatch(
+    control: &Control,
+    operation: Operation,
+    input: &input::Input,
+) -> Result<serde_json::Value, ApiError> {
+    use ops::FleetView;
+    match operation {
+        Operation::CreateGameSession => ops::create_game_session(control, input).await,
+        Operation::DescribeGameSessions => ops::describe_game_sessions(control, input),
+        Operation::CreatePlayerSession => ops::create_player_sessions(control, input, false),
+        Operation::CreatePlayerSessions => ops::create_player_sessions(control, input, true),
+        Operation::DescribePlayerSessions => ops::describe_player_sessions(control, input),
+        Operation::DescribeGameSessionDetails => ops::describe_game_session_details(control, input),
+        Operation::SearchGameSessions => ops::search_game_sessions(control, input),
+        Operation::UpdateGameSession => ops::update_game_session(control, input),
+        Operation::TerminateGameSession => ops::terminate_game_session(control, input).await,
+        Operation::DescribeFleetAttributes => {
+            ops::describe_fleets(control, input, FleetView::Attributes)
+        }
+        Operation::DescribeFleetCapacity => {
+            ops::describe_fleets(control, input, FleetView::Capacity)
+        }
+        Operation::DescribeFleetUtilization => {
+            ops::describe_fleets(control, input, FleetView::Utilization)
+        }
+        Operation::ListFleets => ops::list_fleets(control, input),
+        Operation::CreateScript => scripts::create_script(control, input).await,
+        Operation::UpdateScript => scripts::update_script(control, input).await,
+        Operation::DescribeScript => scripts::describe_script(control, input),
+        Operation::ListScripts => scripts::list_scripts(control, input),
+        Operation::DeleteScript => scripts::delete_script(control, input).await,
+        Operation::DescribeServer => admin::describe_server(control, input),
+        Operation::StartDrain => Ok(admin::start_drain(control)),
+    }
+}
+
+/// The refusal of an operation name no [`Operation`] has, quoting its whole target.
+fn unsupported(op: &str) -> ApiError {
+    let target = if op.starts_with(VOLLEY_PREFIX) {
+        op.to_owned()
+    } else {
+        format!("{GAMELIFT_PREFIX}{op}")
+    };
+    ApiError::new(
+        ErrorType::UnknownOperation,
+        format!("operation {target} is not supported"),
+    )
 }
 
 /// The operation an `X-Amz-Target` names, as logged and dispatched: `GameLift.<Op>` is
 /// `<Op>`, Volley's own `Volley.<Op>` stays whole; anything else is unknown (empty).
 fn operation(target: &str) -> &str {
-    match target.strip_prefix(TARGET_PREFIX) {
-        // GameLift names have no dots, so `GameLift.Volley.X` cannot reach [`admin`].
+    match target.strip_prefix(GAMELIFT_PREFIX) {
+        // GameLift names have no dots, so `GameLift.Volley.X` cannot reach Volley's own.
         Some(op) if !op.contains('.') => op,
         Some(_) => "",
-        None if target.starts_with(admin::TARGET_PREFIX) => target,
+        None if target.starts_with(VOLLEY_PREFIX) => target,
         None => "",
     }
 }

@@ -1,6 +1,6 @@
 //! The operations (control-api.md §2.3-§2.6): each reads its input, validates it as
 //! the model says, acts through the host's library API and returns its output object. The
-//! script operations are in [`super::scripts`].
+//! script operations are in [`super::scripts`]; [`super::dispatch`] routes to both.
 
 use std::collections::HashSet;
 
@@ -28,35 +28,10 @@ const FLEET_ID_PATTERN: &str = "Member must satisfy regular expression pattern: 
 /// Most player sessions created by one `CreatePlayerSessions`.
 const MAX_PLAYER_IDS: usize = 25;
 
-/// Runs operation `op` (the part of `X-Amz-Target` after `GameLift.`).
-pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Value, ApiError> {
-    match op {
-        "CreateGameSession" => create_game_session(control, input).await,
-        "DescribeGameSessions" => describe_game_sessions(control, input),
-        "CreatePlayerSession" => create_player_sessions(control, input, false),
-        "CreatePlayerSessions" => create_player_sessions(control, input, true),
-        "DescribePlayerSessions" => describe_player_sessions(control, input),
-        "DescribeGameSessionDetails" => describe_game_session_details(control, input),
-        "SearchGameSessions" => search_game_sessions(control, input),
-        "UpdateGameSession" => update_game_session(control, input),
-        "TerminateGameSession" => terminate_game_session(control, input).await,
-        "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes),
-        "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity),
-        "DescribeFleetUtilization" => describe_fleets(control, input, FleetView::Utilization),
-        "ListFleets" => list_fleets(control, input),
-        "CreateScript" => scripts::create_script(control, input).await,
-        "UpdateScript" => scripts::update_script(control, input).await,
-        "DescribeScript" => scripts::describe_script(control, input),
-        "ListScripts" => scripts::list_scripts(control, input),
-        "DeleteScript" => scripts::delete_script(control, input).await,
-        _ => Err(ApiError::new(
-            ErrorType::UnknownOperation,
-            format!("operation GameLift.{op} is not supported"),
-        )),
-    }
-}
-
-async fn create_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) async fn create_game_session(
+    control: &Control,
+    input: &Input,
+) -> Result<Value, ApiError> {
     fleet_or_alias(control, input)?;
     let max_players = input
         .int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?
@@ -81,7 +56,7 @@ async fn create_game_session(control: &Control, input: &Input) -> Result<Value, 
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
 
-fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessions")?;
     let shapes = control.shapes();
     let sessions: Vec<Value> = sessions.iter().map(|g| shapes.game_session(g)).collect();
@@ -90,7 +65,10 @@ fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, Api
     Ok(output)
 }
 
-fn describe_game_session_details(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn describe_game_session_details(
+    control: &Control,
+    input: &Input,
+) -> Result<Value, ApiError> {
     let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessionDetails")?;
     let shapes = control.shapes();
     let details: Vec<Value> = sessions
@@ -158,7 +136,7 @@ fn select_game_sessions(
 /// Most results of one `SearchGameSessions` page (the model's limit).
 const SEARCH_LIMIT: usize = 20;
 
-fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
     fleet_or_alias(control, input)?;
     let location = location(control, input)?;
     let filter_text = input.string("FilterExpression", 1, 1024)?;
@@ -212,7 +190,7 @@ fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiEr
     Ok(output)
 }
 
-fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let max_players = input.int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?;
     let policy = enum_member(
@@ -240,7 +218,10 @@ fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiErr
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
 
-async fn terminate_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) async fn terminate_game_session(
+    control: &Control,
+    input: &Input,
+) -> Result<Value, ApiError> {
     let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let mode = enum_member(
         input,
@@ -287,7 +268,7 @@ async fn terminate_game_session(control: &Control, input: &Input) -> Result<Valu
 
 /// What a `DescribeFleet*` call reports about each fleet.
 #[derive(Clone, Copy)]
-enum FleetView {
+pub(super) enum FleetView {
     Attributes,
     Capacity,
     Utilization,
@@ -295,7 +276,11 @@ enum FleetView {
 
 /// `DescribeFleetAttributes`, `DescribeFleetCapacity`, `DescribeFleetUtilization`: this
 /// server's one fleet, if `FleetIds` is absent or names it (unknown ids are left out).
-fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<Value, ApiError> {
+pub(super) fn describe_fleets(
+    control: &Control,
+    input: &Input,
+    view: FleetView,
+) -> Result<Value, ApiError> {
     // The model sets no maximum; the body size limit bounds the list.
     let named = input.strings("FleetIds", (1, usize::MAX), (1, 512))?;
     if named.iter().flatten().any(|id| !is_fleet_id_or_arn(id)) {
@@ -405,7 +390,7 @@ impl Capacity {
     }
 }
 
-fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let build = input.string("BuildId", 1, 512)?;
     let script = input.string("ScriptId", 1, 512)?;
     if build.as_deref().is_some_and(|b| !is_id_or_arn(b, "build")) {
@@ -496,7 +481,11 @@ fn enum_member(
         })
 }
 
-fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Result<Value, ApiError> {
+pub(super) fn create_player_sessions(
+    control: &Control,
+    input: &Input,
+    many: bool,
+) -> Result<Value, ApiError> {
     let game_session =
         game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let players: Vec<(String, Option<String>)> = if many {
@@ -539,7 +528,10 @@ fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Resul
     })
 }
 
-fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+pub(super) fn describe_player_sessions(
+    control: &Control,
+    input: &Input,
+) -> Result<Value, ApiError> {
     let player_session = input.string("PlayerSessionId", 1, 128)?;
     if let Some(id) = &player_session {
         check_chars("PlayerSessionId", id, "^psess-\\S+$", |c| {
