@@ -4,6 +4,7 @@
 //! sides read the same list here, so neither restates what the other knows. This module
 //! depends on nothing of the server.
 
+pub mod ids;
 mod operation;
 
 pub use operation::{GAMELIFT_PREFIX, Operation, VOLLEY_PREFIX};

@@ -81,6 +81,14 @@ impl Control {
     fn fleet(&self) -> &FleetConfig {
         &self.host.config.fleet
     }
+
+    /// Builds response objects for this server.
+    fn shapes(&self) -> output::Shapes<'_> {
+        output::Shapes {
+            fleet: self.fleet(),
+            endpoint: &self.host.endpoint,
+        }
+    }
 }
 
 /// The control API's routes: the unauthenticated health checks, the metrics, and the

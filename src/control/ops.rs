@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
-use super::output::Shapes;
+use super::output::with_next_token;
 use super::paging::{Page, sequence_key};
-use super::scripts;
 use super::search;
-use crate::config::is_fleet_id;
+use crate::api::ids::{fleet_id_of, is_fleet_id_or_arn, is_id_or_arn, script_id_of};
 use crate::core::{
     CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     GameSessionUpdate, PlayerSessionStatus,
@@ -413,7 +412,7 @@ pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, Api
     let fleet_script = control.host.fleet_script.as_deref();
     let included = match (&build, &script) {
         (None, None) => true,
-        (None, Some(script)) => Some(scripts::script_id_of(script)) == fleet_script,
+        (None, Some(script)) => Some(script_id_of(script)) == fleet_script,
         (Some(_), _) => false,
     };
     let ids: Vec<&str> = if included {
@@ -422,38 +421,6 @@ pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, Api
         Vec::new()
     };
     Ok(json!({"FleetIds": ids}))
-}
-
-/// Whether a `FleetIdOrArn` matches the model's pattern: a fleet id, or an ARN ending in
-/// `fleet/<fleet id>`.
-fn is_fleet_id_or_arn(value: &str) -> bool {
-    match value.strip_prefix("arn:") {
-        Some(rest) => rest.rsplit_once(":").is_some_and(|(_, resource)| {
-            resource.split_once("fleet/").is_some_and(|(kind, id)| {
-                kind.bytes().all(|b| b.is_ascii_lowercase()) && is_fleet_id(id)
-            })
-        }),
-        None => is_fleet_id(value),
-    }
-}
-
-/// Whether `value` is `<kind>-<non-space>` or an ARN ending in `<kind>/<kind>-<non-space>`.
-pub(super) fn is_id_or_arn(value: &str, kind: &str) -> bool {
-    let id = match value.strip_prefix("arn:") {
-        Some(rest) => match rest.split_once(&format!(":{kind}/")) {
-            Some((_, id)) => id,
-            None => return false,
-        },
-        None => value,
-    };
-    id.strip_prefix(kind)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|rest| !rest.is_empty() && !rest.chars().any(char::is_whitespace))
-}
-
-/// The fleet id of a `FleetIdOrArn`.
-fn fleet_id_of(id: &str) -> &str {
-    id.rsplit_once("fleet/").map_or(id, |(_, id)| id)
 }
 
 /// An optional member that must be one of `allowed`.
@@ -704,13 +671,6 @@ fn not_found_game_session(id: &GameSessionId) -> ApiError {
     ApiError::not_found(format!("No game session matches {id}"))
 }
 
-/// Adds `NextToken` to an output object when there is a next page.
-pub(super) fn with_next_token(output: &mut Value, next: Option<String>) {
-    if let (Some(token), Value::Object(map)) = (next, output) {
-        map.insert("NextToken".into(), token.into());
-    }
-}
-
 fn catalog_error(error: CatalogError) -> ApiError {
     let kind = match &error {
         CatalogError::NotFound(_) => ErrorType::NotFound,
@@ -724,14 +684,4 @@ fn catalog_error(error: CatalogError) -> ApiError {
         CatalogError::Duplicate(_) => ErrorType::Internal,
     };
     ApiError::new(kind, error.to_string())
-}
-
-impl Control {
-    /// Builds response objects for this server.
-    pub(super) fn shapes(&self) -> Shapes<'_> {
-        Shapes {
-            fleet: self.fleet(),
-            endpoint: &self.host.endpoint,
-        }
-    }
 }

@@ -134,3 +134,10 @@ fn insert(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
         map.insert(key.into(), value);
     }
 }
+
+/// Adds `NextToken` to an output object when there is a next page.
+pub fn with_next_token(output: &mut Value, next: Option<String>) {
+    if let (Some(token), Value::Object(map)) = (next, output) {
+        map.insert("NextToken".into(), token.into());
+    }
+}

@@ -12,8 +12,9 @@ use tracing::error;
 use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::input::Input;
-use super::ops::{is_id_or_arn, with_next_token};
+use super::output::with_next_token;
 use super::paging::{Page, key};
+use crate::api::ids::{is_id_or_arn, script_id_of};
 use crate::script::store::{MAX_ZIP_BYTES, NewScript, ScriptUpdate, StoreError};
 
 /// The model's `ScriptIdOrArn` pattern, for validation messages.
@@ -90,12 +91,6 @@ pub(super) async fn delete_script(control: &Control, input: &Input) -> Result<Va
     let store = Arc::clone(&control.host.scripts);
     blocking(move || store.delete(&id)).await?;
     Ok(json!({}))
-}
-
-/// The script id of a fleet's `ScriptId` filter or attribute: `script-...` or an ARN ending in
-/// `script/script-...`.
-pub(super) fn script_id_of(value: &str) -> &str {
-    value.rsplit_once(":script/").map_or(value, |(_, id)| id)
 }
 
 /// `ScriptId` (required): an id or an ARN, as the id.
