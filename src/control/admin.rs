@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::Control;
 use super::error::ApiError;
 use super::input::Input;
-use super::output::timestamp;
+use crate::api::model::Timestamp;
 use crate::config::SecureMode;
 use crate::core::GameSession;
 use crate::metrics::Snapshot;
@@ -81,7 +81,7 @@ fn server(control: &Control, now: SystemTime) -> Value {
     let addresses = &control.addresses;
     let mut server = json!({
         "Version": env!("CARGO_PKG_VERSION"),
-        "StartTime": timestamp(control.started),
+        "StartTime": Timestamp(control.started),
         "UptimeSeconds": seconds_between(control.started, now),
         "Ready": readiness.ready(),
         "Listening": readiness.listening,
@@ -143,7 +143,7 @@ fn game_session(g: &GameSession, logged_in: usize, now: SystemTime) -> Value {
         );
         object.insert("ScriptRevision".into(), script.revision.into());
     }
-    object.insert("CreationTime".into(), timestamp(g.creation_time));
+    object.insert("CreationTime".into(), json!(Timestamp(g.creation_time)));
     object.insert(
         "UptimeSeconds".into(),
         seconds_between(g.creation_time, now).into(),

@@ -14,21 +14,11 @@ use super::error::{ApiError, ErrorType};
 pub struct Input(Map<String, Value>);
 
 impl Input {
-    /// Parses a body; an empty body is `{}`.
-    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(Map::new()));
-        }
-        match serde_json::from_slice(body) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(ApiError::new(
-                ErrorType::Serialization,
-                "the body must be a JSON object",
-            )),
-            Err(_) => Err(ApiError::new(
-                ErrorType::Serialization,
-                "the body is not valid JSON",
-            )),
+    /// A body parsed by [`super::decode::object`].
+    pub fn new(body: Value) -> Self {
+        match body {
+            Value::Object(map) => Self(map),
+            _ => Self(Map::new()),
         }
     }
 
@@ -72,6 +62,19 @@ impl Input {
             ));
         }
         Ok(Some(number))
+    }
+
+    /// `Limit` and `NextToken` as [`super::paging::Page::read`] takes them, type-checked.
+    pub fn paging(&self) -> Result<(Option<i32>, Option<String>), ApiError> {
+        let limit = self
+            .int("Limit", i64::MIN, i64::MAX)?
+            .map(|n| {
+                i32::try_from(n).map_err(|_| {
+                    ApiError::invalid("Limit", "Member must have value between 1 and 2147483647")
+                })
+            })
+            .transpose()?;
+        Ok((limit, self.string("NextToken", 0, usize::MAX)?))
     }
 
     /// An optional blob (a base64 string in JSON) of at most `max` bytes once decoded.
@@ -187,33 +190,6 @@ impl Input {
             pairs.push((key.clone(), text.to_owned()));
         }
         Ok(Some(pairs))
-    }
-
-    /// Optional `GameProperties`: at most 16 `{Key, Value}`, key at most 32 characters,
-    /// value at most 96.
-    pub fn game_properties(&self, name: &str) -> Result<Option<Vec<(String, String)>>, ApiError> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let items = value.as_array().ok_or_else(|| wrong_type(name, "a list"))?;
-        if items.len() > 16 {
-            return Err(ApiError::invalid(
-                name,
-                "Member must have length less than or equal to 16",
-            ));
-        }
-        let mut properties = Vec::with_capacity(items.len());
-        for item in items {
-            let property = Input(
-                item.as_object()
-                    .cloned()
-                    .ok_or_else(|| wrong_type(name, "a list of objects"))?,
-            );
-            let key = property.required_string("Key", 0, 32)?;
-            let value = property.required_string("Value", 0, 96)?;
-            properties.push((key, value));
-        }
-        Ok(Some(properties))
     }
 }
 

@@ -9,13 +9,16 @@
 
 mod admin;
 mod body;
+mod decode;
 mod error;
+mod game_sessions;
 mod health;
 mod input;
 mod listener;
 mod ops;
 mod output;
 mod paging;
+mod resolve;
 mod scrape;
 mod scripts;
 pub(crate) mod search;
@@ -37,7 +40,7 @@ pub use error::{ApiError, ErrorType};
 pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
-use crate::api::{GAMELIFT_PREFIX, Operation, VOLLEY_PREFIX};
+use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Host;
 
@@ -196,11 +199,11 @@ async fn serve(
             "missing or unknown X-Amz-Target",
         )
     })?;
-    let input = input::Input::parse(&body)?;
+    let body = decode::object(&body)?;
     let operation = Operation::from_name(op).ok_or_else(|| unsupported(op))?;
     // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
     control.host.directory.expire(SystemTime::now());
-    let output = dispatch(control, operation, &input).await?;
+    let output = dispatch(control, operation, body).await?;
     debug!(op, "request served");
     Ok(output)
 }
@@ -209,19 +212,33 @@ async fn serve(
 async fn dispatch(
     control: &Control,
     operation: Operation,
-    input: &input::Input,
+    body: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
     use ops::FleetView;
+    let typed = &body;
+    let input = &input::Input::new(body.clone());
     match operation {
-        Operation::CreateGameSession => ops::create_game_session(control, input).await,
-        Operation::DescribeGameSessions => ops::describe_game_sessions(control, input),
+        Operation::CreateGameSession => {
+            run(control, typed, game_sessions::create_game_session).await
+        }
+        Operation::DescribeGameSessions => {
+            run(control, typed, game_sessions::describe_game_sessions).await
+        }
         Operation::CreatePlayerSession => ops::create_player_sessions(control, input, false),
         Operation::CreatePlayerSessions => ops::create_player_sessions(control, input, true),
         Operation::DescribePlayerSessions => ops::describe_player_sessions(control, input),
-        Operation::DescribeGameSessionDetails => ops::describe_game_session_details(control, input),
-        Operation::SearchGameSessions => ops::search_game_sessions(control, input),
-        Operation::UpdateGameSession => ops::update_game_session(control, input),
-        Operation::TerminateGameSession => ops::terminate_game_session(control, input).await,
+        Operation::DescribeGameSessionDetails => {
+            run(control, typed, game_sessions::describe_game_session_details).await
+        }
+        Operation::SearchGameSessions => {
+            run(control, typed, game_sessions::search_game_sessions).await
+        }
+        Operation::UpdateGameSession => {
+            run(control, typed, game_sessions::update_game_session).await
+        }
+        Operation::TerminateGameSession => {
+            run(control, typed, game_sessions::terminate_game_session).await
+        }
         Operation::DescribeFleetAttributes => {
             ops::describe_fleets(control, input, FleetView::Attributes)
         }
@@ -240,6 +257,33 @@ async fn dispatch(
         Operation::DescribeServer => admin::describe_server(control, input),
         Operation::StartDrain => Ok(admin::start_drain(control)),
     }
+}
+
+/// Serves one operation: reads and validates its input `I` from `body`, runs `handler`, and
+/// writes its output as JSON.
+async fn run<'a, I, F, Fut>(
+    control: &'a Control,
+    body: &serde_json::Value,
+    handler: F,
+) -> Result<serde_json::Value, ApiError>
+where
+    I: ApiRequest,
+    F: FnOnce(&'a Control, I) -> Fut,
+    Fut: Future<Output = Result<I::Output, ApiError>>,
+{
+    let input: I = decode::decode(body)?;
+    input.validate()?;
+    let output = handler(control, input).await?;
+    // Objects serialize in key order, as every response always has.
+    serde_json::to_value(&output).map_err(|e| {
+        ApiError::new(
+            ErrorType::Internal,
+            format!(
+                "the output of {} did not serialize: {e}",
+                I::OPERATION.name()
+            ),
+        )
+    })
 }
 
 /// The refusal of an operation name no [`Operation`] has, quoting its whole target.

@@ -11,259 +11,13 @@ use super::error::{ApiError, ErrorType};
 use super::input::{Input, check_chars, check_length};
 use super::output::with_next_token;
 use super::paging::{Page, sequence_key};
-use super::search;
+use super::resolve::{catalog_error, not_found_game_session};
+use crate::api::Operation;
 use crate::api::ids::{fleet_id_of, is_fleet_id_or_arn, is_id_or_arn, script_id_of};
-use crate::core::{
-    CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
-    GameSessionUpdate, PlayerSessionStatus,
-};
-
-/// Most players per game session (the GameLift limit, not adjustable).
-const MAX_PLAYERS_PER_GAME_SESSION: i64 = crate::host::MAX_PLAYERS_PER_GAME_SESSION as i64;
-/// The model's `FleetIdOrArn` pattern, for validation messages.
-const FLEET_ID_PATTERN: &str = "Member must satisfy regular expression pattern: \
-    ^[a-z]*fleet-[a-zA-Z0-9\\-]+$|^arn:.*:[a-z]*fleet\\/[a-z]*fleet-[a-zA-Z0-9\\-]+$";
+use crate::core::{GameSessionId, PlayerSessionStatus};
 
 /// Most player sessions created by one `CreatePlayerSessions`.
 const MAX_PLAYER_IDS: usize = 25;
-
-pub(super) async fn create_game_session(
-    control: &Control,
-    input: &Input,
-) -> Result<Value, ApiError> {
-    fleet_or_alias(control, input)?;
-    let max_players = input
-        .int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?
-        .ok_or_else(|| ApiError::missing("MaximumPlayerSessionCount"))?;
-    let token = idempotency_token(input)?;
-    let location = location(control, input)?.unwrap_or_else(|| control.fleet().location.clone());
-    let spec = GameSessionSpec {
-        // In range 0..=200 by the check above.
-        max_players: u32::try_from(max_players).unwrap_or(0),
-        name: input.string("Name", 1, 1024)?,
-        properties: input.game_properties("GameProperties")?.unwrap_or_default(),
-        creator_id: input.string("CreatorId", 1, 1024)?,
-        game_session_data: input.string("GameSessionData", 1, 262_144)?,
-        idempotency_token: token,
-        location,
-    };
-    let session = control
-        .sessions
-        .create_game_session(spec)
-        .await
-        .map_err(catalog_error)?;
-    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
-}
-
-pub(super) fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessions")?;
-    let shapes = control.shapes();
-    let sessions: Vec<Value> = sessions.iter().map(|g| shapes.game_session(g)).collect();
-    let mut output = json!({"GameSessions": sessions});
-    with_next_token(&mut output, next);
-    Ok(output)
-}
-
-pub(super) fn describe_game_session_details(
-    control: &Control,
-    input: &Input,
-) -> Result<Value, ApiError> {
-    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessionDetails")?;
-    let shapes = control.shapes();
-    let details: Vec<Value> = sessions
-        .iter()
-        .map(|g| {
-            let protection = if g.protected {
-                "FullProtection"
-            } else {
-                "NoProtection"
-            };
-            json!({"GameSession": shapes.game_session(g), "ProtectionPolicy": protection})
-        })
-        .collect();
-    let mut output = json!({"GameSessionDetails": details});
-    with_next_token(&mut output, next);
-    Ok(output)
-}
-
-/// The game sessions a describe call selects (control-api.md §2.3.2), one page of them, and the
-/// next page's token.
-fn select_game_sessions(
-    control: &Control,
-    input: &Input,
-    op: &'static str,
-) -> Result<(Vec<GameSession>, Option<String>), ApiError> {
-    let game_session = game_session_id(input, false)?;
-    if game_session.is_none() {
-        fleet_or_alias(control, input)?;
-    }
-    let location = location(control, input)?;
-    let status = match input.string("StatusFilter", 1, 1024)? {
-        None => None,
-        Some(name) => Some(GameSessionStatus::parse(&name).ok_or_else(|| {
-            ApiError::invalid(
-                "StatusFilter",
-                "Member must be one of ACTIVE, ACTIVATING, TERMINATING, TERMINATED, ERROR",
-            )
-        })?),
-    };
-    let query = (
-        game_session.as_ref().map(|g| g.as_str().to_owned()),
-        &location,
-        status.map(|s| s.as_str()),
-    );
-    let page = Page::read(input, op, &query)?;
-    let catalog = control.host.directory.catalog();
-    let sessions: Vec<GameSession> = match &game_session {
-        Some(id) => vec![
-            catalog
-                .game_session(id)
-                .ok_or_else(|| not_found_game_session(id))?
-                .clone(),
-        ],
-        None => catalog
-            .game_sessions()
-            .into_iter()
-            .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
-            .filter(|g| status.is_none_or(|s| s == g.status))
-            .cloned()
-            .collect(),
-    };
-    Ok(page.apply(sessions, |g| sequence_key(g.sequence, g.id.as_str())))
-}
-
-/// Most results of one `SearchGameSessions` page (the model's limit).
-const SEARCH_LIMIT: usize = 20;
-
-pub(super) fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    fleet_or_alias(control, input)?;
-    let location = location(control, input)?;
-    let filter_text = input.string("FilterExpression", 1, 1024)?;
-    let sort_text = input.string("SortExpression", 1, 1024)?;
-    let syntax = |member: &str, e: search::SyntaxError| {
-        ApiError::new(ErrorType::InvalidRequest, format!("invalid {member}: {e}"))
-    };
-    let filter = filter_text
-        .as_deref()
-        .map(search::parse_filter)
-        .transpose()
-        .map_err(|e| syntax("FilterExpression", e))?;
-    let sort = sort_text
-        .as_deref()
-        .map(search::parse_sort)
-        .transpose()
-        .map_err(|e| syntax("SortExpression", e))?;
-    let query = (&location, &filter_text, &sort_text);
-    let page = Page::read_limited(
-        input,
-        "SearchGameSessions",
-        &query,
-        SEARCH_LIMIT,
-        SEARCH_LIMIT,
-    )?;
-    let mut sessions: Vec<GameSession> = control
-        .host
-        .directory
-        .catalog()
-        .game_sessions()
-        .into_iter()
-        .filter(|g| g.status == GameSessionStatus::Active)
-        .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
-        .filter(|g| filter.as_ref().is_none_or(|f| f.matches(g)))
-        .cloned()
-        .collect();
-    // Without a sort, creation order (a stable stand-in for AWS's random order); with one,
-    // ties keep that order.
-    if let Some(sort) = &sort {
-        sessions.sort_by(|a, b| sort.compare(a, b));
-    }
-    // Paging by rank in this ordering: results are a snapshot (control-api.md §4.5).
-    let ranked: Vec<(usize, GameSession)> = sessions.into_iter().enumerate().collect();
-    let (ranked, next) = page.apply(ranked, |(rank, g)| {
-        (*rank as u128, g.id.as_str().to_owned())
-    });
-    let shapes = control.shapes();
-    let sessions: Vec<Value> = ranked.iter().map(|(_, g)| shapes.game_session(g)).collect();
-    let mut output = json!({"GameSessions": sessions});
-    with_next_token(&mut output, next);
-    Ok(output)
-}
-
-pub(super) fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
-    let max_players = input.int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?;
-    let policy = enum_member(
-        input,
-        "PlayerSessionCreationPolicy",
-        &["ACCEPT_ALL", "DENY_ALL"],
-    )?;
-    let protection = enum_member(
-        input,
-        "ProtectionPolicy",
-        &["NoProtection", "FullProtection"],
-    )?;
-    let update = GameSessionUpdate {
-        // In range 0..=200 by the check above.
-        max_players: max_players.map(|n| u32::try_from(n).unwrap_or(0)),
-        name: input.string("Name", 1, 1024)?,
-        accepting_player_sessions: policy.map(|p| p == "ACCEPT_ALL"),
-        protected: protection.map(|p| p == "FullProtection"),
-        properties: input.game_properties("GameProperties")?.unwrap_or_default(),
-    };
-    let session = control
-        .sessions
-        .update_game_session(&id, update)
-        .map_err(catalog_error)?;
-    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
-}
-
-pub(super) async fn terminate_game_session(
-    control: &Control,
-    input: &Input,
-) -> Result<Value, ApiError> {
-    let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
-    let mode = enum_member(
-        input,
-        "TerminationMode",
-        &["TRIGGER_ON_PROCESS_TERMINATE", "FORCE_TERMINATE"],
-    )?
-    .ok_or_else(|| ApiError::missing("TerminationMode"))?;
-    let status = control
-        .sessions
-        .game_session(&id)
-        .ok_or_else(|| not_found_game_session(&id))?
-        .status;
-    if !matches!(
-        status,
-        GameSessionStatus::Activating | GameSessionStatus::Active
-    ) {
-        return Err(ApiError::new(
-            ErrorType::InvalidGameSessionStatus,
-            format!(
-                "game session {id} is {} and cannot be terminated",
-                status.as_str()
-            ),
-        ));
-    }
-    // Both modes run the script's onProcessTerminate; FORCE_TERMINATE then ends the session at
-    // once, TRIGGER_ON_PROCESS_TERMINATE gives the script time to end it itself.
-    let force = mode == "FORCE_TERMINATE";
-    let reason = if force {
-        "FORCE_TERMINATED"
-    } else {
-        "TRIGGERED_ON_PROCESS_TERMINATE"
-    };
-    control
-        .sessions
-        .terminate_game_session(&id, reason, force)
-        .await
-        .map_err(catalog_error)?;
-    let session = control
-        .sessions
-        .game_session(&id)
-        .ok_or_else(|| not_found_game_session(&id))?;
-    Ok(json!({"GameSession": control.shapes().game_session(&session)}))
-}
 
 /// What a `DescribeFleet*` call reports about each fleet.
 #[derive(Clone, Copy)]
@@ -283,15 +37,19 @@ pub(super) fn describe_fleets(
     // The model sets no maximum; the body size limit bounds the list.
     let named = input.strings("FleetIds", (1, usize::MAX), (1, 512))?;
     if named.iter().flatten().any(|id| !is_fleet_id_or_arn(id)) {
-        return Err(ApiError::invalid("FleetIds", FLEET_ID_PATTERN));
+        return Err(crate::api::validate::pattern_error(
+            "FleetIds",
+            crate::api::game_sessions::FLEET_ID_PATTERN,
+        ));
     }
     // A single fleet always fits one page; the paging members are still checked.
     let (op, member) = match view {
-        FleetView::Attributes => ("DescribeFleetAttributes", "FleetAttributes"),
-        FleetView::Capacity => ("DescribeFleetCapacity", "FleetCapacity"),
-        FleetView::Utilization => ("DescribeFleetUtilization", "FleetUtilization"),
+        FleetView::Attributes => (Operation::DescribeFleetAttributes, "FleetAttributes"),
+        FleetView::Capacity => (Operation::DescribeFleetCapacity, "FleetCapacity"),
+        FleetView::Utilization => (Operation::DescribeFleetUtilization, "FleetUtilization"),
     };
-    Page::read(input, op, &named)?;
+    let (limit, next_token) = input.paging()?;
+    Page::read(limit, next_token.as_deref(), op, &named)?;
     let fleet = control.fleet();
     let included = named.is_none_or(|ids| ids.iter().any(|id| fleet_id_of(id) == fleet.id));
     let shapes = control.shapes();
@@ -306,7 +64,7 @@ pub(super) fn describe_fleets(
                     "FleetType": "ON_DEMAND",
                     "InstanceType": "c5.large",
                     "Name": fleet.name,
-                    "CreationTime": super::output::timestamp(control.started),
+                    "CreationTime": crate::api::model::Timestamp(control.started),
                     "Status": if capacity.draining { "DELETING" } else { "ACTIVE" },
                     "NewGameSessionProtectionPolicy": "NoProtection",
                     "OperatingSystem": "AMAZON_LINUX_2023",
@@ -407,7 +165,13 @@ pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, Api
             "Member must satisfy regular expression pattern: ^script-\\S+|^arn:.*:script\\/script-\\S+",
         ));
     }
-    Page::read(input, "ListFleets", &(&build, &script))?;
+    let (limit, next_token) = input.paging()?;
+    Page::read(
+        limit,
+        next_token.as_deref(),
+        Operation::ListFleets,
+        &(&build, &script),
+    )?;
     // This fleet runs no build, and the fleet's script if it has one.
     let fleet_script = control.host.fleet_script.as_deref();
     let included = match (&build, &script) {
@@ -421,31 +185,6 @@ pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, Api
         Vec::new()
     };
     Ok(json!({"FleetIds": ids}))
-}
-
-/// An optional member that must be one of `allowed`.
-fn enum_member(
-    input: &Input,
-    name: &str,
-    allowed: &[&'static str],
-) -> Result<Option<&'static str>, ApiError> {
-    let Some(value) = input.string(name, 1, 1024)? else {
-        return Ok(None);
-    };
-    allowed
-        .iter()
-        .copied()
-        .find(|a| *a == value)
-        .map(Some)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                name,
-                format!(
-                    "Member must satisfy enum value set: [{}]",
-                    allowed.join(", ")
-                ),
-            )
-        })
 }
 
 pub(super) fn create_player_sessions(
@@ -562,7 +301,13 @@ pub(super) fn describe_player_sessions(
             (None, Some(player)) => catalog.player_sessions_of_player(player),
             (None, None) => Vec::new(),
         };
-        let page = Page::read(input, "DescribePlayerSessions", &query)?;
+        let (limit, next_token) = input.paging()?;
+        let page = Page::read(
+            limit,
+            next_token.as_deref(),
+            Operation::DescribePlayerSessions,
+            &query,
+        )?;
         page.apply(sessions, |p| sequence_key(p.sequence, &p.id))
     };
     let shapes = control.shapes();
@@ -571,85 +316,6 @@ pub(super) fn describe_player_sessions(
     });
     with_next_token(&mut output, next);
     Ok(output)
-}
-
-/// Checks `FleetId` / `AliasId`: exactly one, naming this server's fleet.
-fn fleet_or_alias(control: &Control, input: &Input) -> Result<(), ApiError> {
-    let fleet = input.string("FleetId", 1, 512)?;
-    let alias = input.string("AliasId", 1, 512)?;
-    match (fleet, alias) {
-        (Some(_), Some(_)) => Err(ApiError::new(
-            ErrorType::InvalidRequest,
-            "FleetId and AliasId are mutually exclusive",
-        )),
-        (None, None) => Err(ApiError::new(
-            ErrorType::InvalidRequest,
-            "one of FleetId and AliasId is required",
-        )),
-        (Some(fleet), None) => {
-            if !is_fleet_id_or_arn(&fleet) {
-                return Err(ApiError::invalid("FleetId", FLEET_ID_PATTERN));
-            }
-            if fleet_id_of(&fleet) == control.fleet().id {
-                Ok(())
-            } else {
-                Err(ApiError::not_found(format!("No fleet matches {fleet}")))
-            }
-        }
-        (None, Some(alias)) => {
-            let valid = alias.starts_with("alias-") && alias.len() > 6
-                || alias.starts_with("arn:") && alias.contains(":alias/alias-");
-            if !valid || alias.chars().any(char::is_whitespace) {
-                return Err(ApiError::invalid(
-                    "AliasId",
-                    "Member must satisfy regular expression pattern: \
-                     ^(alias-\\S+|arn:.*:alias\\/alias-\\S+)$",
-                ));
-            }
-            // This server has no aliases.
-            Err(ApiError::not_found(format!("No alias matches {alias}")))
-        }
-    }
-}
-
-/// `IdempotencyToken`, or its deprecated alias `GameSessionId`.
-fn idempotency_token(input: &Input) -> Result<Option<String>, ApiError> {
-    let mut token = None;
-    for name in ["IdempotencyToken", "GameSessionId"] {
-        if let Some(value) = input.string(name, 1, 48)? {
-            check_chars(name, &value, "^[a-zA-Z0-9-]+$", |c| {
-                c.is_ascii_alphanumeric() || c == '-'
-            })?;
-            if token.as_ref().is_some_and(|t| *t != value) {
-                return Err(ApiError::new(
-                    ErrorType::InvalidRequest,
-                    "IdempotencyToken and GameSessionId differ",
-                ));
-            }
-            token = Some(value);
-        }
-    }
-    Ok(token)
-}
-
-/// `Location`, which must be this fleet's.
-fn location(control: &Control, input: &Input) -> Result<Option<String>, ApiError> {
-    let Some(location) = input.string("Location", 1, 64)? else {
-        return Ok(None);
-    };
-    check_chars("Location", &location, "^[A-Za-z0-9\\-]+$", |c| {
-        c.is_ascii_alphanumeric() || c == '-'
-    })?;
-    if location != control.fleet().location {
-        return Err(ApiError::new(
-            ErrorType::InvalidRequest,
-            format!(
-                "location {location} is not a location of fleet {}",
-                control.fleet().id
-            ),
-        ));
-    }
-    Ok(Some(location))
 }
 
 /// `GameSessionId`: an ARN-like id of at most 512 characters.
@@ -665,23 +331,4 @@ fn game_session_id(input: &Input, required: bool) -> Result<Option<GameSessionId
         c.is_ascii_alphanumeric() || ":/-".contains(c)
     })?;
     Ok(Some(GameSessionId::new(id)))
-}
-
-fn not_found_game_session(id: &GameSessionId) -> ApiError {
-    ApiError::not_found(format!("No game session matches {id}"))
-}
-
-fn catalog_error(error: CatalogError) -> ApiError {
-    let kind = match &error {
-        CatalogError::NotFound(_) => ErrorType::NotFound,
-        CatalogError::InvalidStatus { .. } => ErrorType::InvalidGameSessionStatus,
-        CatalogError::Full(_) => ErrorType::GameSessionFull,
-        CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
-        CatalogError::TooManyProperties(_) => ErrorType::InvalidRequest,
-        CatalogError::FleetFull => ErrorType::FleetCapacityExceeded,
-        CatalogError::Draining => ErrorType::InvalidFleetStatus,
-        // Ids are generated or come from idempotency tokens, which are matched above.
-        CatalogError::Duplicate(_) => ErrorType::Internal,
-    };
-    ApiError::new(kind, error.to_string())
 }

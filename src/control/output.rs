@@ -1,13 +1,12 @@
-//! JSON shapes of the objects the API returns (control-api.md §3.2, §3.4, §3.5):
-//! members in the model's PascalCase, timestamps as epoch seconds with millisecond fractions,
-//! absent members omitted.
+//! The objects the API returns (control-api.md §3.2, §3.4, §3.5), built from the host's
+//! records: [`Shapes`] fills in this server's fleet and client endpoint.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use serde_json::{Map, Value, json};
-
+use crate::api::model::{
+    self, GameProperty, GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus,
+    Timestamp,
+};
 use crate::config::FleetConfig;
-use crate::core::{GameSession, PlayerSession};
+use crate::core::{self, GameSession, PlayerSession};
 use crate::host::Endpoint;
 use crate::script::store::ScriptRecord;
 
@@ -29,69 +28,60 @@ impl Shapes<'_> {
     }
 
     /// A `GameSession` object.
-    pub fn game_session(&self, g: &GameSession) -> Value {
-        let mut object = json!({
-            "GameSessionId": g.id.as_str(),
-            "FleetId": self.fleet.id,
-            "FleetArn": self.fleet_arn(),
-            "CreationTime": timestamp(g.creation_time),
-            "CurrentPlayerSessionCount": g.current_player_sessions,
-            "MaximumPlayerSessionCount": g.spec.max_players,
-            "Status": g.status.as_str(),
-            "GameProperties": g.spec.properties.iter()
-                .map(|(key, value)| json!({"Key": key, "Value": value}))
-                .collect::<Vec<_>>(),
-            "PlayerSessionCreationPolicy":
-                if g.accepting_player_sessions { "ACCEPT_ALL" } else { "DENY_ALL" },
-            "Location": g.spec.location,
-        });
-        if let Value::Object(map) = &mut object {
-            self.insert_endpoint(map);
-            insert(map, "Name", g.spec.name.as_deref().map(Value::from));
-            insert(map, "TerminationTime", g.termination_time.map(timestamp));
-            insert(map, "StatusReason", g.status_reason.map(Value::from));
-            insert(
-                map,
-                "CreatorId",
-                g.spec.creator_id.as_deref().map(Value::from),
-            );
-            insert(
-                map,
-                "GameSessionData",
-                g.spec.game_session_data.as_deref().map(Value::from),
-            );
-            // Not in the GameLift model (SDKs ignore unknown members): which script content
-            // the game session runs.
-            if let Some(script) = &g.script {
-                insert(map, "ScriptId", Some(Value::from(script.id.as_str())));
-                insert(
-                    map,
-                    "ScriptVersion",
-                    script.version.as_deref().map(Value::from),
-                );
-                insert(map, "ScriptRevision", Some(Value::from(script.revision)));
-            }
+    pub fn game_session(&self, g: &GameSession) -> model::GameSession {
+        model::GameSession {
+            game_session_id: g.id.as_str().to_owned(),
+            name: g.spec.name.clone(),
+            fleet_id: self.fleet.id.clone(),
+            fleet_arn: self.fleet_arn(),
+            creation_time: Timestamp(g.creation_time),
+            termination_time: g.termination_time.map(Timestamp),
+            current_player_session_count: g.current_player_sessions,
+            maximum_player_session_count: g.spec.max_players,
+            status: game_session_status(g.status),
+            status_reason: g.status_reason.map(str::to_owned),
+            game_properties: g
+                .spec
+                .properties
+                .iter()
+                .map(|(key, value)| GameProperty {
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            ip_address: self.endpoint.ip.to_string(),
+            dns_name: self.endpoint.dns_name.clone(),
+            port: self.endpoint.port,
+            player_session_creation_policy: if g.accepting_player_sessions {
+                PlayerSessionCreationPolicy::AcceptAll
+            } else {
+                PlayerSessionCreationPolicy::DenyAll
+            },
+            creator_id: g.spec.creator_id.clone(),
+            game_session_data: g.spec.game_session_data.clone(),
+            location: g.spec.location.clone(),
+            script_id: g.script.as_ref().map(|s| s.id.as_str().to_owned()),
+            script_version: g.script.as_ref().and_then(|s| s.version.clone()),
+            script_revision: g.script.as_ref().map(|s| s.revision),
         }
-        object
     }
 
     /// A `PlayerSession` object.
-    pub fn player_session(&self, p: &PlayerSession) -> Value {
-        let mut object = json!({
-            "PlayerSessionId": p.id,
-            "PlayerId": p.player_id,
-            "GameSessionId": p.game_session.as_str(),
-            "FleetId": self.fleet.id,
-            "FleetArn": self.fleet_arn(),
-            "CreationTime": timestamp(p.creation_time),
-            "Status": p.status.as_str(),
-        });
-        if let Value::Object(map) = &mut object {
-            self.insert_endpoint(map);
-            insert(map, "TerminationTime", p.termination_time.map(timestamp));
-            insert(map, "PlayerData", p.player_data.as_deref().map(Value::from));
+    pub fn player_session(&self, p: &PlayerSession) -> model::PlayerSession {
+        model::PlayerSession {
+            player_session_id: p.id.clone(),
+            player_id: p.player_id.clone(),
+            game_session_id: p.game_session.as_str().to_owned(),
+            fleet_id: self.fleet.id.clone(),
+            fleet_arn: self.fleet_arn(),
+            creation_time: Timestamp(p.creation_time),
+            termination_time: p.termination_time.map(Timestamp),
+            status: player_session_status(p.status),
+            ip_address: self.endpoint.ip.to_string(),
+            dns_name: self.endpoint.dns_name.clone(),
+            port: self.endpoint.port,
+            player_data: p.player_data.clone(),
         }
-        object
     }
 
     /// A script's ARN (control-api.md §3.6), with an empty account field like the fleet's.
@@ -99,45 +89,67 @@ impl Shapes<'_> {
         format!("arn:aws:gamelift:{}::script/{id}", self.fleet.region)
     }
 
-    /// A `Script` object; `StorageLocation` is omitted, since scripts live on this server.
-    pub fn script(&self, s: &ScriptRecord) -> Value {
-        let mut object = json!({
-            "ScriptId": s.id,
-            "ScriptArn": self.script_arn(&s.id),
-            "SizeOnDisk": s.size_on_disk,
-            "CreationTime": timestamp(s.creation_time),
-            "NodeJsVersion": s.node_js_version,
-        });
-        if let Value::Object(map) = &mut object {
-            insert(map, "Name", s.name.as_deref().map(Value::from));
-            insert(map, "Version", s.version.as_deref().map(Value::from));
+    /// A `Script` object.
+    pub fn script(&self, s: &ScriptRecord) -> model::Script {
+        model::Script {
+            script_id: s.id.clone(),
+            script_arn: self.script_arn(&s.id),
+            name: s.name.clone(),
+            version: s.version.clone(),
+            size_on_disk: s.size_on_disk,
+            creation_time: Timestamp(s.creation_time),
+            node_js_version: s.node_js_version.clone(),
         }
-        object
-    }
-
-    fn insert_endpoint(&self, map: &mut Map<String, Value>) {
-        map.insert("IpAddress".into(), self.endpoint.ip.to_string().into());
-        map.insert("DnsName".into(), self.endpoint.dns_name.clone().into());
-        map.insert("Port".into(), self.endpoint.port.into());
     }
 }
 
-/// Epoch seconds with a millisecond fraction, as the SDKs parse timestamps.
-pub fn timestamp(time: SystemTime) -> Value {
-    let millis = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
-    // Milliseconds since 1970 fit an f64 exactly for the next 280,000 years.
-    Value::from(millis as f64 / 1000.0)
+/// A game session status as the API names it.
+pub fn game_session_status(status: core::GameSessionStatus) -> GameSessionStatus {
+    match status {
+        core::GameSessionStatus::Activating => GameSessionStatus::Activating,
+        core::GameSessionStatus::Active => GameSessionStatus::Active,
+        core::GameSessionStatus::Terminating => GameSessionStatus::Terminating,
+        core::GameSessionStatus::Terminated => GameSessionStatus::Terminated,
+        core::GameSessionStatus::Error => GameSessionStatus::Error,
+    }
 }
 
-fn insert(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(value) = value {
-        map.insert(key.into(), value);
+/// A player session status as the API names it.
+fn player_session_status(status: core::PlayerSessionStatus) -> PlayerSessionStatus {
+    match status {
+        core::PlayerSessionStatus::Reserved => PlayerSessionStatus::Reserved,
+        core::PlayerSessionStatus::Active => PlayerSessionStatus::Active,
+        core::PlayerSessionStatus::Completed => PlayerSessionStatus::Completed,
+        core::PlayerSessionStatus::TimedOut => PlayerSessionStatus::TimedOut,
     }
 }
 
 /// Adds `NextToken` to an output object when there is a next page.
-pub fn with_next_token(output: &mut Value, next: Option<String>) {
-    if let (Some(token), Value::Object(map)) = (next, output) {
+pub fn with_next_token(output: &mut serde_json::Value, next: Option<String>) {
+    if let (Some(token), serde_json::Value::Object(map)) = (next, output) {
         map.insert("NextToken".into(), token.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_keep_their_api_names() {
+        for status in core::GameSessionStatus::ALL {
+            let named = serde_json::to_value(game_session_status(status)).ok();
+            assert_eq!(
+                named.as_ref().and_then(|v| v.as_str()),
+                Some(status.as_str())
+            );
+        }
+        for status in core::PlayerSessionStatus::ALL {
+            let named = serde_json::to_value(player_session_status(status)).ok();
+            assert_eq!(
+                named.as_ref().and_then(|v| v.as_str()),
+                Some(status.as_str())
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::input::Input;
+use crate::api::{Operation, validate};
 
 /// Page size when `Limit` is absent.
 const DEFAULT_LIMIT: usize = 50;
@@ -54,29 +54,38 @@ pub struct Page {
 
 impl Page {
     /// Reads `Limit` and `NextToken` for operation `op`, whose other parameters are `query`.
-    pub fn read(input: &Input, op: &'static str, query: &impl Hash) -> Result<Self, ApiError> {
-        Self::read_limited(input, op, query, DEFAULT_LIMIT, MAX_LIMIT)
+    /// They are checked here, not with the other members, since an operation that
+    /// addresses one item does not read them.
+    pub fn read(
+        limit: Option<i32>,
+        next_token: Option<&str>,
+        op: Operation,
+        query: &impl Hash,
+    ) -> Result<Self, ApiError> {
+        Self::read_limited(limit, next_token, op, query, DEFAULT_LIMIT, MAX_LIMIT)
     }
 
     /// Like [`Page::read`] with the operation's own default and largest page size.
     pub fn read_limited(
-        input: &Input,
-        op: &'static str,
+        limit: Option<i32>,
+        next_token: Option<&str>,
+        op: Operation,
         query: &impl Hash,
         default_limit: usize,
         max_limit: usize,
     ) -> Result<Self, ApiError> {
-        let limit = input
-            .int("Limit", 1, i64::from(i32::MAX))?
-            .map_or(default_limit, |n| {
-                usize::try_from(n).map_or(max_limit, |n| n.min(max_limit))
-            });
+        validate::range("Limit", limit, 1, i64::from(i32::MAX))?;
+        let limit = limit.map_or(default_limit, |n| {
+            usize::try_from(n).map_or(max_limit, |n| n.min(max_limit))
+        });
         let mut hasher = std::hash::DefaultHasher::new();
         query.hash(&mut hasher);
         let query = hasher.finish();
-        let after = match input.string("NextToken", 1, 1024)? {
+        let op = op.name();
+        let after = match next_token {
             None => None,
             Some(token) => {
+                validate::length("NextToken", token, 1, 1024)?;
                 let token: Token = URL_SAFE_NO_PAD
                     .decode(token.as_bytes())
                     .ok()

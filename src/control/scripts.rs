@@ -14,6 +14,7 @@ use super::error::{ApiError, ErrorType};
 use super::input::Input;
 use super::output::with_next_token;
 use super::paging::{Page, key};
+use crate::api::Operation;
 use crate::api::ids::{is_id_or_arn, script_id_of};
 use crate::script::store::{MAX_ZIP_BYTES, NewScript, ScriptUpdate, StoreError};
 
@@ -66,10 +67,11 @@ pub(super) fn describe_script(control: &Control, input: &Input) -> Result<Value,
 }
 
 pub(super) fn list_scripts(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let page = Page::read(input, "ListScripts", &())?;
+    let (limit, next_token) = input.paging()?;
+    let page = Page::read(limit, next_token.as_deref(), Operation::ListScripts, &())?;
     let (records, next) = page.apply(control.host.scripts.list(), |r| key(r.creation_time, &r.id));
     let shapes = control.shapes();
-    let scripts: Vec<Value> = records.iter().map(|r| shapes.script(r)).collect();
+    let scripts: Vec<_> = records.iter().map(|r| shapes.script(r)).collect();
     let mut output = json!({"Scripts": scripts});
     with_next_token(&mut output, next);
     Ok(output)

@@ -1,0 +1,61 @@
+//! What a request names, resolved against this server: its fleet or alias, its location and
+//! its game sessions; and the catalog's refusals as API errors. The model's own constraints
+//! on these members are checked before, by the inputs' `validate`.
+
+use super::Control;
+use super::error::{ApiError, ErrorType};
+use crate::api::ids::fleet_id_of;
+use crate::core::{CatalogError, GameSessionId};
+
+/// Fails unless `FleetId` names this server's fleet; an alias never does, since this server
+/// has none. The input's `validate` made sure exactly one is given.
+pub fn fleet_or_alias(
+    control: &Control,
+    fleet: Option<&str>,
+    alias: Option<&str>,
+) -> Result<(), ApiError> {
+    match (fleet, alias) {
+        (Some(fleet), _) if fleet_id_of(fleet) == control.fleet().id => Ok(()),
+        (Some(fleet), _) => Err(ApiError::not_found(format!("No fleet matches {fleet}"))),
+        (None, Some(alias)) => Err(ApiError::not_found(format!("No alias matches {alias}"))),
+        (None, None) => Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            "one of FleetId and AliasId is required",
+        )),
+    }
+}
+
+/// Fails unless `location`, when given, is this fleet's.
+pub fn location(control: &Control, location: Option<&str>) -> Result<(), ApiError> {
+    match location {
+        Some(location) if location != control.fleet().location => Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "location {location} is not a location of fleet {}",
+                control.fleet().id
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `NotFoundException` for a game session id no game session has.
+pub fn not_found_game_session(id: &GameSessionId) -> ApiError {
+    ApiError::not_found(format!("No game session matches {id}"))
+}
+
+/// A catalog refusal as the API reports it.
+pub fn catalog_error(error: CatalogError) -> ApiError {
+    let kind = match &error {
+        CatalogError::NotFound(_) => ErrorType::NotFound,
+        CatalogError::InvalidStatus { .. } => ErrorType::InvalidGameSessionStatus,
+        CatalogError::Full(_) => ErrorType::GameSessionFull,
+        CatalogError::IdempotentMismatch(_) => ErrorType::IdempotentParameterMismatch,
+        CatalogError::TooManyProperties(_) => ErrorType::InvalidRequest,
+        CatalogError::FleetFull => ErrorType::FleetCapacityExceeded,
+        CatalogError::Draining => ErrorType::InvalidFleetStatus,
+        // Ids are generated or come from idempotency tokens, which are matched above.
+        CatalogError::Duplicate(_) => ErrorType::Internal,
+    };
+    ApiError::new(kind, error.to_string())
+}
