@@ -17,6 +17,7 @@ pub mod game_sessions;
 pub mod ids;
 pub mod model;
 mod operation;
+pub mod player_sessions;
 pub mod validate;
 
 use serde::Serialize;

@@ -415,7 +415,10 @@ mod tests {
         assert_eq!(text, "1700000000.123");
         let back: Timestamp = serde_json::from_str(&text).expect("parses");
         assert_eq!(
-            back.0.duration_since(UNIX_EPOCH).ok().map(|d| d.as_millis()),
+            back.0
+                .duration_since(UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_millis()),
             Some(1_700_000_000_123)
         );
         assert_eq!(

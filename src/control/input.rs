@@ -168,29 +168,6 @@ impl Input {
         }
         Ok(Some(strings))
     }
-
-    /// An optional map of string to string, keys and values checked like strings.
-    pub fn string_map(
-        &self,
-        name: &str,
-        (key_min, key_max): (usize, usize),
-        (min, max): (usize, usize),
-    ) -> Result<Option<Vec<(String, String)>>, ApiError> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let map = value.as_object().ok_or_else(|| wrong_type(name, "a map"))?;
-        let mut pairs = Vec::with_capacity(map.len());
-        for (key, value) in map {
-            let text = value
-                .as_str()
-                .ok_or_else(|| wrong_type(name, "a map of strings"))?;
-            check_length(name, key, key_min, key_max)?;
-            check_length(name, text, min, max)?;
-            pairs.push((key.clone(), text.to_owned()));
-        }
-        Ok(Some(pairs))
-    }
 }
 
 /// Fails unless `value` is `min..=max` characters long.
@@ -202,24 +179,6 @@ pub fn check_length(name: &str, value: &str, min: usize, max: usize) -> Result<(
         Err(ApiError::invalid(
             name,
             format!("Member must have length between {min} and {max}"),
-        ))
-    }
-}
-
-/// Fails unless every character of `value` satisfies `allowed`; `pattern` is the model's
-/// regular expression, quoted in the message.
-pub fn check_chars(
-    name: &str,
-    value: &str,
-    pattern: &str,
-    allowed: impl Fn(char) -> bool,
-) -> Result<(), ApiError> {
-    if value.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            name,
-            format!("Member must satisfy regular expression pattern: {pattern}"),
         ))
     }
 }

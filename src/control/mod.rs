@@ -18,6 +18,7 @@ mod listener;
 mod ops;
 mod output;
 mod paging;
+mod player_sessions;
 mod resolve;
 mod scrape;
 mod scripts;
@@ -224,9 +225,15 @@ async fn dispatch(
         Operation::DescribeGameSessions => {
             run(control, typed, game_sessions::describe_game_sessions).await
         }
-        Operation::CreatePlayerSession => ops::create_player_sessions(control, input, false),
-        Operation::CreatePlayerSessions => ops::create_player_sessions(control, input, true),
-        Operation::DescribePlayerSessions => ops::describe_player_sessions(control, input),
+        Operation::CreatePlayerSession => {
+            run(control, typed, player_sessions::create_player_session).await
+        }
+        Operation::CreatePlayerSessions => {
+            run(control, typed, player_sessions::create_player_sessions).await
+        }
+        Operation::DescribePlayerSessions => {
+            run(control, typed, player_sessions::describe_player_sessions).await
+        }
         Operation::DescribeGameSessionDetails => {
             run(control, typed, game_sessions::describe_game_session_details).await
         }

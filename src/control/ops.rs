@@ -2,22 +2,14 @@
 //! the model says, acts through the host's library API and returns its output object. The
 //! script operations are in [`super::scripts`]; [`super::dispatch`] routes to both.
 
-use std::collections::HashSet;
-
 use serde_json::{Value, json};
 
 use super::Control;
-use super::error::{ApiError, ErrorType};
-use super::input::{Input, check_chars, check_length};
-use super::output::with_next_token;
-use super::paging::{Page, sequence_key};
-use super::resolve::{catalog_error, not_found_game_session};
+use super::error::ApiError;
+use super::input::Input;
+use super::paging::Page;
 use crate::api::Operation;
 use crate::api::ids::{fleet_id_of, is_fleet_id_or_arn, is_id_or_arn, script_id_of};
-use crate::core::{GameSessionId, PlayerSessionStatus};
-
-/// Most player sessions created by one `CreatePlayerSessions`.
-const MAX_PLAYER_IDS: usize = 25;
 
 /// What a `DescribeFleet*` call reports about each fleet.
 #[derive(Clone, Copy)]
@@ -185,150 +177,4 @@ pub(super) fn list_fleets(control: &Control, input: &Input) -> Result<Value, Api
         Vec::new()
     };
     Ok(json!({"FleetIds": ids}))
-}
-
-pub(super) fn create_player_sessions(
-    control: &Control,
-    input: &Input,
-    many: bool,
-) -> Result<Value, ApiError> {
-    let game_session =
-        game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
-    let players: Vec<(String, Option<String>)> = if many {
-        let ids = input
-            .strings("PlayerIds", (1, MAX_PLAYER_IDS), (1, 1024))?
-            .ok_or_else(|| ApiError::missing("PlayerIds"))?;
-        let mut seen = HashSet::new();
-        // Player ids are sensitive: the message does not repeat the duplicate.
-        if ids.iter().any(|id| !seen.insert(id.as_str())) {
-            return Err(ApiError::invalid(
-                "PlayerIds",
-                "Member must not contain duplicates",
-            ));
-        }
-        let mut data = input
-            .string_map("PlayerDataMap", (1, 1024), (1, 2048))?
-            .unwrap_or_default();
-        ids.into_iter()
-            .map(|id| {
-                let player_data = data
-                    .iter()
-                    .position(|(key, _)| *key == id)
-                    .map(|i| data.swap_remove(i).1);
-                (id, player_data)
-            })
-            .collect()
-    } else {
-        let id = input.required_string("PlayerId", 1, 1024)?;
-        vec![(id, input.string("PlayerData", 1, 2048)?)]
-    };
-    let created = control
-        .sessions
-        .create_player_sessions(&game_session, players)
-        .map_err(catalog_error)?;
-    let shapes = control.shapes();
-    Ok(if many {
-        json!({"PlayerSessions": created.iter().map(|p| shapes.player_session(p)).collect::<Vec<_>>()})
-    } else {
-        json!({"PlayerSession": created.first().map(|p| shapes.player_session(p))})
-    })
-}
-
-pub(super) fn describe_player_sessions(
-    control: &Control,
-    input: &Input,
-) -> Result<Value, ApiError> {
-    let player_session = input.string("PlayerSessionId", 1, 128)?;
-    if let Some(id) = &player_session {
-        check_chars("PlayerSessionId", id, "^psess-\\S+$", |c| {
-            !c.is_whitespace()
-        })?;
-        if !id.starts_with("psess-") {
-            return Err(ApiError::invalid(
-                "PlayerSessionId",
-                "Member must satisfy regular expression pattern: ^psess-\\S+$",
-            ));
-        }
-    }
-    let game_session = game_session_id(input, false)?;
-    let player_id = input.string("PlayerId", 1, 1024)?;
-    let given = [
-        player_session.is_some(),
-        game_session.is_some(),
-        player_id.is_some(),
-    ];
-    if given.iter().filter(|g| **g).count() != 1 {
-        return Err(ApiError::new(
-            ErrorType::InvalidRequest,
-            "exactly one of PlayerSessionId, GameSessionId and PlayerId is required",
-        ));
-    }
-    let status = match input.string("PlayerSessionStatusFilter", 1, 1024)? {
-        None => None,
-        Some(name) => Some(PlayerSessionStatus::parse(&name).ok_or_else(|| {
-            ApiError::invalid(
-                "PlayerSessionStatusFilter",
-                "Member must be one of RESERVED, ACTIVE, COMPLETED, TIMEDOUT",
-            )
-        })?),
-    };
-    let query = (
-        &player_session,
-        game_session.as_ref().map(|g| g.as_str().to_owned()),
-        &player_id,
-        status.map(|s| s.as_str()),
-    );
-    let catalog = control.host.directory.catalog();
-    let (sessions, next) = if let Some(id) = &player_session {
-        // One item addressed: Limit and NextToken do not apply.
-        let found = catalog
-            .player_session(id)
-            .ok_or_else(|| ApiError::not_found(format!("No player session matches {id}")))?;
-        (vec![found], None)
-    } else {
-        let sessions = match (&game_session, &player_id) {
-            (Some(id), _) => {
-                if catalog.game_session(id).is_none() {
-                    return Err(not_found_game_session(id));
-                }
-                catalog
-                    .player_sessions_of(id)
-                    .into_iter()
-                    .filter(|p| status.is_none_or(|s| s == p.status))
-                    .collect()
-            }
-            // The status filter has no effect with PlayerId (model).
-            (None, Some(player)) => catalog.player_sessions_of_player(player),
-            (None, None) => Vec::new(),
-        };
-        let (limit, next_token) = input.paging()?;
-        let page = Page::read(
-            limit,
-            next_token.as_deref(),
-            Operation::DescribePlayerSessions,
-            &query,
-        )?;
-        page.apply(sessions, |p| sequence_key(p.sequence, &p.id))
-    };
-    let shapes = control.shapes();
-    let mut output = json!({
-        "PlayerSessions": sessions.iter().map(|p| shapes.player_session(p)).collect::<Vec<_>>()
-    });
-    with_next_token(&mut output, next);
-    Ok(output)
-}
-
-/// `GameSessionId`: an ARN-like id of at most 512 characters.
-fn game_session_id(input: &Input, required: bool) -> Result<Option<GameSessionId>, ApiError> {
-    let id = if required {
-        Some(input.required_string("GameSessionId", 1, 512)?)
-    } else {
-        input.string("GameSessionId", 1, 512)?
-    };
-    let Some(id) = id else { return Ok(None) };
-    check_length("GameSessionId", &id, 1, 512)?;
-    check_chars("GameSessionId", &id, "^[a-zA-Z0-9:/-]+$", |c| {
-        c.is_ascii_alphanumeric() || ":/-".contains(c)
-    })?;
-    Ok(Some(GameSessionId::new(id)))
 }
