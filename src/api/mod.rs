@@ -13,6 +13,7 @@
 //! [`Request`] impl, a handler in `control`, and a test.
 
 mod error;
+pub mod fleets;
 pub mod game_sessions;
 pub mod ids;
 pub mod model;

@@ -140,34 +140,6 @@ impl Input {
         }
         Ok(Some(tags))
     }
-
-    /// An optional list of strings, each `min..=max` characters, at most `max_items` long.
-    pub fn strings(
-        &self,
-        name: &str,
-        (min_items, max_items): (usize, usize),
-        (min, max): (usize, usize),
-    ) -> Result<Option<Vec<String>>, ApiError> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let items = value.as_array().ok_or_else(|| wrong_type(name, "a list"))?;
-        if !(min_items..=max_items).contains(&items.len()) {
-            return Err(ApiError::invalid(
-                name,
-                format!("Member must have length between {min_items} and {max_items}"),
-            ));
-        }
-        let mut strings = Vec::with_capacity(items.len());
-        for item in items {
-            let text = item
-                .as_str()
-                .ok_or_else(|| wrong_type(name, "a list of strings"))?;
-            check_length(name, text, min, max)?;
-            strings.push(text.to_owned());
-        }
-        Ok(Some(strings))
-    }
 }
 
 /// Fails unless `value` is `min..=max` characters long.

@@ -11,11 +11,11 @@ mod admin;
 mod body;
 mod decode;
 mod error;
+mod fleets;
 mod game_sessions;
 mod health;
 mod input;
 mod listener;
-mod ops;
 mod output;
 mod paging;
 mod player_sessions;
@@ -215,7 +215,6 @@ async fn dispatch(
     operation: Operation,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
-    use ops::FleetView;
     let typed = &body;
     let input = &input::Input::new(body.clone());
     match operation {
@@ -247,15 +246,15 @@ async fn dispatch(
             run(control, typed, game_sessions::terminate_game_session).await
         }
         Operation::DescribeFleetAttributes => {
-            ops::describe_fleets(control, input, FleetView::Attributes)
+            run(control, typed, fleets::describe_fleet_attributes).await
         }
         Operation::DescribeFleetCapacity => {
-            ops::describe_fleets(control, input, FleetView::Capacity)
+            run(control, typed, fleets::describe_fleet_capacity).await
         }
         Operation::DescribeFleetUtilization => {
-            ops::describe_fleets(control, input, FleetView::Utilization)
+            run(control, typed, fleets::describe_fleet_utilization).await
         }
-        Operation::ListFleets => ops::list_fleets(control, input),
+        Operation::ListFleets => run(control, typed, fleets::list_fleets).await,
         Operation::CreateScript => scripts::create_script(control, input).await,
         Operation::UpdateScript => scripts::update_script(control, input).await,
         Operation::DescribeScript => scripts::describe_script(control, input),
