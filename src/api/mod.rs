@@ -19,6 +19,7 @@ pub mod ids;
 pub mod model;
 mod operation;
 pub mod player_sessions;
+pub mod scripts;
 pub mod validate;
 
 use serde::Serialize;

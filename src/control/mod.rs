@@ -255,11 +255,11 @@ async fn dispatch(
             run(control, typed, fleets::describe_fleet_utilization).await
         }
         Operation::ListFleets => run(control, typed, fleets::list_fleets).await,
-        Operation::CreateScript => scripts::create_script(control, input).await,
-        Operation::UpdateScript => scripts::update_script(control, input).await,
-        Operation::DescribeScript => scripts::describe_script(control, input),
-        Operation::ListScripts => scripts::list_scripts(control, input),
-        Operation::DeleteScript => scripts::delete_script(control, input).await,
+        Operation::CreateScript => run(control, typed, scripts::create_script).await,
+        Operation::UpdateScript => run(control, typed, scripts::update_script).await,
+        Operation::DescribeScript => run(control, typed, scripts::describe_script).await,
+        Operation::ListScripts => run(control, typed, scripts::list_scripts).await,
+        Operation::DeleteScript => run(control, typed, scripts::delete_script).await,
         Operation::DescribeServer => admin::describe_server(control, input),
         Operation::StartDrain => Ok(admin::start_drain(control)),
     }

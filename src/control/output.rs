@@ -124,13 +124,6 @@ fn player_session_status(status: core::PlayerSessionStatus) -> PlayerSessionStat
     }
 }
 
-/// Adds `NextToken` to an output object when there is a next page.
-pub fn with_next_token(output: &mut serde_json::Value, next: Option<String>) {
-    if let (Some(token), serde_json::Value::Object(map)) = (next, output) {
-        map.insert("NextToken".into(), token.into());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,84 +1,104 @@
 //! The script operations (control-api.md §2.5): CreateScript, UpdateScript,
-//! DescribeScript, ListScripts and DeleteScript over the host's [`ScriptStore`]. Uploads are
+//! DescribeScript, ListScripts and DeleteScript over the host's [`ScriptStore`], each taking
+//! its validated input and returning its output. Uploads are
 //! unpacked, compiled and written on a blocking thread, away from the request tasks.
 //!
 //! [`ScriptStore`]: crate::script::store::ScriptStore
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use tracing::error;
 
 use super::Control;
 use super::error::{ApiError, ErrorType};
-use super::input::Input;
-use super::output::with_next_token;
 use super::paging::{Page, key};
 use crate::api::Operation;
-use crate::api::ids::{is_id_or_arn, script_id_of};
-use crate::script::store::{MAX_ZIP_BYTES, NewScript, ScriptUpdate, StoreError};
+use crate::api::ids::script_id_of;
+use crate::api::scripts::{
+    CreateScriptInput, CreateScriptOutput, DeleteScriptInput, DeleteScriptOutput,
+    DescribeScriptInput, DescribeScriptOutput, ListScriptsInput, ListScriptsOutput, MAX_ZIP_BYTES,
+    UpdateScriptInput, UpdateScriptOutput,
+};
+use crate::script::store::{NewScript, ScriptUpdate, StoreError};
 
-/// The model's `ScriptIdOrArn` pattern, for validation messages.
-const SCRIPT_ID_PATTERN: &str = "Member must satisfy regular expression pattern: \
-    ^(script-\\S+|arn:.*:script\\/script-\\S+)$";
+// The API's limit is the store's.
+const _: () = assert!(MAX_ZIP_BYTES == crate::script::store::MAX_ZIP_BYTES);
 
-pub(super) async fn create_script(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let name = input.string("Name", 1, 1024)?;
-    let version = input.string("Version", 1, 1024)?;
-    let node_js_version = node_js_version(input)?;
-    // Validated as AWS does; this server has no tagging operations to read them back.
-    input.tags("Tags")?;
-    let zip = zip_file(input)?.ok_or_else(|| {
-        ApiError::new(
-            ErrorType::InvalidRequest,
-            "one of ZipFile and StorageLocation is required",
-        )
-    })?;
+pub(super) async fn create_script(
+    control: &Control,
+    input: CreateScriptInput,
+) -> Result<CreateScriptOutput, ApiError> {
+    // The input's validation made sure the zip is there; tags are validated and not kept,
+    // since this server has no tagging operations to read them back.
+    let zip = input.zip_file.map(|zip| zip.0).unwrap_or_default();
     let script = NewScript {
-        name,
-        version,
-        node_js_version,
+        name: input.name,
+        version: input.version,
+        node_js_version: input.node_js_version,
     };
     let store = Arc::clone(&control.host.scripts);
     let record = blocking(move || store.create(script, &zip)).await?;
-    Ok(json!({"Script": control.shapes().script(&record)}))
+    Ok(CreateScriptOutput {
+        script: control.shapes().script(&record),
+    })
 }
 
-pub(super) async fn update_script(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let id = script_id(input)?;
+pub(super) async fn update_script(
+    control: &Control,
+    input: UpdateScriptInput,
+) -> Result<UpdateScriptOutput, ApiError> {
+    let id = script_id_of(&input.script_id).to_owned();
     let update = ScriptUpdate {
-        name: input.string("Name", 1, 1024)?,
-        version: input.string("Version", 1, 1024)?,
-        zip: zip_file(input)?,
+        name: input.name,
+        version: input.version,
+        zip: input.zip_file.map(|zip| zip.0),
     };
     let store = Arc::clone(&control.host.scripts);
     let record = blocking(move || store.update(&id, update)).await?;
-    Ok(json!({"Script": control.shapes().script(&record)}))
+    Ok(UpdateScriptOutput {
+        script: control.shapes().script(&record),
+    })
 }
 
-pub(super) fn describe_script(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let id = script_id(input)?;
+pub(super) async fn describe_script(
+    control: &Control,
+    input: DescribeScriptInput,
+) -> Result<DescribeScriptOutput, ApiError> {
+    let id = script_id_of(&input.script_id).to_owned();
     let record = control
         .host
         .scripts
         .get(&id)
         .ok_or_else(|| store_error(StoreError::NotFound(id)))?;
-    Ok(json!({"Script": control.shapes().script(&record)}))
+    Ok(DescribeScriptOutput {
+        script: control.shapes().script(&record),
+    })
 }
 
-pub(super) fn list_scripts(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let (limit, next_token) = input.paging()?;
-    let page = Page::read(limit, next_token.as_deref(), Operation::ListScripts, &())?;
-    let (records, next) = page.apply(control.host.scripts.list(), |r| key(r.creation_time, &r.id));
+pub(super) async fn list_scripts(
+    control: &Control,
+    input: ListScriptsInput,
+) -> Result<ListScriptsOutput, ApiError> {
+    let page = Page::read(
+        input.limit,
+        input.next_token.as_deref(),
+        Operation::ListScripts,
+        &(),
+    )?;
+    let (records, next_token) =
+        page.apply(control.host.scripts.list(), |r| key(r.creation_time, &r.id));
     let shapes = control.shapes();
-    let scripts: Vec<_> = records.iter().map(|r| shapes.script(r)).collect();
-    let mut output = json!({"Scripts": scripts});
-    with_next_token(&mut output, next);
-    Ok(output)
+    Ok(ListScriptsOutput {
+        scripts: records.iter().map(|r| shapes.script(r)).collect(),
+        next_token,
+    })
 }
 
-pub(super) async fn delete_script(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let id = script_id(input)?;
+pub(super) async fn delete_script(
+    control: &Control,
+    input: DeleteScriptInput,
+) -> Result<DeleteScriptOutput, ApiError> {
+    let id = script_id_of(&input.script_id).to_owned();
     // Game sessions created from now on would have no script to run (control-api.md §2.5.5).
     if control.host.fleet_script.as_deref() == Some(id.as_str()) {
         return Err(ApiError::new(
@@ -92,50 +112,7 @@ pub(super) async fn delete_script(control: &Control, input: &Input) -> Result<Va
     }
     let store = Arc::clone(&control.host.scripts);
     blocking(move || store.delete(&id)).await?;
-    Ok(json!({}))
-}
-
-/// `ScriptId` (required): an id or an ARN, as the id.
-fn script_id(input: &Input) -> Result<String, ApiError> {
-    let value = input.required_string("ScriptId", 1, 512)?;
-    if !is_id_or_arn(&value, "script") {
-        return Err(ApiError::invalid("ScriptId", SCRIPT_ID_PATTERN));
-    }
-    Ok(script_id_of(&value).to_owned())
-}
-
-/// `NodeJsVersion`, checked against the model's pattern; the store checks it is supported.
-fn node_js_version(input: &Input) -> Result<Option<String>, ApiError> {
-    let Some(version) = input.string("NodeJsVersion", 1, 16)? else {
-        return Ok(None);
-    };
-    let pattern = "^[0-9]+\\.(?:x|[0-9]+)$";
-    let well_formed = version.split_once('.').is_some_and(|(major, minor)| {
-        !major.is_empty()
-            && major.bytes().all(|b| b.is_ascii_digit())
-            && (minor == "x" || !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
-    });
-    if !well_formed {
-        return Err(ApiError::invalid(
-            "NodeJsVersion",
-            format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
-    }
-    Ok(Some(version))
-}
-
-/// The content of `ZipFile`; `StorageLocation` (Amazon S3) is refused (control-api.md §2.5.1).
-fn zip_file(input: &Input) -> Result<Option<Vec<u8>>, ApiError> {
-    if input.has("StorageLocation") {
-        let message = if input.has("ZipFile") {
-            "ZipFile and StorageLocation are mutually exclusive"
-        } else {
-            "StorageLocation is not supported: this self-hosted server has no Amazon S3; \
-             upload the zip as ZipFile"
-        };
-        return Err(ApiError::new(ErrorType::InvalidRequest, message));
-    }
-    input.blob("ZipFile", MAX_ZIP_BYTES)
+    Ok(DeleteScriptOutput {})
 }
 
 /// Runs a store write on a blocking thread.
