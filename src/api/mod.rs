@@ -12,6 +12,7 @@
 //! Adding an operation: a variant of [`Operation`], an input and an output type with a
 //! [`Request`] impl, a handler in `control`, and a test.
 
+pub mod admin;
 mod error;
 pub mod fleets;
 pub mod game_sessions;

@@ -6,46 +6,51 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Map, Value, json};
-
 use super::Control;
 use super::error::ApiError;
-use super::input::Input;
+use super::output::game_session_status;
+use crate::api::admin::{
+    ClientEndpoint, Counters, DescribeServerInput, DescribeServerOutput, Listeners, Server,
+    ServerGameSession, ServerScript, StartDrainInput, StartDrainOutput,
+};
 use crate::api::model::Timestamp;
 use crate::config::SecureMode;
 use crate::core::GameSession;
 use crate::metrics::Snapshot;
 
 /// Game sessions listed by `DescribeServer` unless `Limit` says otherwise.
-const DEFAULT_LIMIT: i64 = 100;
-/// Most game sessions one `DescribeServer` lists; the count always covers them all.
-const MAX_LIMIT: i64 = 1000;
+const DEFAULT_LIMIT: i32 = 100;
 
 /// Starts a drain, as SIGTERM does: no new placements, onProcessTerminate in every script,
 /// game sessions end by themselves within the drain grace, then the process exits. Calling
 /// it again changes nothing.
-pub(super) fn start_drain(control: &Control) -> Value {
+pub(super) async fn start_drain(
+    control: &Control,
+    _input: StartDrainInput,
+) -> Result<StartDrainOutput, ApiError> {
     let host = &control.host;
     let already = host.drain.is_cancelled();
     if !already {
         tracing::info!("drain asked for by the control api");
         host.drain.cancel();
     }
-    json!({
-        "Draining": true,
-        "AlreadyDraining": already,
-        "GameSessionCount": host.directory.session_count(),
-        "DrainGraceSeconds": host.live().drain_grace.as_secs(),
+    Ok(StartDrainOutput {
+        draining: true,
+        already_draining: already,
+        game_session_count: count(host.directory.session_count()),
+        drain_grace_seconds: host.live().drain_grace.as_secs(),
     })
 }
 
 /// The server at a glance: version, uptime, readiness, listeners and fleet script; the game
 /// sessions that have not ended, oldest first, at most `Limit` of them with the total in
 /// `GameSessionCount`; and the headline counters.
-pub(super) fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let limit = input.int("Limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
-    // In range 1..=1000 by the check above.
-    let limit = usize::try_from(limit).unwrap_or(1);
+pub(super) async fn describe_server(
+    control: &Control,
+    input: DescribeServerInput,
+) -> Result<DescribeServerOutput, ApiError> {
+    // In range 1..=1000 by the input's validation.
+    let limit = usize::try_from(input.limit.unwrap_or(DEFAULT_LIMIT)).unwrap_or(1);
     let now = SystemTime::now();
     // Copy what the page needs and let go of the catalog: logins wait on its lock.
     let (page, total, players) = {
@@ -62,97 +67,80 @@ pub(super) fn describe_server(control: &Control, input: &Input) -> Result<Value,
             .collect();
         (page, running.len(), players)
     };
-    let game_sessions: Vec<Value> = page
-        .iter()
-        .map(|(g, logged_in)| game_session(g, *logged_in, now))
-        .collect();
-    Ok(json!({
-        "Server": server(control, now),
-        "GameSessions": game_sessions,
-        "GameSessionCount": total,
-        "PlayerSessionCount": players,
-        "Counters": counters(&control.host.metrics.snapshot()),
-    }))
+    Ok(DescribeServerOutput {
+        server: server(control, now),
+        game_sessions: page
+            .iter()
+            .map(|(g, logged_in)| game_session(g, *logged_in, now))
+            .collect(),
+        game_session_count: count(total),
+        player_session_count: players,
+        counters: counters(&control.host.metrics.snapshot()),
+    })
 }
 
-fn server(control: &Control, now: SystemTime) -> Value {
+fn server(control: &Control, now: SystemTime) -> Server {
     let host = &control.host;
     let readiness = host.readiness();
     let addresses = &control.addresses;
-    let mut server = json!({
-        "Version": env!("CARGO_PKG_VERSION"),
-        "StartTime": Timestamp(control.started),
-        "UptimeSeconds": seconds_between(control.started, now),
-        "Ready": readiness.ready(),
-        "Listening": readiness.listening,
-        "Draining": readiness.draining,
-        "UnhealthyGameSessions": readiness.unhealthy_sessions,
-        "FleetId": control.fleet().id,
-        "Location": control.fleet().location,
-        "Listeners": {
-            "Game": addresses.ws.to_string(),
-            "Udp": addresses.udp.to_string(),
-            "Control": addresses.control.to_string(),
-            "TlsMode": match host.config.tls.mode {
+    Server {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        start_time: Timestamp(control.started),
+        uptime_seconds: seconds_between(control.started, now),
+        ready: readiness.ready(),
+        listening: readiness.listening,
+        draining: readiness.draining,
+        unhealthy_game_sessions: readiness.unhealthy_sessions,
+        fleet_id: control.fleet().id.clone(),
+        location: control.fleet().location.clone(),
+        listeners: Listeners {
+            game: addresses.ws.to_string(),
+            udp: addresses.udp.to_string(),
+            control: addresses.control.to_string(),
+            tls_mode: match host.config.tls.mode {
                 SecureMode::Plain => "plain",
                 SecureMode::Secure => "secure",
                 SecureMode::Mixed => "mixed",
-            },
-            "ControlTls": host.config.tls.control,
+            }
+            .to_owned(),
+            control_tls: host.config.tls.control,
         },
-        "ClientEndpoint": {
-            "IpAddress": host.endpoint.ip.to_string(),
-            "DnsName": host.endpoint.dns_name,
-            "Port": host.endpoint.port,
-            "FastPort": host.fast_port,
+        client_endpoint: ClientEndpoint {
+            ip_address: host.endpoint.ip.to_string(),
+            dns_name: host.endpoint.dns_name.clone(),
+            port: host.endpoint.port,
+            fast_port: host.fast_port,
         },
-    });
-    if let (Some(id), Value::Object(map)) = (&host.fleet_script, &mut server) {
-        let mut script = Map::new();
-        script.insert("ScriptId".into(), id.as_str().into());
-        if let Some(record) = host.scripts.get(id) {
-            insert(&mut script, "Name", record.name.map(Value::from));
-            insert(&mut script, "Version", record.version.map(Value::from));
-            script.insert("Revision".into(), record.revision.into());
-        }
-        map.insert("Script".into(), Value::Object(script));
+        script: host.fleet_script.as_ref().map(|id| {
+            let record = host.scripts.get(id);
+            ServerScript {
+                script_id: id.clone(),
+                name: record.as_ref().and_then(|r| r.name.clone()),
+                version: record.as_ref().and_then(|r| r.version.clone()),
+                revision: record.as_ref().map(|r| r.revision),
+            }
+        }),
     }
-    server
 }
 
-fn game_session(g: &GameSession, logged_in: usize, now: SystemTime) -> Value {
-    let mut object = Map::new();
-    object.insert("GameSessionId".into(), g.id.as_str().into());
-    insert(&mut object, "Name", g.spec.name.as_deref().map(Value::from));
-    object.insert("Status".into(), g.status.as_str().into());
-    object.insert(
-        "CurrentPlayerSessionCount".into(),
-        g.current_player_sessions.into(),
-    );
-    object.insert("ActivePlayerSessionCount".into(), logged_in.into());
-    object.insert(
-        "MaximumPlayerSessionCount".into(),
-        g.spec.max_players.into(),
-    );
-    if let Some(script) = &g.script {
-        object.insert("ScriptId".into(), script.id.as_str().into());
-        insert(
-            &mut object,
-            "ScriptVersion",
-            script.version.as_deref().map(Value::from),
-        );
-        object.insert("ScriptRevision".into(), script.revision.into());
+fn game_session(g: &GameSession, logged_in: usize, now: SystemTime) -> ServerGameSession {
+    ServerGameSession {
+        game_session_id: g.id.as_str().to_owned(),
+        name: g.spec.name.clone(),
+        status: game_session_status(g.status),
+        current_player_session_count: g.current_player_sessions,
+        active_player_session_count: count(logged_in),
+        maximum_player_session_count: g.spec.max_players,
+        script_id: g.script.as_ref().map(|s| s.id.as_str().to_owned()),
+        script_version: g.script.as_ref().and_then(|s| s.version.clone()),
+        script_revision: g.script.as_ref().map(|s| s.revision),
+        creation_time: Timestamp(g.creation_time),
+        uptime_seconds: seconds_between(g.creation_time, now),
     }
-    object.insert("CreationTime".into(), json!(Timestamp(g.creation_time)));
-    object.insert(
-        "UptimeSeconds".into(),
-        seconds_between(g.creation_time, now).into(),
-    );
-    Value::Object(object)
 }
 
 /// The counters an operator looks at first; every counter is on the metrics endpoint.
-fn counters(s: &Snapshot) -> Value {
+fn counters(s: &Snapshot) -> Counters {
     let dropped = [
         s.dropped_oversized,
         s.dropped_server_only_opcode,
@@ -173,28 +161,31 @@ fn counters(s: &Snapshot) -> Value {
         s.datagrams_session_busy,
         s.dtls_datagrams_busy,
     ];
-    json!({
-        "ConnectionsAccepted": s.connections_accepted,
-        "ConnectionsOverLimit": s.connections_over_limit,
-        "LoginsAccepted": s.logins_accepted,
-        "LoginsRefused": s.logins_refused_player_session
+    Counters {
+        connections_accepted: s.connections_accepted,
+        connections_over_limit: s.connections_over_limit,
+        logins_accepted: s.logins_accepted,
+        logins_refused: s
+            .logins_refused_player_session
             .saturating_add(s.logins_refused_session)
             .saturating_add(s.logins_refused_script)
             .saturating_add(s.logins_refused_script_start),
-        "MessagesIn": s.frames_in.saturating_add(s.datagrams_in),
-        "MessagesOut": s.reliable_out.saturating_add(s.fast_out),
-        "MessagesDropped": dropped.into_iter().fold(0u64, u64::saturating_add),
-        "Malformed": s.malformed_in,
-        "SlowReaderCloses": s.slow_reader_closes,
-        "IdleTimeouts": s.idle_timeouts,
-        "RateLimitedCloses": s.over_rate_closes,
-        "ClientCloses": s.client_closes,
-        "ConnectionsLost": s.connections_lost,
-        "TlsHandshakesFailed": s.tls_handshakes_failed.saturating_add(s.dtls_handshakes_failed),
-        "ScriptErrors": s.script_errors,
-        "ScriptTimeouts": s.script_timeouts,
-        "ScriptOutOfMemory": s.script_out_of_memory,
-    })
+        messages_in: s.frames_in.saturating_add(s.datagrams_in),
+        messages_out: s.reliable_out.saturating_add(s.fast_out),
+        messages_dropped: dropped.into_iter().fold(0u64, u64::saturating_add),
+        malformed: s.malformed_in,
+        slow_reader_closes: s.slow_reader_closes,
+        idle_timeouts: s.idle_timeouts,
+        rate_limited_closes: s.over_rate_closes,
+        client_closes: s.client_closes,
+        connections_lost: s.connections_lost,
+        tls_handshakes_failed: s
+            .tls_handshakes_failed
+            .saturating_add(s.dtls_handshakes_failed),
+        script_errors: s.script_errors,
+        script_timeouts: s.script_timeouts,
+        script_out_of_memory: s.script_out_of_memory,
+    }
 }
 
 /// Whole seconds from `start` to `end`; 0 if the clock went back.
@@ -204,8 +195,7 @@ fn seconds_between(start: SystemTime, end: SystemTime) -> u64 {
         .as_secs()
 }
 
-fn insert(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(value) = value {
-        map.insert(key.into(), value);
-    }
+/// A count for the wire.
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }

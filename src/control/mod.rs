@@ -4,8 +4,13 @@
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
 //! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
-//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`]. Every operation is one
-//! [`Operation`], routed by [`dispatch`].
+//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
+//!
+//! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
+//! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`scripts`], [`admin`]).
+//! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
+//! checked by the input's `validate`, resolves what it names against this server
+//! ([`resolve`]) and returns the typed output, built with [`output`].
 
 mod admin;
 mod body;
@@ -14,7 +19,6 @@ mod error;
 mod fleets;
 mod game_sessions;
 mod health;
-mod input;
 mod listener;
 mod output;
 mod paging;
@@ -204,7 +208,7 @@ async fn serve(
     let operation = Operation::from_name(op).ok_or_else(|| unsupported(op))?;
     // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
     control.host.directory.expire(SystemTime::now());
-    let output = dispatch(control, operation, body).await?;
+    let output = dispatch(control, operation, &body).await?;
     debug!(op, "request served");
     Ok(output)
 }
@@ -213,62 +217,103 @@ async fn serve(
 async fn dispatch(
     control: &Control,
     operation: Operation,
-    body: serde_json::Value,
+    body: &serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
-    let typed = &body;
-    let input = &input::Input::new(body.clone());
     match operation {
         Operation::CreateGameSession => {
-            run(control, typed, game_sessions::create_game_session).await
+            run(control, operation, body, game_sessions::create_game_session).await
         }
         Operation::DescribeGameSessions => {
-            run(control, typed, game_sessions::describe_game_sessions).await
+            run(
+                control,
+                operation,
+                body,
+                game_sessions::describe_game_sessions,
+            )
+            .await
         }
         Operation::CreatePlayerSession => {
-            run(control, typed, player_sessions::create_player_session).await
+            run(
+                control,
+                operation,
+                body,
+                player_sessions::create_player_session,
+            )
+            .await
         }
         Operation::CreatePlayerSessions => {
-            run(control, typed, player_sessions::create_player_sessions).await
+            run(
+                control,
+                operation,
+                body,
+                player_sessions::create_player_sessions,
+            )
+            .await
         }
         Operation::DescribePlayerSessions => {
-            run(control, typed, player_sessions::describe_player_sessions).await
+            run(
+                control,
+                operation,
+                body,
+                player_sessions::describe_player_sessions,
+            )
+            .await
         }
         Operation::DescribeGameSessionDetails => {
-            run(control, typed, game_sessions::describe_game_session_details).await
+            run(
+                control,
+                operation,
+                body,
+                game_sessions::describe_game_session_details,
+            )
+            .await
         }
         Operation::SearchGameSessions => {
-            run(control, typed, game_sessions::search_game_sessions).await
+            run(
+                control,
+                operation,
+                body,
+                game_sessions::search_game_sessions,
+            )
+            .await
         }
         Operation::UpdateGameSession => {
-            run(control, typed, game_sessions::update_game_session).await
+            run(control, operation, body, game_sessions::update_game_session).await
         }
         Operation::TerminateGameSession => {
-            run(control, typed, game_sessions::terminate_game_session).await
+            run(
+                control,
+                operation,
+                body,
+                game_sessions::terminate_game_session,
+            )
+            .await
         }
         Operation::DescribeFleetAttributes => {
-            run(control, typed, fleets::describe_fleet_attributes).await
+            run(control, operation, body, fleets::describe_fleet_attributes).await
         }
         Operation::DescribeFleetCapacity => {
-            run(control, typed, fleets::describe_fleet_capacity).await
+            run(control, operation, body, fleets::describe_fleet_capacity).await
         }
         Operation::DescribeFleetUtilization => {
-            run(control, typed, fleets::describe_fleet_utilization).await
+            run(control, operation, body, fleets::describe_fleet_utilization).await
         }
-        Operation::ListFleets => run(control, typed, fleets::list_fleets).await,
-        Operation::CreateScript => run(control, typed, scripts::create_script).await,
-        Operation::UpdateScript => run(control, typed, scripts::update_script).await,
-        Operation::DescribeScript => run(control, typed, scripts::describe_script).await,
-        Operation::ListScripts => run(control, typed, scripts::list_scripts).await,
-        Operation::DeleteScript => run(control, typed, scripts::delete_script).await,
-        Operation::DescribeServer => admin::describe_server(control, input),
-        Operation::StartDrain => Ok(admin::start_drain(control)),
+        Operation::ListFleets => run(control, operation, body, fleets::list_fleets).await,
+        Operation::CreateScript => run(control, operation, body, scripts::create_script).await,
+        Operation::UpdateScript => run(control, operation, body, scripts::update_script).await,
+        Operation::DescribeScript => run(control, operation, body, scripts::describe_script).await,
+        Operation::ListScripts => run(control, operation, body, scripts::list_scripts).await,
+        Operation::DeleteScript => run(control, operation, body, scripts::delete_script).await,
+        Operation::DescribeServer => run(control, operation, body, admin::describe_server).await,
+        Operation::StartDrain => run(control, operation, body, admin::start_drain).await,
     }
 }
 
-/// Serves one operation: reads and validates its input `I` from `body`, runs `handler`, and
-/// writes its output as JSON.
+/// Serves `operation`: reads and validates its input `I` from `body`, runs `handler`, and
+/// writes its output as JSON. A handler of another operation is refused as a bug.
 async fn run<'a, I, F, Fut>(
     control: &'a Control,
+    operation: Operation,
     body: &serde_json::Value,
     handler: F,
 ) -> Result<serde_json::Value, ApiError>
@@ -277,6 +322,16 @@ where
     F: FnOnce(&'a Control, I) -> Fut,
     Fut: Future<Output = Result<I::Output, ApiError>>,
 {
+    if I::OPERATION != operation {
+        return Err(ApiError::new(
+            ErrorType::Internal,
+            format!(
+                "{} is routed to the handler of {}",
+                operation.name(),
+                I::OPERATION.name()
+            ),
+        ));
+    }
     let input: I = decode::decode(body)?;
     input.validate()?;
     let output = handler(control, input).await?;
