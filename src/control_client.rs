@@ -2,7 +2,9 @@
 //! health`) and tests: one HTTP/1.1 request per connection (hyper), over TCP or over TLS
 //! trusting the certificates of a PEM file, signed with AWS SigV4 when it has an access key.
 //! The signer shares the server verifier's canonical request, so the two cannot disagree.
-//! Connecting and the whole exchange are bounded by timeouts.
+//! Operations are called with the server's own input and output types ([`crate::api`]):
+//! [`ControlClient::send`] takes any [`Request`] and answers its output. Connecting and the
+//! whole exchange are bounded by timeouts.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, header};
+use http::{HeaderValue, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
@@ -20,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::api::Request;
 use crate::control::sigv4::Signer;
 use crate::secret::Secret;
 
@@ -72,6 +75,14 @@ pub enum ControlClientError {
     Http {
         /// The endpoint.
         endpoint: String,
+        /// What failed.
+        message: String,
+    },
+    /// The input could not be written as JSON.
+    #[error("cannot write the input of {operation}: {message}")]
+    Input {
+        /// The operation's name.
+        operation: &'static str,
         /// What failed.
         message: String,
     },
@@ -312,22 +323,46 @@ impl ControlClient {
 
     /// `GET path` (such as `/health`), unsigned: the status and body, whatever the status.
     pub async fn get(&self, path: &str) -> Result<Reply, ControlClientError> {
-        let mut request = Request::get(self.endpoint.under(path));
+        let mut request = http::Request::get(self.endpoint.under(path));
         if let Some(headers) = request.headers_mut() {
             headers.insert(header::HOST, self.host_header()?);
         }
         let request = request
             .body(Full::new(Bytes::new()))
             .map_err(|e| self.http_error(e))?;
-        self.send(request).await
+        self.send_request(request).await
     }
 
-    /// Calls one operation: `target` is the whole `X-Amz-Target` (`Volley.DescribeServer`,
-    /// `GameLift.ListFleets`), `input` its JSON body. Returns the output object, or the
-    /// error the server answered as [`ControlClientError::Api`].
+    /// Calls the operation `input` is for: its output, or the error the server answered as
+    /// [`ControlClientError::Api`].
+    pub async fn send<I: Request>(&self, input: &I) -> Result<I::Output, ControlClientError> {
+        let operation = I::OPERATION;
+        let body = serde_json::to_vec(input).map_err(|e| ControlClientError::Input {
+            operation: operation.name(),
+            message: e.to_string(),
+        })?;
+        let (status, output) = self.post(operation.target(), Bytes::from(body)).await?;
+        serde_json::from_value(output).map_err(|e| ControlClientError::Response {
+            endpoint: self.endpoint.to_string(),
+            status,
+            reason: format!("not the output of {}: {e}", operation.name()),
+        })
+    }
+
+    /// Calls one operation with a body of any shape: `target` is the whole `X-Amz-Target`
+    /// (`Volley.DescribeServer`, `GameLift.ListFleets`), `input` its JSON body. Returns the
+    /// output object, or the error the server answered as [`ControlClientError::Api`]. For
+    /// what [`ControlClient::send`] cannot say: an operation this version does not know, or
+    /// an input its types would refuse.
     pub async fn call(&self, target: &str, input: &Value) -> Result<Value, ControlClientError> {
-        let body = Bytes::from(input.to_string());
-        let mut request = Request::post(self.endpoint.path.as_str())
+        let (_status, output) = self.post(target, Bytes::from(input.to_string())).await?;
+        Ok(output)
+    }
+
+    /// Posts `body` to operation `target`, signed when the client has a key: the HTTP status
+    /// and the output object.
+    async fn post(&self, target: &str, body: Bytes) -> Result<(u16, Value), ControlClientError> {
+        let mut request = http::Request::post(self.endpoint.path.as_str())
             .body(Full::new(body.clone()))
             .map_err(|e| self.http_error(e))?;
         let headers = request.headers_mut();
@@ -353,8 +388,9 @@ impl ControlClient {
                 )
                 .map_err(|e| ControlClientError::Sign(e.to_string()))?;
         }
-        let reply = self.send(request).await?;
-        self.output(reply)
+        let reply = self.send_request(request).await?;
+        let status = reply.status;
+        Ok((status, self.output(reply)?))
     }
 
     /// The output of a reply: its JSON object on success, else the AWS error it carries.
@@ -407,7 +443,10 @@ impl ControlClient {
     }
 
     /// One exchange on a fresh connection, within the timeouts.
-    async fn send(&self, mut request: Request<Full<Bytes>>) -> Result<Reply, ControlClientError> {
+    async fn send_request(
+        &self,
+        mut request: http::Request<Full<Bytes>>,
+    ) -> Result<Reply, ControlClientError> {
         let headers = request.headers_mut();
         headers.insert(
             header::USER_AGENT,
@@ -464,7 +503,7 @@ impl ControlClient {
 }
 
 /// Sends `request` over `stream` with HTTP/1.1 and reads the whole response.
-async fn exchange_http1<S>(stream: S, request: Request<Full<Bytes>>) -> Result<Reply, String>
+async fn exchange_http1<S>(stream: S, request: http::Request<Full<Bytes>>) -> Result<Reply, String>
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {

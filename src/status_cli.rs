@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use serde_json::Value;
+use volley::api::Request;
+use volley::api::admin::{DescribeServerInput, DescribeServerOutput, StartDrainInput};
 use volley::config::Config;
 use volley::control_client::{
     ClientOptions, ControlClient, ControlClientError, Credentials, DEFAULT_ENDPOINT, Endpoint,
@@ -104,11 +105,23 @@ fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
 
 /// Prints the server's state; an unreachable server or a refused request is an error.
 pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let input = serde_json::json!({"Limit": args.limit});
-    let (client, output) = call(&args.connect, &args.key, "Volley.DescribeServer", &input).await?;
+    let (client, signed) = connect(&args.connect, &args.key)?;
+    let input = DescribeServerInput {
+        limit: Some(i32::from(args.limit)),
+    };
     if args.json {
+        // What the server sent, members this version does not know included.
+        let body = serde_json::to_value(&input)?;
+        let output = client
+            .call(DescribeServerInput::OPERATION.target(), &body)
+            .await
+            .map_err(|error| refused(&client, signed, error))?;
         println!("{}", serde_json::to_string_pretty(&output)?);
     } else {
+        let output = client
+            .send(&input)
+            .await
+            .map_err(|error| refused(&client, signed, error))?;
         print!("{}", render(client.endpoint(), &output));
     }
     Ok(ExitCode::SUCCESS)
@@ -116,46 +129,48 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// Starts a drain; the server exits once its game sessions have ended.
 pub async fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
-    let input = serde_json::json!({});
-    let (client, output) = call(&args.connect, &args.key, "Volley.StartDrain", &input).await?;
-    let sessions = output["GameSessionCount"].as_u64().unwrap_or(0);
-    let grace = output["DrainGraceSeconds"].as_u64().unwrap_or(0);
-    let already = if output["AlreadyDraining"] == true {
+    let (client, signed) = connect(&args.connect, &args.key)?;
+    let output = client
+        .send(&StartDrainInput {})
+        .await
+        .map_err(|error| refused(&client, signed, error))?;
+    let sessions = output.game_session_count;
+    let already = if output.already_draining {
         " (already draining)"
     } else {
         ""
     };
     println!(
-        "{} is draining{already}: {sessions} game session{} left, closed after at most {grace}s",
+        "{} is draining{already}: {sessions} game session{} left, closed after at most {}s",
         client.endpoint(),
         plural(sessions),
+        output.drain_grace_seconds,
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// One signed operation; a refusal becomes an error naming the endpoint.
-async fn call(
-    connect: &ConnectArgs,
-    key: &KeyArgs,
-    op: &str,
-    input: &Value,
-) -> anyhow::Result<(ControlClient, Value)> {
+/// A client for signed operations, and whether it has a key to sign with.
+fn connect(connect: &ConnectArgs, key: &KeyArgs) -> anyhow::Result<(ControlClient, bool)> {
     let config = load_config(connect.config.as_deref())?;
     let credentials = credentials(key, config.as_ref())?;
     let signed = credentials.is_some();
-    let client = client(connect, config.as_ref(), credentials)?;
-    match client.call(op, input).await {
-        Ok(output) => Ok((client, output)),
-        Err(error @ ControlClientError::Api { .. }) => {
+    Ok((client(connect, config.as_ref(), credentials)?, signed))
+}
+
+/// A failed operation as an error naming the endpoint; a refusal of an unsigned request
+/// says how to give a key.
+fn refused(client: &ControlClient, signed: bool, error: ControlClientError) -> anyhow::Error {
+    match error {
+        error @ ControlClientError::Api { .. } => {
             let hint = if signed {
                 ""
             } else {
                 "\n(no access key given: use --access-key-id and --secret-access-key, or \
                  VOLLEY_ACCESS_KEY_ID and VOLLEY_SECRET_ACCESS_KEY)"
             };
-            bail!("{} refused the request: {error}{hint}", client.endpoint());
+            anyhow::anyhow!("{} refused the request: {error}{hint}", client.endpoint())
         }
-        Err(error) => Err(error.into()),
+        error => error.into(),
     }
 }
 
@@ -243,36 +258,35 @@ fn client(
 }
 
 /// The at-a-glance text of a `DescribeServer` output.
-fn render(endpoint: &Endpoint, output: &Value) -> String {
-    let server = &output["Server"];
-    let text = |v: &Value| printable(v.as_str().unwrap_or("-"), 80);
-    let number = |v: &Value| v.as_u64().unwrap_or(0);
+fn render(endpoint: &Endpoint, output: &DescribeServerOutput) -> String {
+    let server = &output.server;
+    let text = |v: &str| printable(v, 80);
     let mut out = String::new();
 
-    let state = if server["Ready"].as_bool() == Some(true) {
+    let state = if server.ready {
         "ready".to_owned()
-    } else if server["Draining"].as_bool() == Some(true) {
+    } else if server.draining {
         "NOT READY: draining".to_owned()
-    } else if server["Listening"].as_bool() == Some(false) {
+    } else if !server.listening {
         "NOT READY: not listening".to_owned()
     } else {
-        let unhealthy = number(&server["UnhealthyGameSessions"]);
+        let unhealthy = server.unhealthy_game_sessions;
         format!("NOT READY: {unhealthy} game session(s) with an unhealthy script")
     };
-    let listeners = &server["Listeners"];
-    let client = &server["ClientEndpoint"];
+    let listeners = &server.listeners;
+    let client = &server.client_endpoint;
     out.push_str(&format!(
         "volley {} at {endpoint}, up {}, {state}\n",
-        text(&server["Version"]),
-        duration(number(&server["UptimeSeconds"])),
+        text(&server.version),
+        duration(server.uptime_seconds),
     ));
     out.push_str(&format!(
         "  game {} (ws), {} (udp), tls {}; control {}{}\n",
-        text(&listeners["Game"]),
-        text(&listeners["Udp"]),
-        text(&listeners["TlsMode"]),
-        text(&listeners["Control"]),
-        if listeners["ControlTls"].as_bool() == Some(true) {
+        text(&listeners.game),
+        text(&listeners.udp),
+        text(&listeners.tls_mode),
+        text(&listeners.control),
+        if listeners.control_tls {
             " (https)"
         } else {
             ""
@@ -280,31 +294,30 @@ fn render(endpoint: &Endpoint, output: &Value) -> String {
     ));
     out.push_str(&format!(
         "  fleet {}, clients connect to {}:{} (fast port {})\n",
-        text(&server["FleetId"]),
-        text(&client["DnsName"]),
-        number(&client["Port"]),
-        number(&client["FastPort"]),
+        text(&server.fleet_id),
+        text(&client.dns_name),
+        client.port,
+        client.fast_port,
     ));
-    let script = &server["Script"];
-    let script_text = if script.is_object() {
-        let label = script_label(
-            &script["ScriptId"],
-            &script["Version"],
-            &script["Revision"],
-            true,
-        );
-        match script["Name"].as_str() {
-            Some(name) => format!("{} ({label})", printable(name, 40)),
-            None => label,
+    let script_text = match &server.script {
+        Some(script) => {
+            let label = script_label(
+                &script.script_id,
+                script.version.as_deref(),
+                script.revision,
+                true,
+            );
+            match &script.name {
+                Some(name) => format!("{} ({label})", printable(name, 40)),
+                None => label,
+            }
         }
-    } else {
-        "none (pure relay)".to_owned()
+        None => "none (pure relay)".to_owned(),
     };
     out.push_str(&format!("  script {script_text}\n\n"));
 
-    let empty = Vec::new();
-    let sessions = output["GameSessions"].as_array().unwrap_or(&empty);
-    let total = number(&output["GameSessionCount"]);
+    let sessions = &output.game_sessions;
+    let total = output.game_session_count;
     if sessions.is_empty() {
         out.push_str("no game sessions running\n");
     } else {
@@ -322,31 +335,26 @@ fn render(endpoint: &Endpoint, output: &Value) -> String {
         ];
         for g in sessions {
             rows.push([
-                short_id(g["GameSessionId"].as_str().unwrap_or("-"), "gsess-"),
-                printable(g["Name"].as_str().unwrap_or("-"), 24),
-                text(&g["Status"]),
+                short_id(&g.game_session_id, "gsess-"),
+                printable(g.name.as_deref().unwrap_or("-"), 24),
+                g.status.as_str().to_owned(),
                 format!(
                     "{}/{}",
-                    number(&g["CurrentPlayerSessionCount"]),
-                    number(&g["MaximumPlayerSessionCount"])
+                    g.current_player_session_count, g.maximum_player_session_count
                 ),
-                number(&g["ActivePlayerSessionCount"]).to_string(),
-                if g["ScriptId"].is_string() {
-                    script_label(
-                        &g["ScriptId"],
-                        &g["ScriptVersion"],
-                        &g["ScriptRevision"],
-                        false,
-                    )
-                } else {
-                    "-".to_owned()
+                g.active_player_session_count.to_string(),
+                match &g.script_id {
+                    Some(id) => {
+                        script_label(id, g.script_version.as_deref(), g.script_revision, false)
+                    }
+                    None => "-".to_owned(),
                 },
-                duration(number(&g["UptimeSeconds"])),
+                duration(g.uptime_seconds),
             ]);
         }
         out.push_str(&table(&rows));
         let shown = sessions.len() as u64;
-        let players = number(&output["PlayerSessionCount"]);
+        let players = output.player_session_count;
         if shown < total {
             out.push_str(&format!(
                 "{shown} of {total} game sessions shown (--limit), {players} player sessions\n"
@@ -360,53 +368,43 @@ fn render(endpoint: &Endpoint, output: &Value) -> String {
         }
     }
 
-    let c = &output["Counters"];
+    let c = &output.counters;
     out.push_str(&format!(
         "\nconnections {}, over limit {}; logins {} accepted, {} refused\n",
-        number(&c["ConnectionsAccepted"]),
-        number(&c["ConnectionsOverLimit"]),
-        number(&c["LoginsAccepted"]),
-        number(&c["LoginsRefused"]),
+        c.connections_accepted, c.connections_over_limit, c.logins_accepted, c.logins_refused,
     ));
     out.push_str(&format!(
         "messages {} in, {} out, {} dropped, {} malformed; failed TLS/DTLS handshakes {}\n",
-        number(&c["MessagesIn"]),
-        number(&c["MessagesOut"]),
-        number(&c["MessagesDropped"]),
-        number(&c["Malformed"]),
-        number(&c["TlsHandshakesFailed"]),
+        c.messages_in, c.messages_out, c.messages_dropped, c.malformed, c.tls_handshakes_failed,
     ));
     out.push_str(&format!(
         "disconnects: {} closed by clients, {} lost, {} slow readers, {} idle, {} over their \
          rate\n",
-        number(&c["ClientCloses"]),
-        number(&c["ConnectionsLost"]),
-        number(&c["SlowReaderCloses"]),
-        number(&c["IdleTimeouts"]),
-        number(&c["RateLimitedCloses"]),
+        c.client_closes,
+        c.connections_lost,
+        c.slow_reader_closes,
+        c.idle_timeouts,
+        c.rate_limited_closes,
     ));
     out.push_str(&format!(
         "scripts: {} errors, {} timeouts, {} out of memory\n",
-        number(&c["ScriptErrors"]),
-        number(&c["ScriptTimeouts"]),
-        number(&c["ScriptOutOfMemory"]),
+        c.script_errors, c.script_timeouts, c.script_out_of_memory,
     ));
     out
 }
 
 /// `script-1a2b3c4d 1.0 r2`: a short id, the version label if any, the content revision.
-fn script_label(id: &Value, version: &Value, revision: &Value, long: bool) -> String {
-    let id = id.as_str().unwrap_or("-");
+fn script_label(id: &str, version: Option<&str>, revision: Option<u64>, long: bool) -> String {
     let mut label = if long {
         printable(id, 64)
     } else {
         short_id(id, "script-")
     };
-    if let Some(version) = version.as_str() {
+    if let Some(version) = version {
         label.push(' ');
         label.push_str(&printable(version, 16));
     }
-    if let Some(revision) = revision.as_u64() {
+    if let Some(revision) = revision {
         label.push_str(&format!(" r{revision}"));
     }
     label
@@ -478,6 +476,11 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use volley::api::admin::{
+        ClientEndpoint, Counters, Listeners, Server, ServerGameSession, ServerScript,
+    };
+    use volley::api::model::{GameSessionStatus, Timestamp};
+
     use super::*;
 
     #[test]
@@ -502,26 +505,51 @@ mod tests {
 
     #[test]
     fn renders_a_snapshot() {
-        let output = serde_json::json!({
-            "Server": {
-                "Version": "0.1.0", "UptimeSeconds": 7380, "Ready": true, "Listening": true,
-                "Draining": false, "FleetId": "fleet-local",
-                "Listeners": {"Game": "0.0.0.0:1935", "Udp": "0.0.0.0:1935",
-                    "Control": "0.0.0.0:8080", "TlsMode": "plain", "ControlTls": false},
-                "ClientEndpoint": {"IpAddress": "203.0.113.10", "DnsName": "game.example.com",
-                    "Port": 1935, "FastPort": 1935},
+        let output = DescribeServerOutput {
+            server: Server {
+                version: "0.1.0".into(),
+                uptime_seconds: 7380,
+                ready: true,
+                listening: true,
+                fleet_id: "fleet-local".into(),
+                listeners: Listeners {
+                    game: "0.0.0.0:1935".into(),
+                    udp: "0.0.0.0:1935".into(),
+                    control: "0.0.0.0:8080".into(),
+                    tls_mode: "plain".into(),
+                    control_tls: false,
+                },
+                client_endpoint: ClientEndpoint {
+                    ip_address: "203.0.113.10".into(),
+                    dns_name: "game.example.com".into(),
+                    port: 1935,
+                    fast_port: 1935,
+                },
+                ..Server::default()
             },
-            "GameSessions": [{
-                "GameSessionId": "arn:aws:gamelift:local::gamesession/fleet-local/\
-                                  gsess-1a2b3c4d-0000-4000-8000-000000000000",
-                "Name": "duel", "Status": "ACTIVE", "CurrentPlayerSessionCount": 2,
-                "ActivePlayerSessionCount": 1, "MaximumPlayerSessionCount": 8,
-                "UptimeSeconds": 62,
+            game_sessions: vec![ServerGameSession {
+                game_session_id: "arn:aws:gamelift:local::gamesession/fleet-local/\
+                                  gsess-1a2b3c4d-0000-4000-8000-000000000000"
+                    .into(),
+                name: Some("duel".into()),
+                status: GameSessionStatus::Active,
+                current_player_session_count: 2,
+                active_player_session_count: 1,
+                maximum_player_session_count: 8,
+                script_id: None,
+                script_version: None,
+                script_revision: None,
+                creation_time: Timestamp::default(),
+                uptime_seconds: 62,
             }],
-            "GameSessionCount": 1,
-            "PlayerSessionCount": 2,
-            "Counters": {"LoginsAccepted": 5, "MessagesIn": 10},
-        });
+            game_session_count: 1,
+            player_session_count: 2,
+            counters: Counters {
+                logins_accepted: 5,
+                messages_in: 10,
+                ..Counters::default()
+            },
+        };
         let endpoint = Endpoint::parse("http://127.0.0.1:8080").expect("endpoint");
         let text = render(&endpoint, &output);
         assert!(text.starts_with("volley 0.1.0 at http://127.0.0.1:8080/, up 2h03m, ready\n"));
@@ -532,5 +560,29 @@ mod tests {
         );
         assert!(text.contains("1 game session, 2 player sessions"), "{text}");
         assert!(text.contains("logins 5 accepted, 0 refused"), "{text}");
+    }
+
+    #[test]
+    fn renders_a_fleet_script() {
+        let output = DescribeServerOutput {
+            server: Server {
+                script: Some(ServerScript {
+                    script_id: "script-1a2b3c4d-0000-4000-8000-000000000000".into(),
+                    name: Some("rules".into()),
+                    version: Some("1.0".into()),
+                    revision: Some(2),
+                }),
+                ..Server::default()
+            },
+            ..DescribeServerOutput::default()
+        };
+        let endpoint = Endpoint::parse("http://127.0.0.1:8080").expect("endpoint");
+        let text = render(&endpoint, &output);
+        assert!(
+            text.contains("script rules (script-1a2b3c4d-0000-4000-8000-000000000000 1.0 r2)"),
+            "{text}"
+        );
+        assert!(text.contains("NOT READY: not listening"), "{text}");
+        assert!(text.contains("no game sessions running"), "{text}");
     }
 }

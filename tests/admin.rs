@@ -1,11 +1,15 @@
 //! Operators' view of a running server: `Volley.DescribeServer` through the signed control
-//! client (plain and HTTPS), and the real `volley status` and `volley health` binaries
+//! client with the server's own types (plain and HTTPS), and the real `volley status` and `volley health` binaries
 //! against a real server.
 
 use std::process::Stdio;
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tokio::process::Command;
+use volley::api::admin::{DescribeServerInput, DescribeServerOutput};
+use volley::api::fleets::ListFleetsInput;
+use volley::api::model::GameSessionStatus;
 use volley::config::{AccessKey, Config};
 use volley::control_client::{
     ClientOptions, ControlClient, ControlClientError, Credentials, Endpoint,
@@ -49,7 +53,19 @@ fn client(server: &TestServer, secret: Option<&str>) -> ControlClient {
     ControlClient::new(endpoint, options(secret)).expect("client")
 }
 
-async fn describe(client: &ControlClient, input: Value) -> Result<Value, ControlClientError> {
+async fn describe(
+    client: &ControlClient,
+    limit: Option<i32>,
+) -> Result<DescribeServerOutput, ControlClientError> {
+    within(
+        "describe server",
+        client.send(&DescribeServerInput { limit }),
+    )
+    .await
+}
+
+/// `Volley.DescribeServer` with a body of any shape.
+async fn describe_raw(client: &ControlClient, input: Value) -> Result<Value, ControlClientError> {
     within(
         "describe server",
         client.call("Volley.DescribeServer", &input),
@@ -108,63 +124,61 @@ async fn describe_server_lists_running_game_sessions_with_players_scripts_and_co
     let (server, _players) = busy_server(&dir).await;
     let client = client(&server, Some(SECRET));
 
-    let output = describe(&client, json!({})).await.expect("described");
-    let about = &output["Server"];
-    assert_eq!(about["Version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(about["Ready"], true);
-    assert_eq!(about["Draining"], false);
-    assert_eq!(about["FleetId"], "fleet-local");
+    let output = describe(&client, None).await.expect("described");
+    let about = &output.server;
+    assert_eq!(about.version, env!("CARGO_PKG_VERSION"));
+    assert!(about.ready);
+    assert!(!about.draining);
+    assert_eq!(about.fleet_id, "fleet-local");
     assert!(
-        about["StartTime"].as_f64().is_some_and(|t| t > 1.6e9),
-        "{about}"
+        about.start_time.0 > UNIX_EPOCH + Duration::from_secs(1_600_000_000),
+        "{about:?}"
     );
-    assert!(about["UptimeSeconds"].is_u64());
-    let listeners = &about["Listeners"];
-    assert_eq!(listeners["Game"], server.addresses.ws.to_string());
-    assert_eq!(listeners["Udp"], server.addresses.udp.to_string());
-    assert_eq!(listeners["Control"], server.addresses.control.to_string());
-    let script_id = about["Script"]["ScriptId"].as_str().expect("fleet script");
-    assert_eq!(about["Script"]["Revision"], 1);
+    let listeners = &about.listeners;
+    assert_eq!(listeners.game, server.addresses.ws.to_string());
+    assert_eq!(listeners.udp, server.addresses.udp.to_string());
+    assert_eq!(listeners.control, server.addresses.control.to_string());
+    let script = about.script.as_ref().expect("fleet script");
+    assert_eq!(script.revision, Some(1));
 
     // Running game sessions only, oldest first; the terminated one is left out.
-    assert_eq!(output["GameSessionCount"], 2, "{output}");
-    assert_eq!(output["PlayerSessionCount"], 3, "{output}");
-    let sessions = output["GameSessions"].as_array().expect("list");
-    let names: Vec<&str> = sessions.iter().filter_map(|g| g["Name"].as_str()).collect();
+    assert_eq!(output.game_session_count, 2, "{output:?}");
+    assert_eq!(output.player_session_count, 3, "{output:?}");
+    let sessions = &output.game_sessions;
+    let names: Vec<&str> = sessions.iter().filter_map(|g| g.name.as_deref()).collect();
     assert_eq!(names, ["first", "second"]);
     let first = &sessions[0];
-    assert!(
-        first["GameSessionId"]
-            .as_str()
-            .is_some_and(|id| id.contains("gsess-"))
-    );
-    assert_eq!(first["Status"], "ACTIVE");
+    assert!(first.game_session_id.contains("gsess-"));
+    assert_eq!(first.status, GameSessionStatus::Active);
     assert_eq!(
-        first["CurrentPlayerSessionCount"], 3,
+        first.current_player_session_count, 3,
         "two logged in, one reserved"
     );
-    assert_eq!(first["ActivePlayerSessionCount"], 2);
-    assert_eq!(first["MaximumPlayerSessionCount"], 4);
-    assert_eq!(first["ScriptId"], script_id);
-    assert_eq!(first["ScriptRevision"], 1);
-    assert!(first["CreationTime"].is_f64());
-    assert!(first["UptimeSeconds"].is_u64());
+    assert_eq!(first.active_player_session_count, 2);
+    assert_eq!(first.maximum_player_session_count, 4);
+    assert_eq!(first.script_id.as_ref(), Some(&script.script_id));
+    assert_eq!(first.script_revision, Some(1));
 
-    let counters = &output["Counters"];
-    assert_eq!(counters["LoginsAccepted"], 2, "{counters}");
-    assert_eq!(counters["LoginsRefused"], 0, "{counters}");
-    assert!(
-        counters["ConnectionsAccepted"].as_u64() >= Some(2),
-        "{counters}"
-    );
+    let counters = &output.counters;
+    assert_eq!(counters.logins_accepted, 2, "{counters:?}");
+    assert_eq!(counters.logins_refused, 0, "{counters:?}");
+    assert!(counters.connections_accepted >= 2, "{counters:?}");
 
     // `Limit` bounds the list, not the count.
-    let page = describe(&client, json!({"Limit": 1}))
-        .await
-        .expect("described");
-    assert_eq!(page["GameSessions"].as_array().map(Vec::len), Some(1));
-    assert_eq!(page["GameSessions"][0]["Name"], "first");
-    assert_eq!(page["GameSessionCount"], 2);
+    let page = describe(&client, Some(1)).await.expect("described");
+    let names: Vec<_> = page
+        .game_sessions
+        .iter()
+        .map(|g| g.name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("first")]);
+    assert_eq!(page.game_session_count, 2);
+
+    // The wire form is what the SDKs read: timestamps as epoch seconds, counts as integers.
+    let raw = describe_raw(&client, json!({})).await.expect("described");
+    assert!(raw["Server"]["StartTime"].is_f64(), "{raw}");
+    assert!(raw["Server"]["UptimeSeconds"].is_u64(), "{raw}");
+    assert!(raw["GameSessions"][0]["CreationTime"].is_f64(), "{raw}");
     server.stop().await;
 }
 
@@ -180,21 +194,21 @@ async fn describe_server_is_authenticated_and_validated_like_gamelift_operations
     };
 
     let unsigned = client(&server, None);
-    let (status, error) = api_error(describe(&unsigned, json!({})).await);
+    let (status, error) = api_error(describe_raw(&unsigned, json!({})).await);
     assert_eq!(
         (status, error.as_str()),
         (400, "MissingAuthenticationTokenException")
     );
     let wrong = client(&server, Some("not-the-secret"));
-    let (_, error) = api_error(describe(&wrong, json!({})).await);
+    let (_, error) = api_error(describe_raw(&wrong, json!({})).await);
     assert_eq!(error, "InvalidSignatureException");
 
     let signed = client(&server, Some(SECRET));
     for limit in [json!(0), json!(1001)] {
-        let (_, error) = api_error(describe(&signed, json!({"Limit": limit})).await);
+        let (_, error) = api_error(describe_raw(&signed, json!({"Limit": limit})).await);
         assert_eq!(error, "InvalidRequestException", "Limit {limit}");
     }
-    let (_, error) = api_error(describe(&signed, json!({"Limit": "ten"})).await);
+    let (_, error) = api_error(describe_raw(&signed, json!({"Limit": "ten"})).await);
     assert_eq!(error, "SerializationException");
     for target in ["Volley.Nothing", "GameLift.Volley.DescribeServer", "Volley"] {
         let result = within("call", signed.call(target, &json!({}))).await;
@@ -202,13 +216,10 @@ async fn describe_server_is_authenticated_and_validated_like_gamelift_operations
         assert_eq!(error, "UnknownOperationException", "{target}");
     }
     // GameLift operations still answer through the same client.
-    let fleets = within(
-        "list fleets",
-        signed.call("GameLift.ListFleets", &json!({})),
-    )
-    .await
-    .expect("listed");
-    assert_eq!(fleets["FleetIds"], json!(["fleet-local"]));
+    let fleets = within("list fleets", signed.send(&ListFleetsInput::default()))
+        .await
+        .expect("listed");
+    assert_eq!(fleets.fleet_ids, ["fleet-local"]);
     server.stop().await;
 }
 
@@ -229,8 +240,8 @@ async fn describe_server_over_https_trusts_only_the_given_ca() {
         ..options(Some(SECRET))
     };
     let client = ControlClient::new(endpoint.clone(), trusted.clone()).expect("client");
-    let output = describe(&client, json!({})).await.expect("described");
-    assert_eq!(output["Server"]["Listeners"]["ControlTls"], true);
+    let output = describe(&client, None).await.expect("described");
+    assert!(output.server.listeners.control_tls);
     let health = within("health", client.get("/health"))
         .await
         .expect("answered");
@@ -244,7 +255,7 @@ async fn describe_server_over_https_trusts_only_the_given_ca() {
         ..trusted
     };
     let client = ControlClient::new(endpoint, untrusted).expect("client");
-    let result = describe(&client, json!({})).await;
+    let result = describe(&client, None).await;
     assert!(
         matches!(result, Err(ControlClientError::Tls { .. })),
         "{result:?}"

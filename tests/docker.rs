@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use base64::Engine;
-use serde_json::json;
 use tokio::process::Command;
+use volley::api::model::Blob;
+use volley::api::scripts::CreateScriptInput;
 use volley::config::Config;
 use volley::control_client::{ClientOptions, ControlClient, Credentials, Endpoint};
 use volley::secret::Secret;
@@ -703,17 +703,15 @@ async fn the_runtime_stage_serves_checks_its_health_keeps_scripts_in_the_volume_
     )
     .expect("client");
     let zip = support::zip(&[("index.js", "exports.ssExports = {};\n")]);
-    let input = json!({
-        "Name": "docker",
-        "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip),
-    });
-    let created = within(
-        "create script",
-        client.call("GameLift.CreateScript", &input),
-    )
-    .await
-    .expect("script stored");
-    let id = created["Script"]["ScriptId"].as_str().expect("script id");
+    let input = CreateScriptInput {
+        name: Some("docker".into()),
+        zip_file: Some(Blob(zip)),
+        ..CreateScriptInput::default()
+    };
+    let created = within("create script", client.send(&input))
+        .await
+        .expect("script stored");
+    let id = created.script.script_id.as_str();
     let volume = rebase(
         root.path(),
         &runtime

@@ -100,6 +100,19 @@ pub enum GameSessionStatus {
     Error,
 }
 
+impl GameSessionStatus {
+    /// The API name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activating => "ACTIVATING",
+            Self::Active => "ACTIVE",
+            Self::Terminating => "TERMINATING",
+            Self::Terminated => "TERMINATED",
+            Self::Error => "ERROR",
+        }
+    }
+}
+
 /// A player session's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -425,6 +438,18 @@ mod tests {
             serde_json::to_string(&Timestamp::default()).ok().as_deref(),
             Some("0.0")
         );
+    }
+
+    #[test]
+    fn status_names_are_the_serialized_ones() {
+        use GameSessionStatus::*;
+        for status in [Activating, Active, Terminating, Terminated, Error] {
+            let named = serde_json::to_value(status).ok();
+            assert_eq!(
+                named.as_ref().and_then(|v| v.as_str()),
+                Some(status.as_str())
+            );
+        }
     }
 
     #[test]
