@@ -535,4 +535,122 @@ mod tests {
             assert_eq!(error.kind, ErrorType::Serialization);
         }
     }
+
+    /// Any JSON value, a few levels deep, with the members inputs have among its keys.
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let names = prop::sample::select(vec![
+            "FleetId",
+            "AliasId",
+            "GameSessionId",
+            "MaximumPlayerSessionCount",
+            "Name",
+            "GameProperties",
+            "Key",
+            "Value",
+            "PlayerIds",
+            "PlayerDataMap",
+            "PlayerId",
+            "Limit",
+            "NextToken",
+            "ZipFile",
+            "Tags",
+            "StorageLocation",
+            "TerminationMode",
+            "ProtectionPolicy",
+            "FleetIds",
+            "ScriptId",
+            "Location",
+            "Other",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[a-zA-Z0-9+/=_ -]{0,12}".prop_map(Value::from),
+            Just(Value::from("FORCE_TERMINATE")),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(names.clone().prop_map(str::to_owned), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Decodes and validates `body` as input `I` of `op`: whatever it holds, an answer and no
+    /// panic.
+    fn read<I: crate::api::Request>(op: crate::api::Operation, body: &Value) {
+        assert_eq!(I::OPERATION, op);
+        if let Ok(input) = decode::<I>(body) {
+            let _ = crate::api::Request::validate(&input);
+        }
+    }
+
+    /// Reads `body` as the input of every operation.
+    fn read_every_input(body: &Value) {
+        use crate::api::{Operation, admin, fleets, game_sessions, player_sessions, scripts};
+        // A match, so a new operation cannot be left out.
+        for op in Operation::ALL {
+            match op {
+                Operation::CreateGameSession => {
+                    read::<game_sessions::CreateGameSessionInput>(op, body)
+                }
+                Operation::DescribeGameSessions => {
+                    read::<game_sessions::DescribeGameSessionsInput>(op, body)
+                }
+                Operation::DescribeGameSessionDetails => {
+                    read::<game_sessions::DescribeGameSessionDetailsInput>(op, body)
+                }
+                Operation::SearchGameSessions => {
+                    read::<game_sessions::SearchGameSessionsInput>(op, body)
+                }
+                Operation::UpdateGameSession => {
+                    read::<game_sessions::UpdateGameSessionInput>(op, body)
+                }
+                Operation::TerminateGameSession => {
+                    read::<game_sessions::TerminateGameSessionInput>(op, body)
+                }
+                Operation::CreatePlayerSession => {
+                    read::<player_sessions::CreatePlayerSessionInput>(op, body)
+                }
+                Operation::CreatePlayerSessions => {
+                    read::<player_sessions::CreatePlayerSessionsInput>(op, body)
+                }
+                Operation::DescribePlayerSessions => {
+                    read::<player_sessions::DescribePlayerSessionsInput>(op, body)
+                }
+                Operation::DescribeFleetAttributes => {
+                    read::<fleets::DescribeFleetAttributesInput>(op, body)
+                }
+                Operation::DescribeFleetCapacity => {
+                    read::<fleets::DescribeFleetCapacityInput>(op, body)
+                }
+                Operation::DescribeFleetUtilization => {
+                    read::<fleets::DescribeFleetUtilizationInput>(op, body)
+                }
+                Operation::ListFleets => read::<fleets::ListFleetsInput>(op, body),
+                Operation::CreateScript => read::<scripts::CreateScriptInput>(op, body),
+                Operation::UpdateScript => read::<scripts::UpdateScriptInput>(op, body),
+                Operation::DescribeScript => read::<scripts::DescribeScriptInput>(op, body),
+                Operation::ListScripts => read::<scripts::ListScriptsInput>(op, body),
+                Operation::DeleteScript => read::<scripts::DeleteScriptInput>(op, body),
+                Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
+                Operation::StartDrain => read::<admin::StartDrainInput>(op, body),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_decodes_or_is_refused(body in json()) {
+            let body = match body {
+                object @ Value::Object(_) => object,
+                other => Value::Object(Map::from_iter([("Name".to_owned(), other)])),
+            };
+            read_every_input(&body);
+        }
+    }
 }
