@@ -1,13 +1,15 @@
-//! The control API's wire contract, shared by the server side (`control`, private: its
-//! handlers reach the host) and Volley's own client ([`crate::control_client`], public: it runs
-//! with no server in the process), so neither restates what the other knows. It holds every
+//! The control API's wire contract, shared by the server side (`control`) and Volley's own
+//! client ([`crate::control_client`]), so neither restates what the other knows. It is a
+//! module of its own because `control` is private and reaches into the host, while the client
+//! is public and runs with no server in the process: both can use this one. It holds every
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
 //! [`scripts`], [`admin`]), the objects they carry ([`model`]), the model's constraints on
 //! input members ([`validate`]) and the errors ([`ApiError`]). Types are named after the
 //! GameLift model's shapes (`CreateGameSessionInput`, `GameSession`), which is the reference
 //! for their members; serde gives the wire form (AWS JSON 1.1: PascalCase members, absent
-//! optional members omitted). This module depends on nothing of the server.
+//! optional members omitted). It depends on nothing of the server but the fleet id rule of
+//! [`crate::config`].
 //!
 //! Adding an operation: a variant of [`Operation`], an input and an output type with a
 //! [`Request`] impl, a handler in `control`, and a test.
