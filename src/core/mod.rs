@@ -31,8 +31,10 @@ pub use config::SessionConfig;
 pub use hooks::{HookMessage, Hooks, NoHooks};
 pub use packets::login_refused_frame;
 pub use rate::RateLimit;
-pub use session::{LoginRequest, Output, SecureLogin, ServerMessage, ServerTarget, Session};
-pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
+pub use session::{LoginRequest, Output, ServerMessage, ServerTarget, Session};
+pub use types::{
+    Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds, SecureLogin,
+};
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 
 mod backoff;
 mod directory;
+mod fast_path;
 pub(crate) mod outbound;
 mod session;
 
@@ -22,6 +23,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub(crate) use directory::Directory;
+pub(crate) use fast_path::FastPath;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
@@ -75,8 +77,8 @@ pub(crate) struct Host {
     pub fast_port: u16,
     pub peer_ids: PeerIds,
     pub directory: Directory,
-    /// The fast-channel socket, non-blocking, for sending from session tasks.
-    pub udp: UdpSocket,
+    /// The fast channel's routes and sending side.
+    pub fast: FastPath,
     pub metrics: Arc<Metrics>,
     /// Cancelled to shut the server down.
     pub shutdown: CancellationToken,
@@ -219,7 +221,7 @@ impl Host {
             fast_port,
             peer_ids: PeerIds::new(),
             directory,
-            udp,
+            fast: FastPath::new(udp),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             drain: CancellationToken::new(),

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::fast_path::Flushed;
 use super::outbound::Outbound;
 use super::outbound::Refused;
 use super::{Host, SessionHandle};
@@ -24,7 +25,6 @@ use crate::core::{
 use crate::metrics::Metrics;
 use crate::protocol::{Packet, PeerId};
 use crate::script::{Bundle, Effect, Limits, ScriptInstance};
-use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
 /// cannot starve its own timers. It also bounds what one wake queues for a recipient: at
@@ -652,7 +652,7 @@ impl SessionTask {
                     seq,
                     packet,
                 } => {
-                    sent.datagrams += udp::queue_datagram(&self.host.udp, to, seq, &packet);
+                    sent.datagrams += self.host.fast.queue(to, seq, &packet);
                 }
                 Output::SendFast {
                     to,
@@ -678,14 +678,14 @@ impl SessionTask {
                     if !secure {
                         Metrics::inc(&metrics.fast_binds_plain);
                         let handle = self.handle.clone();
-                        self.host.directory.bind_fast_addr(addr, peer, handle);
+                        self.host.fast.bind_addr(addr, peer, handle);
                     }
                 }
                 Output::Unbind { peer, addr, secure } => {
                     if secure {
                         self.dtls_links.remove(&addr); // Its association closes.
                     } else {
-                        self.host.directory.unbind_fast_addr(addr, peer);
+                        self.host.fast.unbind_addr(addr, peer);
                     }
                 }
                 Output::Ping { conn } => {
@@ -716,7 +716,7 @@ impl SessionTask {
                 } => {
                     debug!(%conn, %peer, "player joined");
                     Metrics::inc(&metrics.logins_accepted);
-                    self.host.directory.insert_peer(peer, self.handle.clone());
+                    self.host.fast.insert_peer(peer, self.handle.clone());
                     if let Some(script) = core.hooks_mut() {
                         script.player_accepted(peer, &player_session_id);
                     }
@@ -726,7 +726,7 @@ impl SessionTask {
                     player_session_id,
                 } => {
                     debug!(%peer, "player left");
-                    self.host.directory.remove_peer(peer);
+                    self.host.fast.remove_peer(peer);
                     self.host
                         .directory
                         .complete(SystemTime::now(), &player_session_id);
@@ -740,7 +740,7 @@ impl SessionTask {
                 }
             }
         }
-        sent.datagrams += udp::flush_datagrams(&self.host.udp);
+        sent.datagrams += self.host.fast.flush();
         sent.publish(metrics);
     }
 }
@@ -751,7 +751,7 @@ struct Sent {
     reliable: u64,
     reliable_bytes: u64,
     fallbacks: u64,
-    datagrams: udp::Flushed,
+    datagrams: Flushed,
 }
 
 impl Sent {

@@ -216,7 +216,7 @@ async fn verify(
         return None;
     };
     let session = host
-        .directory
+        .fast
         .with_peer(PeerId(identity.peer_id), |s| s.tx.clone())?;
     let (out_tx, out_rx) = flume::bounded(OUTBOUND_QUEUE);
     let (reply, answer) = oneshot::channel();
@@ -305,7 +305,7 @@ impl Conn for DatagramPipe {
     }
 
     async fn send(&self, buf: &[u8]) -> webrtc_util::Result<usize> {
-        match self.host.udp.send_to(buf, self.remote) {
+        match self.host.fast.socket().send_to(buf, self.remote) {
             Ok(n) => {
                 Metrics::add(&self.host.metrics.fast_bytes_out, n as u64);
                 Ok(n)
@@ -323,7 +323,7 @@ impl Conn for DatagramPipe {
     }
 
     fn local_addr(&self) -> webrtc_util::Result<SocketAddr> {
-        Ok(self.host.udp.local_addr()?)
+        Ok(self.host.fast.socket().local_addr()?)
     }
 
     fn remote_addr(&self) -> Option<SocketAddr> {
