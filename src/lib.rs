@@ -260,10 +260,20 @@ impl Server {
         // `/ready` never answers that they are not.
         host.serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        let game = Arc::new(transport::GameContext::new(
+            host.live_settings(),
+            Arc::clone(&host.metrics),
+            host.shutdown.clone(),
+            host.tasks.clone(),
+            host.config.tls.mode,
+            host.certs.clone(),
+            host.tls.clone(),
+            host::Lobby::new(Arc::clone(&host)),
+            Arc::clone(&host.fast),
+        ));
         host.tasks
-            .spawn(transport::ws::serve(self.ws, Arc::clone(&host)));
-        host.tasks
-            .spawn(transport::udp::serve(self.udp, Arc::clone(&host)));
+            .spawn(transport::ws::serve(self.ws, Arc::clone(&game)));
+        host.tasks.spawn(transport::udp::serve(self.udp, game));
         host.tasks.spawn(sweep(Arc::clone(&host)));
         let api = control::router(Arc::new(control::Control::new(
             Arc::clone(&host),

@@ -10,7 +10,7 @@ mod session;
 
 use std::net::UdpSocket;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
@@ -29,7 +29,7 @@ use session::Start;
 
 use crate::config::{AccessKey, Config, Limits};
 use crate::core::{
-    CatalogError, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
+    CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
     GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
 };
 use crate::metrics::Metrics;
@@ -68,9 +68,7 @@ pub(crate) struct Host {
     /// those from [`Host::live`].
     pub config: Config,
     /// The settings a reload may change, swapped whole so readers never see half a change.
-    live: ArcSwap<Live>,
-    /// WebSocket connections open now, against `limits.max_connections`.
-    pub open_connections: AtomicUsize,
+    live: Arc<LiveSettings>,
     /// Where game clients connect.
     pub endpoint: Endpoint,
     /// `fastPort` announced in LOGIN_RESULT.
@@ -78,7 +76,7 @@ pub(crate) struct Host {
     pub peer_ids: PeerIds,
     pub directory: Directory,
     /// The fast channel's routes and sending side.
-    pub fast: FastPath,
+    pub fast: Arc<FastPath>,
     pub metrics: Arc<Metrics>,
     /// Cancelled to shut the server down.
     pub shutdown: CancellationToken,
@@ -107,7 +105,50 @@ pub(crate) struct Host {
     script_backoff: std::sync::Mutex<backoff::StartBackoff>,
     /// TLS for the game and control listeners with `certs`, following its reloads.
     pub tls: Option<TlsAcceptor>,
-    next_conn: AtomicU64,
+}
+
+/// The settings in force, shared by every part that reads them: swapped whole on a reload,
+/// read without a lock.
+pub(crate) struct LiveSettings(ArcSwap<Live>);
+
+impl LiveSettings {
+    pub fn new(live: Live) -> Self {
+        Self(ArcSwap::from_pointee(live))
+    }
+
+    /// The settings in force now (cheap: no lock, no reference count).
+    pub fn get(&self) -> Guard<Arc<Live>> {
+        self.0.load()
+    }
+
+    fn set(&self, live: Live) {
+        self.0.store(Arc::new(live));
+    }
+}
+
+/// What a game connection may ask of the host, and nothing else: to be admitted to the game
+/// session its player session belongs to, and what a secure login adds to LOGIN_RESULT.
+#[derive(Clone)]
+pub(crate) struct Lobby(Arc<Host>);
+
+impl Lobby {
+    pub fn new(host: Arc<Host>) -> Self {
+        Self(host)
+    }
+
+    /// See [`Host::admit`].
+    pub fn admit(
+        &self,
+        now: SystemTime,
+        player_session_id: &str,
+    ) -> Result<SessionHandle, LoginRefusal> {
+        self.0.admit(now, player_session_id)
+    }
+
+    /// See [`Host::secure_login`].
+    pub fn secure_login(&self) -> Option<SecureLogin> {
+        self.0.secure_login()
+    }
 }
 
 /// The settings that a config reload applies while the server runs.
@@ -214,14 +255,13 @@ impl Host {
             config.sessions.retention,
         );
         Self {
-            live: ArcSwap::from_pointee(Live::of(&config)),
-            open_connections: AtomicUsize::new(0),
+            live: Arc::new(LiveSettings::new(Live::of(&config))),
             config,
             endpoint,
             fast_port,
             peer_ids: PeerIds::new(),
             directory,
-            fast: FastPath::new(udp),
+            fast: Arc::new(FastPath::new(udp)),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             drain: CancellationToken::new(),
@@ -239,7 +279,6 @@ impl Host {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             script_backoff: std::sync::Mutex::default(),
-            next_conn: AtomicU64::new(1),
         }
     }
 
@@ -264,12 +303,17 @@ impl Host {
 
     /// The settings in force now (cheap: no lock, no reference count).
     pub fn live(&self) -> Guard<Arc<Live>> {
-        self.live.load()
+        self.live.get()
+    }
+
+    /// The settings, for the parts that read them without the host.
+    pub fn live_settings(&self) -> Arc<LiveSettings> {
+        Arc::clone(&self.live)
     }
 
     /// Puts new settings in force.
     pub fn set_live(&self, live: Live) {
-        self.live.store(Arc::new(live));
+        self.live.set(live);
     }
 
     /// Whether the server should be given new game sessions (`/ready`).
@@ -282,11 +326,6 @@ impl Host {
                 .script_sessions_unhealthy
                 .load(Ordering::Relaxed),
         }
-    }
-
-    /// A fresh connection id.
-    pub fn next_conn(&self) -> ConnId {
-        ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
     }
 
     /// The game session a LOGIN's player session id belongs to, with the id now used. In dev

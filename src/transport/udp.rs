@@ -20,10 +20,11 @@ use flume::TrySendError;
 use tokio::net::UdpSocket;
 use tracing::debug;
 
+use super::GameContext;
 use super::dtls::{self, Associations};
 use super::limiter::HandshakeLimiter;
 use crate::config::SecureMode;
-use crate::host::{Host, SessionHandle, SessionMsg};
+use crate::host::{SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
 use crate::protocol::{Opcode, Packet, PeerId, decode, peek_op_code};
 
@@ -34,16 +35,16 @@ const MAX_UDP_DATAGRAM: usize = 65_507;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Reads datagrams until shutdown.
-pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
-    let mode = host.config.tls.mode;
-    let mut associations = match (&host.certs, mode) {
+pub(crate) async fn serve(socket: UdpSocket, cx: Arc<GameContext>) {
+    let mode = cx.mode;
+    let mut associations = match (&cx.certs, mode) {
         (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
             Some(Associations::new(Arc::clone(certs)))
         }
         _ => None,
     };
     let accept_plain = mode != SecureMode::Secure;
-    let limits = host.live().limits.clone();
+    let limits = cx.live().limits.clone();
     let mut connects = HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now());
     let mut dtls_handshakes = HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now());
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
@@ -52,7 +53,7 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
     let mut buf = vec![0u8; MAX_UDP_DATAGRAM];
     loop {
         let (len, from) = tokio::select! {
-            () = host.shutdown.cancelled() => break,
+            () = cx.shutdown.cancelled() => break,
             _ = sweep.tick() => {
                 if let Some(associations) = &mut associations {
                     associations.sweep();
@@ -68,9 +69,9 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
                 }
             },
         };
-        Metrics::inc(&host.metrics.datagrams_in);
-        Metrics::add(&host.metrics.fast_bytes_in, len as u64);
-        let limits = host.live();
+        Metrics::inc(&cx.metrics.datagrams_in);
+        Metrics::add(&cx.metrics.fast_bytes_in, len as u64);
+        let limits = cx.live();
         connects.set_rate(limits.limits.udp_connects_per_address);
         dtls_handshakes.set_rate(limits.limits.dtls_handshakes_per_ip);
         let max_frame = limits.limits.max_frame_bytes;
@@ -80,21 +81,21 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             && dtls::looks_like_dtls(datagram)
         {
             if len > dtls::MAX_DATAGRAM {
-                Metrics::inc(&host.metrics.malformed_in);
+                Metrics::inc(&cx.metrics.malformed_in);
             } else {
-                associations.route(&host, &mut dtls_handshakes, from, datagram);
+                associations.route(&cx, &mut dtls_handshakes, from, datagram);
             }
             continue;
         }
         if !accept_plain {
-            Metrics::inc(&host.metrics.datagrams_unknown_source);
+            Metrics::inc(&cx.metrics.datagrams_unknown_source);
             continue;
         }
         if len > max_frame {
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             continue;
         }
-        route_plain(&host, &mut connects, from, datagram, max_frame);
+        route_plain(&cx, &mut connects, from, datagram, max_frame);
     }
 }
 
@@ -102,29 +103,29 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
 /// `sender` (a new peer may reuse an address), anything else to the player bound to its
 /// source address, if any. `max_frame` is `limits.max_frame_bytes`, read once per datagram.
 fn route_plain(
-    host: &Host,
+    cx: &GameContext,
     connects: &mut HandshakeLimiter,
     from: SocketAddr,
     datagram: &[u8],
     max_frame: usize,
 ) {
-    let metrics = &host.metrics;
+    let metrics = &cx.metrics;
     let is_connect = peek_op_code(datagram, max_frame) == Some(Opcode::UDP_CONNECT.0);
     let queued = if is_connect {
         if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-        let Some(packet) = decode_datagram(host, from, datagram, max_frame) else {
+        let Some(packet) = decode_datagram(cx, from, datagram, max_frame) else {
             return;
         };
         let sender = PeerId(packet.sender);
         let msg = SessionMsg::Datagram { from, packet };
-        host.fast.with_peer(sender, |session| offer(session, msg))
+        cx.fast.with_peer(sender, |session| offer(session, msg))
     } else {
         // Decoded only when its address is bound; a malformed one is counted as such.
-        let bound = host.fast.with_bound_addr(from, |session| {
-            decode_datagram(host, from, datagram, max_frame)
+        let bound = cx.fast.with_bound_addr(from, |session| {
+            decode_datagram(cx, from, datagram, max_frame)
                 .is_none_or(|packet| offer(session, SessionMsg::Datagram { from, packet }))
         });
         if bound.is_none() {
@@ -142,7 +143,7 @@ fn route_plain(
 
 /// Decodes a plain datagram, counting it if it is malformed.
 fn decode_datagram(
-    host: &Host,
+    cx: &GameContext,
     from: SocketAddr,
     datagram: &[u8],
     max_frame: usize,
@@ -151,7 +152,7 @@ fn decode_datagram(
         Ok(packet) => Some(packet),
         Err(e) => {
             debug!(%from, error = %e, "malformed datagram dropped");
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             None
         }
     }
