@@ -85,6 +85,7 @@ macro_rules! counters {
 
         /// The counters at one moment.
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+        #[cfg_attr(test, derive(serde::Deserialize))]
         pub struct Snapshot {
             $($(#[doc = $doc])* pub $name: u64,)*
             /// Script callbacks called (timers included), every hook together.

@@ -57,6 +57,80 @@ fn known_report() -> Report {
     report
 }
 
+/// A report with a different value in every counter, hook, status and bucket, so that a
+/// counter exposed under another family or label than its own shows in the golden text.
+fn populated_report() -> Report {
+    // Each counter's value comes from its name, not its position, so that a new counter
+    // only adds lines to the golden text.
+    let fields = serde_json::to_value(Snapshot::default()).expect("serializes");
+    let serde_json::Value::Object(fields) = fields else {
+        panic!("a snapshot is an object")
+    };
+    let values: serde_json::Map<String, serde_json::Value> = fields
+        .keys()
+        .map(|name| (name.clone(), name_value(name).into()))
+        .collect();
+    let mut distinct: Vec<_> = values.values().filter_map(|v| v.as_u64()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), values.len(), "two counters share a value");
+    let mut report = Report {
+        counters: serde_json::from_value(values.into()).expect("deserializes"),
+        ..known_report()
+    };
+    for hook in Hook::ALL {
+        let i = hook as u64;
+        report.script.calls[hook as usize] = 1_000 + i;
+        report.script.errors[hook as usize] = 2_000 + i;
+        report.script.timeouts[hook as usize] = 3_000 + i;
+    }
+    report.script.hook_duration.buckets = std::array::from_fn(|i| 10 + i as u64);
+    for status in GameSessionStatus::ALL {
+        report.sessions.game_sessions[status as usize] = 40 + status as usize;
+    }
+    for status in PlayerSessionStatus::ALL {
+        report.sessions.player_sessions[status as usize] = 50 + status as usize;
+    }
+    report.draining = true;
+    report
+}
+
+/// A number from 1 to 1,000,000 for a counter's name (FNV-1a, which never changes).
+fn name_value(name: &str) -> u64 {
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    u64::from(hash) % 1_000_000 + 1
+}
+
+/// The exposition of [`populated_report`], byte for byte, with the build's version as
+/// `{version}`. Set `VOLLEY_BLESS=1` to rewrite it after a deliberate change.
+const GOLDEN: &str = include_str!("exposition.txt");
+
+#[test]
+fn the_exposition_is_the_golden_text() {
+    let text = encode(&populated_report()).expect("encodes");
+    let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
+    let text = text.replacen(&version, "version=\"{version}\"", 1);
+    if std::env::var_os("VOLLEY_BLESS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/metrics/exposition.txt");
+        std::fs::write(path, &text).expect("writes the golden text");
+        return;
+    }
+    if text != GOLDEN {
+        let first = text
+            .lines()
+            .zip(GOLDEN.lines())
+            .position(|(line, golden)| line != golden)
+            .unwrap_or_else(|| text.lines().count().min(GOLDEN.lines().count()));
+        panic!(
+            "the exposition differs from src/metrics/exposition.txt from line {} on; \
+             rerun with VOLLEY_BLESS=1 if the change is meant:\n{text}",
+            first + 1
+        );
+    }
+}
+
 #[test]
 fn a_report_encodes_to_these_samples() {
     let text = encode(&known_report()).expect("encodes");
