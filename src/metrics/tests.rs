@@ -421,3 +421,69 @@ fn process_figures_are_read_from_proc() {
     let age = now - figures.start_time_seconds;
     assert!((-2.0..86_400.0).contains(&age), "{figures:?}, now {now}");
 }
+
+#[test]
+fn every_family_and_label_set_is_written_once() {
+    let text = encode(&populated_report()).expect("encodes");
+    let mut families = std::collections::BTreeSet::new();
+    let mut series = std::collections::BTreeSet::new();
+    let mut label_names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut family = "";
+    for line in text.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            family = declared.split_once(' ').expect("name and type").0;
+            assert!(families.insert(family), "{family} twice:\n{text}");
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let (sample, _value) = line.rsplit_once(' ').expect("a sample and its value");
+        assert!(series.insert(sample), "{sample} twice:\n{text}");
+        let names: Vec<&str> = sample
+            .split_once('{')
+            .map(|(_, labels)| labels.trim_end_matches('}'))
+            .into_iter()
+            .flat_map(|labels| labels.split(','))
+            .filter_map(|label| label.split_once('=').map(|(name, _)| name))
+            .filter(|&name| name != "le")
+            .collect();
+        let first = label_names.entry(family).or_insert_with(|| names.clone());
+        assert_eq!(*first, names, "{sample}: label names unlike its family's");
+    }
+}
+
+#[test]
+fn each_drop_reason_counts_under_its_own_label() {
+    let reasons = [
+        DropReason::Oversized,
+        DropReason::ServerOnlyOpcode,
+        DropReason::MissingBody,
+        DropReason::UnknownTarget,
+        DropReason::NotGroupMember,
+        DropReason::StaleSequence,
+        DropReason::UnboundSource,
+        DropReason::SourceIpMismatch,
+        DropReason::WrongChannel,
+        DropReason::Refused,
+        DropReason::HookRefused,
+        DropReason::AlreadyBound,
+        DropReason::SecurePeer,
+        DropReason::OverRate,
+        DropReason::SequenceOutOfWindow,
+    ];
+    for reason in reasons {
+        let metrics = Metrics::default();
+        Metrics::inc(metrics.dropped(reason));
+        let report = Report {
+            counters: metrics.snapshot(),
+            ..Report::default()
+        };
+        let text = encode(&report).expect("encodes");
+        let line = format!(
+            r#"volley_messages_dropped_total{{reason="{}"}} 1"#,
+            reason.as_str()
+        );
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+}
