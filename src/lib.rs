@@ -5,6 +5,7 @@
 //! [`Server`] is the one place that wires the modules together: [`Server::bind`] opens the
 //! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
+pub mod catalog;
 pub mod certgen;
 pub mod client;
 pub mod config;
@@ -175,6 +176,10 @@ impl Server {
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
         let endpoint = client_endpoint(&config, addresses.ws);
+        let catalog = Arc::new(catalog::LocalCatalog::new(
+            config.sessions.reservation_timeout,
+            config.sessions.retention,
+        ));
         let host = Arc::new(Host::new(
             config,
             endpoint,
@@ -185,6 +190,7 @@ impl Server {
                 scripts,
                 fleet_script,
                 certs,
+                catalog,
             },
         ));
         if options.dev {
@@ -430,7 +436,9 @@ async fn sweep(host: Arc<Host>) {
     loop {
         tokio::select! {
             () = host.shutdown.cancelled() => break,
-            _ = interval.tick() => host.directory.expire(std::time::SystemTime::now()),
+            _ = interval.tick() => {
+                host.log_catalog_error(host.catalog.expire(std::time::SystemTime::now()).await);
+            }
         }
     }
 }

@@ -61,7 +61,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 use serde::Serialize;
 
-use crate::core::{DropReason, GameSessionStatus, LoginRefusal, PlayerSessionStatus, StatusCounts};
+use crate::catalog::{GameSessionStatus, PlayerSessionStatus, StatusCounts};
+use crate::core::{DropReason, LoginRefusal};
 use crate::script::Hook;
 
 /// The content type of [`encode`]'s output: OpenMetrics text, which Prometheus asks for

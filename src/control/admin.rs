@@ -12,8 +12,8 @@ use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::input::Input;
 use super::output::timestamp;
+use crate::catalog::GameSession;
 use crate::config::SecureMode;
-use crate::core::GameSession;
 use crate::metrics::Snapshot;
 
 /// The `X-Amz-Target` prefix of Volley's own operations.
@@ -31,7 +31,7 @@ pub(super) async fn dispatch(
     input: &Input,
 ) -> Result<Value, ApiError> {
     match op {
-        "DescribeServer" => describe_server(control, input),
+        "DescribeServer" => describe_server(control, input).await,
         "StartDrain" => Ok(start_drain(control)),
         _ => Err(ApiError::new(
             ErrorType::UnknownOperation,
@@ -61,26 +61,22 @@ fn start_drain(control: &Control) -> Value {
 /// The server at a glance: version, uptime, readiness, listeners and fleet script; the game
 /// sessions that have not ended, oldest first, at most `Limit` of them with the total in
 /// `GameSessionCount`; and the headline counters.
-fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> {
+async fn describe_server(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let limit = input.int("Limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     // In range 1..=1000 by the check above.
     let limit = usize::try_from(limit).unwrap_or(1);
     let now = SystemTime::now();
-    // Copy what the page needs and let go of the catalog: logins wait on its lock.
-    let (page, total, players) = {
-        let catalog = control.host.directory.catalog();
-        let running = catalog.running();
-        let players: u64 = running
-            .iter()
-            .map(|g| u64::from(g.current_player_sessions))
-            .sum();
-        let page: Vec<(GameSession, usize)> = running
-            .iter()
-            .take(limit)
-            .map(|g| ((*g).clone(), catalog.logged_in(&g.id)))
-            .collect();
-        (page, running.len(), players)
-    };
+    let running = control
+        .catalog
+        .running()
+        .await
+        .map_err(super::ops::catalog_error)?;
+    let players: u64 = running
+        .iter()
+        .map(|(g, _)| u64::from(g.current_player_sessions))
+        .sum();
+    let total = running.len();
+    let page: Vec<(GameSession, usize)> = running.into_iter().take(limit).collect();
     let game_sessions: Vec<Value> = page
         .iter()
         .map(|(g, logged_in)| game_session(g, *logged_in, now))

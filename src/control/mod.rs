@@ -36,6 +36,7 @@ pub use error::{ApiError, ErrorType};
 pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
+use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Host;
 
@@ -48,6 +49,8 @@ const SERVICE: &str = "gamelift";
 pub(crate) struct Control {
     host: Arc<Host>,
     sessions: Sessions,
+    /// The records of game sessions and player sessions.
+    catalog: Arc<dyn Catalog>,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
     /// The listeners' bound addresses.
@@ -58,6 +61,7 @@ impl Control {
     pub(crate) fn new(host: Arc<Host>, addresses: crate::Addresses) -> Self {
         Self {
             sessions: Sessions::new(Arc::clone(&host)),
+            catalog: Arc::clone(&host.catalog),
             host,
             started: SystemTime::now(),
             addresses,
@@ -190,7 +194,11 @@ async fn serve(
     })?;
     let input = input::Input::parse(&body)?;
     // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
-    control.host.directory.expire(SystemTime::now());
+    control
+        .catalog
+        .expire(SystemTime::now())
+        .await
+        .map_err(ops::catalog_error)?;
     let output = match op.strip_prefix(admin::TARGET_PREFIX) {
         Some(op) => admin::dispatch(control, op, &input).await?,
         None => ops::dispatch(control, op, &input).await?,

@@ -13,11 +13,12 @@ use super::output::Shapes;
 use super::paging::{Page, sequence_key};
 use super::scripts;
 use super::search;
-use crate::config::is_fleet_id;
-use crate::core::{
-    CatalogError, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
-    GameSessionUpdate, PlayerSessionStatus,
+use crate::catalog::{
+    CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
+    PlayerSessionStatus,
 };
+use crate::config::is_fleet_id;
+use crate::core::GameSessionId;
 
 /// Most players per game session (the GameLift limit, not adjustable).
 const MAX_PLAYERS_PER_GAME_SESSION: i64 = crate::host::MAX_PLAYERS_PER_GAME_SESSION as i64;
@@ -32,17 +33,17 @@ const MAX_PLAYER_IDS: usize = 25;
 pub async fn dispatch(control: &Control, op: &str, input: &Input) -> Result<Value, ApiError> {
     match op {
         "CreateGameSession" => create_game_session(control, input).await,
-        "DescribeGameSessions" => describe_game_sessions(control, input),
-        "CreatePlayerSession" => create_player_sessions(control, input, false),
-        "CreatePlayerSessions" => create_player_sessions(control, input, true),
-        "DescribePlayerSessions" => describe_player_sessions(control, input),
-        "DescribeGameSessionDetails" => describe_game_session_details(control, input),
-        "SearchGameSessions" => search_game_sessions(control, input),
-        "UpdateGameSession" => update_game_session(control, input),
+        "DescribeGameSessions" => describe_game_sessions(control, input).await,
+        "CreatePlayerSession" => create_player_sessions(control, input, false).await,
+        "CreatePlayerSessions" => create_player_sessions(control, input, true).await,
+        "DescribePlayerSessions" => describe_player_sessions(control, input).await,
+        "DescribeGameSessionDetails" => describe_game_session_details(control, input).await,
+        "SearchGameSessions" => search_game_sessions(control, input).await,
+        "UpdateGameSession" => update_game_session(control, input).await,
         "TerminateGameSession" => terminate_game_session(control, input).await,
-        "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes),
-        "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity),
-        "DescribeFleetUtilization" => describe_fleets(control, input, FleetView::Utilization),
+        "DescribeFleetAttributes" => describe_fleets(control, input, FleetView::Attributes).await,
+        "DescribeFleetCapacity" => describe_fleets(control, input, FleetView::Capacity).await,
+        "DescribeFleetUtilization" => describe_fleets(control, input, FleetView::Utilization).await,
         "ListFleets" => list_fleets(control, input),
         "CreateScript" => scripts::create_script(control, input).await,
         "UpdateScript" => scripts::update_script(control, input).await,
@@ -81,8 +82,8 @@ async fn create_game_session(control: &Control, input: &Input) -> Result<Value, 
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
 
-fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessions")?;
+async fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessions").await?;
     let shapes = control.shapes();
     let sessions: Vec<Value> = sessions.iter().map(|g| shapes.game_session(g)).collect();
     let mut output = json!({"GameSessions": sessions});
@@ -90,8 +91,12 @@ fn describe_game_sessions(control: &Control, input: &Input) -> Result<Value, Api
     Ok(output)
 }
 
-fn describe_game_session_details(control: &Control, input: &Input) -> Result<Value, ApiError> {
-    let (sessions, next) = select_game_sessions(control, input, "DescribeGameSessionDetails")?;
+async fn describe_game_session_details(
+    control: &Control,
+    input: &Input,
+) -> Result<Value, ApiError> {
+    let (sessions, next) =
+        select_game_sessions(control, input, "DescribeGameSessionDetails").await?;
     let shapes = control.shapes();
     let details: Vec<Value> = sessions
         .iter()
@@ -111,7 +116,7 @@ fn describe_game_session_details(control: &Control, input: &Input) -> Result<Val
 
 /// The game sessions a describe call selects (control-api.md §2.3.2), one page of them, and the
 /// next page's token.
-fn select_game_sessions(
+async fn select_game_sessions(
     control: &Control,
     input: &Input,
     op: &'static str,
@@ -136,20 +141,22 @@ fn select_game_sessions(
         status.map(|s| s.as_str()),
     );
     let page = Page::read(input, op, &query)?;
-    let catalog = control.host.directory.catalog();
+    let catalog = &control.catalog;
     let sessions: Vec<GameSession> = match &game_session {
         Some(id) => vec![
             catalog
                 .game_session(id)
-                .ok_or_else(|| not_found_game_session(id))?
-                .clone(),
+                .await
+                .map_err(catalog_error)?
+                .ok_or_else(|| not_found_game_session(id))?,
         ],
         None => catalog
             .game_sessions()
+            .await
+            .map_err(catalog_error)?
             .into_iter()
             .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
             .filter(|g| status.is_none_or(|s| s == g.status))
-            .cloned()
             .collect(),
     };
     Ok(page.apply(sessions, |g| sequence_key(g.sequence, g.id.as_str())))
@@ -158,7 +165,7 @@ fn select_game_sessions(
 /// Most results of one `SearchGameSessions` page (the model's limit).
 const SEARCH_LIMIT: usize = 20;
 
-fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+async fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
     fleet_or_alias(control, input)?;
     let location = location(control, input)?;
     let filter_text = input.string("FilterExpression", 1, 1024)?;
@@ -185,15 +192,14 @@ fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiEr
         SEARCH_LIMIT,
     )?;
     let mut sessions: Vec<GameSession> = control
-        .host
-        .directory
-        .catalog()
+        .catalog
         .game_sessions()
+        .await
+        .map_err(catalog_error)?
         .into_iter()
         .filter(|g| g.status == GameSessionStatus::Active)
         .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
         .filter(|g| filter.as_ref().is_none_or(|f| f.matches(g)))
-        .cloned()
         .collect();
     // Without a sort, creation order (a stable stand-in for AWS's random order); with one,
     // ties keep that order.
@@ -212,7 +218,7 @@ fn search_game_sessions(control: &Control, input: &Input) -> Result<Value, ApiEr
     Ok(output)
 }
 
-fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
+async fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let id = game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let max_players = input.int("MaximumPlayerSessionCount", 0, MAX_PLAYERS_PER_GAME_SESSION)?;
     let policy = enum_member(
@@ -236,6 +242,7 @@ fn update_game_session(control: &Control, input: &Input) -> Result<Value, ApiErr
     let session = control
         .sessions
         .update_game_session(&id, update)
+        .await
         .map_err(catalog_error)?;
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
@@ -251,6 +258,8 @@ async fn terminate_game_session(control: &Control, input: &Input) -> Result<Valu
     let status = control
         .sessions
         .game_session(&id)
+        .await
+        .map_err(catalog_error)?
         .ok_or_else(|| not_found_game_session(&id))?
         .status;
     if !matches!(
@@ -281,6 +290,8 @@ async fn terminate_game_session(control: &Control, input: &Input) -> Result<Valu
     let session = control
         .sessions
         .game_session(&id)
+        .await
+        .map_err(catalog_error)?
         .ok_or_else(|| not_found_game_session(&id))?;
     Ok(json!({"GameSession": control.shapes().game_session(&session)}))
 }
@@ -295,7 +306,11 @@ enum FleetView {
 
 /// `DescribeFleetAttributes`, `DescribeFleetCapacity`, `DescribeFleetUtilization`: this
 /// server's one fleet, if `FleetIds` is absent or names it (unknown ids are left out).
-fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<Value, ApiError> {
+async fn describe_fleets(
+    control: &Control,
+    input: &Input,
+    view: FleetView,
+) -> Result<Value, ApiError> {
     // The model sets no maximum; the body size limit bounds the list.
     let named = input.strings("FleetIds", (1, usize::MAX), (1, 512))?;
     if named.iter().flatten().any(|id| !is_fleet_id_or_arn(id)) {
@@ -313,7 +328,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
     let shapes = control.shapes();
     let items: Vec<Value> = if included {
         let capacity = Capacity::now(control);
-        let catalog = control.host.directory.catalog();
+        let hosted = control.catalog.running().await.map_err(catalog_error)?;
         vec![match view {
             FleetView::Attributes => {
                 let mut attributes = json!({
@@ -341,7 +356,7 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
             FleetView::Capacity => {
                 // This server is the fleet's one instance; a drain terminates it.
                 let (active, terminating) = if capacity.draining { (0, 1) } else { (1, 0) };
-                let idle = !capacity.draining && catalog.running_game_sessions() == 0;
+                let idle = !capacity.draining && hosted.is_empty();
                 json!({
                     "FleetId": fleet.id,
                     "FleetArn": shapes.fleet_arn(),
@@ -354,7 +369,6 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                 })
             }
             FleetView::Utilization => {
-                let hosted = catalog.running();
                 json!({
                     "FleetId": fleet.id,
                     "FleetArn": shapes.fleet_arn(),
@@ -362,9 +376,9 @@ fn describe_fleets(control: &Control, input: &Input, view: FleetView) -> Result<
                     "ActiveServerProcessCount": hosted.len() + capacity.free_game_sessions(hosted.len()),
                     "ActiveGameSessionCount": hosted.len(),
                     "CurrentPlayerSessionCount":
-                        hosted.iter().map(|g| g.current_player_sessions).sum::<u32>(),
+                        hosted.iter().map(|(g, _)| g.current_player_sessions).sum::<u32>(),
                     "MaximumPlayerSessionCount":
-                        hosted.iter().map(|g| g.spec.max_players).sum::<u32>(),
+                        hosted.iter().map(|(g, _)| g.spec.max_players).sum::<u32>(),
                 })
             }
         }]
@@ -496,7 +510,11 @@ fn enum_member(
         })
 }
 
-fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Result<Value, ApiError> {
+async fn create_player_sessions(
+    control: &Control,
+    input: &Input,
+    many: bool,
+) -> Result<Value, ApiError> {
     let game_session =
         game_session_id(input, true)?.ok_or_else(|| ApiError::missing("GameSessionId"))?;
     let players: Vec<(String, Option<String>)> = if many {
@@ -530,6 +548,7 @@ fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Resul
     let created = control
         .sessions
         .create_player_sessions(&game_session, players)
+        .await
         .map_err(catalog_error)?;
     let shapes = control.shapes();
     Ok(if many {
@@ -539,7 +558,7 @@ fn create_player_sessions(control: &Control, input: &Input, many: bool) -> Resul
     })
 }
 
-fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
+async fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, ApiError> {
     let player_session = input.string("PlayerSessionId", 1, 128)?;
     if let Some(id) = &player_session {
         check_chars("PlayerSessionId", id, "^psess-\\S+$", |c| {
@@ -580,27 +599,30 @@ fn describe_player_sessions(control: &Control, input: &Input) -> Result<Value, A
         &player_id,
         status.map(|s| s.as_str()),
     );
-    let catalog = control.host.directory.catalog();
+    let catalog = &control.catalog;
     let (sessions, next) = if let Some(id) = &player_session {
         // One item addressed: Limit and NextToken do not apply.
         let found = catalog
             .player_session(id)
+            .await
+            .map_err(catalog_error)?
             .ok_or_else(|| ApiError::not_found(format!("No player session matches {id}")))?;
         (vec![found], None)
     } else {
         let sessions = match (&game_session, &player_id) {
-            (Some(id), _) => {
-                if catalog.game_session(id).is_none() {
-                    return Err(not_found_game_session(id));
-                }
-                catalog
-                    .player_sessions_of(id)
-                    .into_iter()
-                    .filter(|p| status.is_none_or(|s| s == p.status))
-                    .collect()
-            }
+            (Some(id), _) => catalog
+                .player_sessions_of(id)
+                .await
+                .map_err(catalog_error)?
+                .ok_or_else(|| not_found_game_session(id))?
+                .into_iter()
+                .filter(|p| status.is_none_or(|s| s == p.status))
+                .collect(),
             // The status filter has no effect with PlayerId (model).
-            (None, Some(player)) => catalog.player_sessions_of_player(player),
+            (None, Some(player)) => catalog
+                .player_sessions_of_player(player)
+                .await
+                .map_err(catalog_error)?,
             (None, None) => Vec::new(),
         };
         let page = Page::read(input, "DescribePlayerSessions", &query)?;
@@ -719,7 +741,7 @@ pub(super) fn with_next_token(output: &mut Value, next: Option<String>) {
     }
 }
 
-fn catalog_error(error: CatalogError) -> ApiError {
+pub(super) fn catalog_error(error: CatalogError) -> ApiError {
     let kind = match &error {
         CatalogError::NotFound(_) => ErrorType::NotFound,
         CatalogError::InvalidStatus { .. } => ErrorType::InvalidGameSessionStatus,

@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
+use crate::catalog::{GameSession, PlayerSession};
 use crate::config::FleetConfig;
-use crate::core::{GameSession, PlayerSession};
 use crate::host::Endpoint;
 use crate::script::store::ScriptRecord;
 

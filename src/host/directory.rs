@@ -1,27 +1,19 @@
-//! Who is where, shared by every task: game session id -> session queue, and the catalog of
-//! game sessions and player sessions. Read-mostly; every lock is held for a map operation
-//! only. The fast channel's routes are the [`super::FastPath`]'s.
+//! Which game sessions run here: game session id -> the session task's queue. Read-mostly;
+//! the lock is held for a map operation only. The fast channel's routes are the
+//! [`super::FastPath`]'s, the records of game and player sessions the catalog's.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::SessionHandle;
-use crate::core::{Catalog, GameSessionId, LoginRefusal};
+use crate::core::GameSessionId;
 
+#[derive(Default)]
 pub(crate) struct Directory {
     sessions: RwLock<HashMap<GameSessionId, SessionHandle>>,
-    catalog: Mutex<Catalog>,
 }
 
 impl Directory {
-    pub fn new(reservation_timeout: Duration, retention: Duration) -> Self {
-        Self {
-            sessions: RwLock::default(),
-            catalog: Mutex::new(Catalog::new(reservation_timeout, retention)),
-        }
-    }
-
     pub fn session(&self, id: &GameSessionId) -> Option<SessionHandle> {
         read(&self.sessions).get(id).cloned()
     }
@@ -43,31 +35,9 @@ impl Directory {
     pub fn remove_session(&self, id: &GameSessionId) {
         write(&self.sessions).remove(id);
     }
-
-    /// The catalog, locked for one operation.
-    pub fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        lock(&self.catalog)
-    }
-
-    pub fn claim(&self, now: SystemTime, id: &str) -> Result<GameSessionId, LoginRefusal> {
-        self.catalog().claim(now, id)
-    }
-
-    pub fn complete(&self, now: SystemTime, id: &str) {
-        self.catalog().complete(now, id);
-    }
-
-    /// Times out and forgets player sessions and game sessions; called periodically.
-    pub fn expire(&self, now: SystemTime) {
-        self.catalog().expire(now);
-    }
 }
 
 // No code panics while holding these locks, so a poisoned lock still holds consistent data.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(PoisonError::into_inner)
 }

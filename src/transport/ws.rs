@@ -133,7 +133,9 @@ async fn serve_connection(
     let Some((login, payload)) = Box::pin(wait_for_login(cx, &mut ws)).await else {
         return;
     };
-    let session = match cx.lobby.admit(std::time::SystemTime::now(), &login) {
+    // Boxed: the claim may wait on the catalog, and every connection's future stays small.
+    let admitted = Box::pin(cx.lobby.admit(std::time::SystemTime::now(), &login)).await;
+    let session = match admitted {
         Ok(session) => session,
         Err(refusal) => {
             debug!(reason = refusal.as_str(), "login refused");
