@@ -6,6 +6,7 @@
 //! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
 pub mod api;
+pub mod catalog;
 pub mod certgen;
 pub mod client;
 pub mod config;
@@ -176,6 +177,10 @@ impl Server {
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
         let endpoint = client_endpoint(&config, addresses.ws);
+        let catalog = Arc::new(catalog::LocalCatalog::new(
+            config.sessions.reservation_timeout,
+            config.sessions.retention,
+        ));
         let host = Arc::new(Host::new(
             config,
             endpoint,
@@ -186,6 +191,7 @@ impl Server {
                 scripts,
                 fleet_script,
                 certs,
+                catalog,
             },
         ));
         if options.dev {
@@ -261,10 +267,20 @@ impl Server {
         // `/ready` never answers that they are not.
         host.serving
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        let game = Arc::new(transport::GameContext::new(
+            host.live_settings(),
+            Arc::clone(&host.metrics),
+            host.shutdown.clone(),
+            host.tasks.clone(),
+            host.config.tls.mode,
+            host.certs.clone(),
+            host.tls.clone(),
+            host::Lobby::new(Arc::clone(&host)),
+            Arc::clone(&host.fast),
+        ));
         host.tasks
-            .spawn(transport::ws::serve(self.ws, Arc::clone(&host)));
-        host.tasks
-            .spawn(transport::udp::serve(self.udp, Arc::clone(&host)));
+            .spawn(transport::ws::serve(self.ws, Arc::clone(&game)));
+        host.tasks.spawn(transport::udp::serve(self.udp, game));
         host.tasks.spawn(sweep(Arc::clone(&host)));
         let api = control::router(Arc::new(control::Control::new(
             Arc::clone(&host),
@@ -421,7 +437,9 @@ async fn sweep(host: Arc<Host>) {
     loop {
         tokio::select! {
             () = host.shutdown.cancelled() => break,
-            _ = interval.tick() => host.directory.expire(std::time::SystemTime::now()),
+            _ = interval.tick() => {
+                host.log_catalog_error(host.catalog.expire(std::time::SystemTime::now()).await);
+            }
         }
     }
 }

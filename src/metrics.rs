@@ -12,6 +12,42 @@
 //! Names (the Prometheus conventions, with this product's prefix): counters
 //! `volley_<thing>_<unit>_total`, gauges without `_total`, durations in seconds and sizes in bytes;
 //! the process figures use the standard `process_*` names so that stock dashboards work.
+//!
+//! # Adding a metric
+//!
+//! Every counter is declared once, in the `metrics!` table below, as a member of the family
+//! it is exposed in; the table's order is the exposition's. A family is its type (`counter`
+//! or `gauge`), its name (without the unit and `_total`, which the encoder appends), an
+//! optional unit (a `prometheus_client` [`Unit`] in parentheses) and its help text, then
+//! either one field, or one field per label set:
+//!
+//! ```text
+//! counter volley_logins "LOGIN requests by result." {
+//!     /// Logins accepted.
+//!     [result = "accepted"] logins_accepted,
+//!     /// Logins refused by the script's onPlayerConnect.
+//!     [result = "refused_script"] logins_refused_script,
+//! }
+//! counter volley_message (Bytes) "Bytes of ..." { ... }
+//! gauge volley_script_sessions_unhealthy "Game sessions whose ..." {
+//!     /// Game sessions whose script's last onHealthCheck was not true (a gauge).
+//!     script_sessions_unhealthy,
+//! }
+//! ```
+//!
+//! Each field becomes a [`Metrics`] field (an `AtomicU64` that callers bump with
+//! [`Metrics::inc`] or [`Metrics::add`]) and a [`Snapshot`] field of the same name, with the
+//! doc written above it; label values are fixed strings or expressions that give one, such
+//! as [`DropReason::as_str`]. So a new counter in an existing family is one line and its
+//! doc; a new family is one entry. Two more entries exist: `by_hand method;` places a family
+//! that a method of `Families` writes, for what is not a counter field (build info,
+//! readiness and limits, the catalog's counts, the script hooks' arrays and histogram,
+//! control requests, process figures); `snapshot_only { ... }` declares counters that
+//! [`Snapshot`] carries but no family exposes.
+//!
+//! Then refresh the golden exposition with `VOLLEY_BLESS=1 cargo test --lib
+//! metrics::tests::the_exposition_is_the_golden_text` and read its diff; a new family also
+//! joins the pinned list of `the_families_are_these_and_nothing_else` and the README's table.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +61,8 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 use serde::Serialize;
 
-use crate::core::{DropReason, GameSessionStatus, LoginRefusal, PlayerSessionStatus, StatusCounts};
+use crate::catalog::{GameSessionStatus, PlayerSessionStatus, StatusCounts};
+use crate::core::{DropReason, LoginRefusal};
 use crate::script::Hook;
 
 /// The content type of [`encode`]'s output: OpenMetrics text, which Prometheus asks for
@@ -70,12 +107,17 @@ const HOOKS: usize = Hook::ALL.len();
 /// Buckets of the hook duration histogram: one per bound, and one above the last.
 const HOOK_DURATION_BUCKETS: usize = HOOK_DURATION_BOUNDS_US.len() + 1;
 
-macro_rules! counters {
-    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+/// Declares the counters and their exposition at once; see the module docs for the table's
+/// grammar. It munches the table one entry at a time, gathering the counter fields (with
+/// their docs) and the families in order, then emits [`Metrics`], [`Snapshot`] and the
+/// family writer from them.
+macro_rules! metrics {
+    // Every entry read: the counters, their snapshot, and the families in the table's order.
+    (@munch [$($(#[doc = $doc:literal])+ $field:ident,)*] [$($family:tt)*]) => {
         /// Process-wide counters; increments are relaxed atomics.
         #[derive(Debug, Default)]
         pub struct Metrics {
-            $($(#[doc = $doc])* pub $name: AtomicU64,)*
+            $($(#[doc = $doc])+ pub $field: AtomicU64,)*
             /// Script callbacks by hook, and how long they ran.
             pub script: ScriptMetrics,
             /// Control API requests by (operation, result). Requests are not the message path,
@@ -85,8 +127,9 @@ macro_rules! counters {
 
         /// The counters at one moment.
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+        #[cfg_attr(test, derive(serde::Deserialize))]
         pub struct Snapshot {
-            $($(#[doc = $doc])* pub $name: u64,)*
+            $($(#[doc = $doc])+ pub $field: u64,)*
             /// Script callbacks called (timers included), every hook together.
             pub script_calls: u64,
             /// Script callbacks that threw, and unhandled promise rejections.
@@ -100,7 +143,7 @@ macro_rules! counters {
             pub fn snapshot(&self) -> Snapshot {
                 let script = self.script.snapshot();
                 Snapshot {
-                    $($name: self.$name.load(Ordering::Relaxed),)*
+                    $($field: self.$field.load(Ordering::Relaxed),)*
                     script_calls: script.calls.iter().sum(),
                     script_errors: script.errors.iter().sum::<u64>()
                         + self.script_unhandled_rejections.load(Ordering::Relaxed),
@@ -108,178 +151,367 @@ macro_rules! counters {
                 }
             }
         }
+
+        impl Families<'_, '_> {
+            /// Writes every family of the report, in the table's order.
+            fn write(&mut self, report: &Report) -> std::fmt::Result {
+                $(metrics!(@write self report $family);)*
+                Ok(())
+            }
+        }
+    };
+
+    // A family written by hand: a method of `Families` that takes the report.
+    (@munch [$($fields:tt)*] [$($families:tt)*] by_hand $method:ident; $($rest:tt)*) => {
+        metrics!(@munch [$($fields)*] [$($families)* (by_hand $method)] $($rest)*);
+    };
+
+    // Counters kept for the snapshot only, in no family.
+    (@munch [$($fields:tt)*] [$($families:tt)*]
+        snapshot_only { $($(#[doc = $doc:literal])+ $field:ident,)+ }
+        $($rest:tt)*
+    ) => {
+        metrics!(@munch [$($fields)* $($(#[doc = $doc])+ $field,)+] [$($families)*] $($rest)*);
+    };
+
+    // A family of one sample without labels: one field.
+    (@munch [$($fields:tt)*] [$($families:tt)*]
+        $kind:ident $name:ident $(($unit:ident))? $help:literal {
+            $(#[doc = $doc:literal])+ $field:ident,
+        }
+        $($rest:tt)*
+    ) => {
+        metrics!(@munch
+            [$($fields)* $(#[doc = $doc])+ $field,]
+            [$($families)* (family $kind $name ($($unit)?) $help ([]) $field)]
+            $($rest)*
+        );
+    };
+
+    // A family of labelled samples: one field per label set.
+    (@munch [$($fields:tt)*] [$($families:tt)*]
+        $kind:ident $name:ident $(($unit:ident))? $help:literal {
+            $($(#[doc = $doc:literal])+ [$($label:ident = $value:expr),+] $field:ident,)+
+        }
+        $($rest:tt)*
+    ) => {
+        metrics!(@munch
+            [$($fields)* $($(#[doc = $doc])+ $field,)+]
+            [
+                $($families)*
+                (family $kind $name ($($unit)?) $help $(([$($label = $value),+]) $field)+)
+            ]
+            $($rest)*
+        );
+    };
+
+    (@write $families:ident $report:ident (by_hand $method:ident)) => {
+        $families.$method($report)?
+    };
+    (@write $families:ident $report:ident (
+        family $kind:ident $name:ident ($($unit:ident)?) $help:literal
+        $(([$($label:ident = $value:expr),*]) $field:ident)+
+    )) => {
+        $families.samples(
+            stringify!($name),
+            $help,
+            metrics!(@unit $($unit)?),
+            metrics!(@kind $kind),
+            &[$((&[$((stringify!($label), $value)),*], $report.counters.$field)),+],
+        )?
+    };
+
+    (@unit) => { None };
+    (@unit $unit:ident) => { Some(Unit::$unit) };
+    (@kind counter) => { Kind::Counter };
+    (@kind gauge) => { Kind::Gauge };
+
+    // Anything else in the table is a mistake: say where, rather than recurse forever.
+    (@munch [$($fields:tt)*] [$($families:tt)*] $($rest:tt)+) => {
+        compile_error!(concat!("metrics!: cannot read this entry: ", stringify!($($rest)+)));
+    };
+
+    ($($table:tt)*) => {
+        metrics!(@munch [] [] $($table)*);
     };
 }
 
-counters! {
-    /// WebSocket connections accepted.
-    connections_accepted,
-    /// Connections closed on accept because `max_connections` were open.
-    connections_over_limit,
-    /// TCP or WebSocket handshakes that failed or timed out.
-    handshakes_failed,
-    /// Game connections that completed a TLS handshake (`wss://`).
-    connections_tls,
-    /// TLS handshakes on the game or control listener that failed, were abandoned or timed
-    /// out, garbage on a TLS port included.
-    tls_handshakes_failed,
-    /// WebSocket connections over plain TCP that completed the upgrade (`ws://`).
-    connections_websocket_plain,
-    /// WebSocket connections over TLS that completed the upgrade (`wss://`).
-    connections_websocket_secure,
-    /// DTLS associations that completed their handshake.
-    connections_dtls,
-    /// Plain WebSocket connections open now (a gauge).
-    open_websocket_plain,
-    /// WebSocket connections over TLS open now (a gauge).
-    open_websocket_secure,
-    /// DTLS associations open now, past their handshake (a gauge).
-    open_dtls,
-    /// Connections closed because no LOGIN arrived in time.
-    login_timeouts,
-    /// Logins accepted.
-    logins_accepted,
-    /// Logins refused: unknown, expired or used player session, empty id.
-    logins_refused_player_session,
-    /// Logins refused by the game session: full or not accepting.
-    logins_refused_session,
-    /// Binary frames received on WebSockets.
-    frames_in,
-    /// Bytes of the binary frames received on WebSockets.
-    reliable_bytes_in,
-    /// Frames or datagrams that did not decode, or were too large.
-    malformed_in,
-    /// Text frames received (ignored, protocol.md Q21).
-    text_frames_in,
-    /// Packets other than LOGIN before login (ignored, protocol.md §5.1).
-    packets_before_login,
-    /// Datagrams received on the fast-channel socket.
-    datagrams_in,
-    /// Bytes of the datagrams received on the fast-channel socket.
-    fast_bytes_in,
-    /// Datagrams naming a sender that is not a logged-in player.
-    datagrams_unknown_sender,
-    /// Datagrams from an address bound to no player that were not a handshake (dropped
-    /// without decoding).
-    datagrams_unknown_source,
-    /// Handshake datagrams (UDP_CONNECT, DTLS ClientHello) over the per-IP rate limit.
-    udp_handshakes_rate_limited,
-    /// DTLS associations opened by a ClientHello.
-    dtls_handshakes,
-    /// DTLS handshakes that failed or timed out.
-    dtls_handshakes_failed,
-    /// DTLS ClientHellos dropped because `max_dtls_handshakes` associations were unbound.
-    dtls_handshakes_over_limit,
-    /// DTLS associations bound to a player by VERIFY_IDENTITY.
-    dtls_bound,
-    /// DTLS associations closed for a wrong or missing VERIFY_IDENTITY.
-    dtls_verify_failed,
-    /// Records on DTLS associations not bound to a player (dropped).
-    dtls_records_unbound,
-    /// Datagrams for a DTLS association whose queue was full (dropped).
-    dtls_datagrams_busy,
-    /// Datagrams dropped because their game session's queue was full.
-    datagrams_session_busy,
-    /// Packets sent on WebSockets.
-    reliable_out,
-    /// Bytes of the packets sent on WebSockets.
-    reliable_bytes_out,
-    /// Datagrams sent on the fast channel.
-    fast_out,
-    /// Bytes of the datagrams sent on the fast channel (DTLS records as sent, handshakes
-    /// included).
-    fast_bytes_out,
-    /// Plain UDP addresses bound to players by UDP_CONNECT.
-    fast_binds_plain,
-    /// Fast-intent messages sent on a recipient's WebSocket because it had no confirmed
-    /// fast channel (or the payload was too large for one).
-    fast_fallbacks,
-    /// Fast-intent messages dropped because a slow reader's queue was full.
-    dropped_slow_reader,
-    /// Connections closed because their reliable queue overflowed.
-    slow_reader_closes,
-    /// Datagrams that the socket did not take (buffer full or error).
-    fast_send_errors,
-    /// Players disconnected by the dead-peer timeout.
-    idle_timeouts,
-    /// Dropped by the core: payload over the limit.
-    dropped_oversized,
-    /// Dropped by the core: server-only opcode from a client.
-    dropped_server_only_opcode,
-    /// Dropped by the core: command without its body.
-    dropped_missing_body,
-    /// Dropped by the core: unknown target player or group.
-    dropped_unknown_target,
-    /// Dropped by the core: group message from a non-member.
-    dropped_not_group_member,
-    /// Dropped by the core: stale UDP sequence number.
-    dropped_stale_sequence,
-    /// Dropped by the core: datagram from an address not bound to its sender.
-    dropped_unbound_source,
-    /// Dropped by the core: UDP_CONNECT from another IP than the WebSocket's.
-    dropped_source_ip_mismatch,
-    /// Dropped by the core: packet on a channel where it means nothing.
-    dropped_wrong_channel,
-    /// Dropped by the core: command refused (e.g. too many groups, or by the script).
-    dropped_refused,
-    /// Dropped by the core: the script's onSendToPlayer or onSendToGroup said no.
-    dropped_hook_refused,
-    /// Dropped by the core: UDP_CONNECT from another address for a confirmed fast channel.
-    dropped_already_bound,
-    /// Dropped by the core: plain datagram naming a secure (DTLS-only) player.
-    dropped_secure_peer,
-    /// Dropped by the core: over the player's message rate.
-    dropped_over_rate,
-    /// Dropped by the core: fast-channel sequence number outside the accepted window.
-    dropped_sequence_out_of_window,
-    /// Players disconnected for staying over their message rate.
-    over_rate_closes,
-    /// Game connections the client closed with a WebSocket close frame after login.
-    client_closes,
-    /// Game connections that ended without a close frame after login (EOF, reset, TLS
-    /// without close_notify).
-    connections_lost,
-    /// Logins refused by the script's onPlayerConnect.
-    logins_refused_script,
-    /// Logins refused because the game session's script failed to start (or was held back
-    /// after failing).
-    logins_refused_script_start,
-    /// Game sessions whose script started.
-    script_starts,
-    /// Game sessions whose script failed to load or start (the game session fails).
-    script_start_failures,
-    /// Game sessions whose script was not tried because it failed to start shortly before
-    /// (the game session fails).
-    script_starts_held_back,
-    /// Script callbacks skipped because the script had used its CPU time for the second.
-    script_calls_skipped,
-    /// Unhandled promise rejections in scripts.
-    script_unhandled_rejections,
-    /// Script callbacks that ran out of memory.
-    script_out_of_memory,
-    /// Script log lines dropped over the per-session rate limit.
-    script_log_lines_dropped,
-    /// onHealthCheck answers that were not true.
-    script_health_checks_failed,
-    /// Game sessions whose script's last onHealthCheck was not true (a gauge).
-    script_sessions_unhealthy,
-    /// Failed accepts on the game and control listeners (out of file descriptors, say).
-    accept_errors,
-    /// Scrapes of `/metrics` answered.
-    metrics_scrapes,
-    /// Scrapes of `/metrics` refused for want of valid credentials (401).
-    metrics_scrapes_unauthenticated,
-    /// Scrapes of `/metrics` refused for a wrong bearer token (403).
-    metrics_scrapes_forbidden,
-    /// Control API connections closed on accept: over a connection limit, with every
-    /// connection that could make room busy with a request.
-    control_connections_over_limit,
-    /// Control API connections closed to make room for a new one, as they had waited
-    /// longest for a request.
-    control_connections_evicted,
-    /// Control API connections closed for sending no complete request head within
-    /// `control.request_header_timeout_secs`.
-    control_request_header_timeouts,
+metrics! {
+    by_hand build;
+    by_hand readiness;
+
+    counter volley_connections
+        "Game connections that completed their handshake, by transport and mode."
+    {
+        /// WebSocket connections over plain TCP that completed the upgrade (`ws://`).
+        [transport = "websocket", mode = "plain"] connections_websocket_plain,
+        /// WebSocket connections over TLS that completed the upgrade (`wss://`).
+        [transport = "websocket", mode = "secure"] connections_websocket_secure,
+        /// DTLS associations that completed their handshake.
+        [transport = "udp", mode = "secure"] connections_dtls,
+    }
+    gauge volley_connections_open "Game connections open now, by transport and mode." {
+        /// Plain WebSocket connections open now (a gauge).
+        [transport = "websocket", mode = "plain"] open_websocket_plain,
+        /// WebSocket connections over TLS open now (a gauge).
+        [transport = "websocket", mode = "secure"] open_websocket_secure,
+        /// DTLS associations open now, past their handshake (a gauge).
+        [transport = "udp", mode = "secure"] open_dtls,
+    }
+    by_hand connection_limit;
+    counter volley_connections_over_limit
+        "WebSocket connections closed on accept because limits.max_connections were open."
+    {
+        /// Connections closed on accept because `max_connections` were open.
+        connections_over_limit,
+    }
+    counter volley_accept_errors
+        "Failed accepts on the game and control listeners, such as for want of file \
+         descriptors; each is followed by a back-off."
+    {
+        /// Failed accepts on the game and control listeners (out of file descriptors, say).
+        accept_errors,
+    }
+    counter volley_handshakes_failed
+        "Handshakes that failed or timed out: the WebSocket upgrade, TLS on the game and \
+         control listeners, DTLS, and VERIFY_IDENTITY on a DTLS association."
+    {
+        /// TCP or WebSocket handshakes that failed or timed out.
+        [handshake = "websocket"] handshakes_failed,
+        /// TLS handshakes on the game or control listener that failed, were abandoned or
+        /// timed out, garbage on a TLS port included.
+        [handshake = "tls"] tls_handshakes_failed,
+        /// DTLS handshakes that failed or timed out.
+        [handshake = "dtls"] dtls_handshakes_failed,
+        /// DTLS associations closed for a wrong or missing VERIFY_IDENTITY.
+        [handshake = "verify_identity"] dtls_verify_failed,
+    }
+    counter volley_dtls_associations
+        "DTLS associations opened by a ClientHello on the fast-channel port."
+    {
+        /// DTLS associations opened by a ClientHello.
+        dtls_handshakes,
+    }
+
+    counter volley_logins "LOGIN requests by result." {
+        /// Logins accepted.
+        [result = "accepted"] logins_accepted,
+        /// Logins refused: unknown, expired or used player session, empty id.
+        [result = "refused_player_session"] logins_refused_player_session,
+        /// Logins refused by the game session: full or not accepting.
+        [result = "refused_session"] logins_refused_session,
+        /// Logins refused by the script's onPlayerConnect.
+        [result = "refused_script"] logins_refused_script,
+        /// Logins refused because the game session's script failed to start (or was held back
+        /// after failing).
+        [result = "refused_script_start"] logins_refused_script_start,
+    }
+    counter volley_login_timeouts
+        "Connections closed because no LOGIN arrived within limits.login_timeout_secs."
+    {
+        /// Connections closed because no LOGIN arrived in time.
+        login_timeouts,
+    }
+    by_hand sessions;
+
+    counter volley_messages
+        "WebSocket frames (reliable) and fast-channel datagrams (fast) received and sent."
+    {
+        /// Binary frames received on WebSockets.
+        [channel = "reliable", direction = "in"] frames_in,
+        /// Packets sent on WebSockets.
+        [channel = "reliable", direction = "out"] reliable_out,
+        /// Datagrams received on the fast-channel socket.
+        [channel = "fast", direction = "in"] datagrams_in,
+        /// Datagrams sent on the fast channel.
+        [channel = "fast", direction = "out"] fast_out,
+    }
+    counter volley_message (Bytes)
+        "Bytes of WebSocket frames (reliable) and fast-channel datagrams (fast) received \
+         and sent."
+    {
+        /// Bytes of the binary frames received on WebSockets.
+        [channel = "reliable", direction = "in"] reliable_bytes_in,
+        /// Bytes of the packets sent on WebSockets.
+        [channel = "reliable", direction = "out"] reliable_bytes_out,
+        /// Bytes of the datagrams received on the fast-channel socket.
+        [channel = "fast", direction = "in"] fast_bytes_in,
+        /// Bytes of the datagrams sent on the fast channel (DTLS records as sent, handshakes
+        /// included).
+        [channel = "fast", direction = "out"] fast_bytes_out,
+    }
+    // The core's reasons under their own names ([`Metrics::dropped`] picks the field), then
+    // the host's and the transports'.
+    counter volley_messages_dropped "Messages dropped, by reason." {
+        /// Dropped by the core: payload over the limit.
+        [reason = DropReason::Oversized.as_str()] dropped_oversized,
+        /// Dropped by the core: server-only opcode from a client.
+        [reason = DropReason::ServerOnlyOpcode.as_str()] dropped_server_only_opcode,
+        /// Dropped by the core: command without its body.
+        [reason = DropReason::MissingBody.as_str()] dropped_missing_body,
+        /// Dropped by the core: unknown target player or group.
+        [reason = DropReason::UnknownTarget.as_str()] dropped_unknown_target,
+        /// Dropped by the core: group message from a non-member.
+        [reason = DropReason::NotGroupMember.as_str()] dropped_not_group_member,
+        /// Dropped by the core: stale UDP sequence number.
+        [reason = DropReason::StaleSequence.as_str()] dropped_stale_sequence,
+        /// Dropped by the core: datagram from an address not bound to its sender.
+        [reason = DropReason::UnboundSource.as_str()] dropped_unbound_source,
+        /// Dropped by the core: UDP_CONNECT from another IP than the WebSocket's.
+        [reason = DropReason::SourceIpMismatch.as_str()] dropped_source_ip_mismatch,
+        /// Dropped by the core: packet on a channel where it means nothing.
+        [reason = DropReason::WrongChannel.as_str()] dropped_wrong_channel,
+        /// Dropped by the core: command refused (e.g. too many groups, or by the script).
+        [reason = DropReason::Refused.as_str()] dropped_refused,
+        /// Dropped by the core: the script's onSendToPlayer or onSendToGroup said no.
+        [reason = DropReason::HookRefused.as_str()] dropped_hook_refused,
+        /// Dropped by the core: UDP_CONNECT from another address for a confirmed fast channel.
+        [reason = DropReason::AlreadyBound.as_str()] dropped_already_bound,
+        /// Dropped by the core: plain datagram naming a secure (DTLS-only) player.
+        [reason = DropReason::SecurePeer.as_str()] dropped_secure_peer,
+        /// Dropped by the core: over the player's message rate.
+        [reason = DropReason::OverRate.as_str()] dropped_over_rate,
+        /// Dropped by the core: fast-channel sequence number outside the accepted window.
+        [reason = DropReason::SequenceOutOfWindow.as_str()] dropped_sequence_out_of_window,
+        /// Fast-intent messages dropped because a slow reader's queue was full.
+        [reason = "slow_reader"] dropped_slow_reader,
+        /// Handshake datagrams (UDP_CONNECT, DTLS ClientHello) over the per-IP rate limit.
+        [reason = "rate_limit"] udp_handshakes_rate_limited,
+        /// DTLS ClientHellos dropped because `max_dtls_handshakes` associations were unbound.
+        [reason = "handshake_limit"] dtls_handshakes_over_limit,
+        /// Frames or datagrams that did not decode, or were too large.
+        [reason = "malformed"] malformed_in,
+        /// Text frames received (ignored, protocol.md Q21).
+        [reason = "text_frame"] text_frames_in,
+        /// Packets other than LOGIN before login (ignored, protocol.md §5.1).
+        [reason = "before_login"] packets_before_login,
+        /// Datagrams dropped because their game session's queue was full.
+        [reason = "session_busy"] datagrams_session_busy,
+        /// Datagrams for a DTLS association whose queue was full (dropped).
+        [reason = "association_busy"] dtls_datagrams_busy,
+        /// Datagrams naming a sender that is not a logged-in player.
+        [reason = "unknown_sender"] datagrams_unknown_sender,
+        /// Datagrams from an address bound to no player that were not a handshake (dropped
+        /// without decoding).
+        [reason = "unknown_source"] datagrams_unknown_source,
+        /// Records on DTLS associations not bound to a player (dropped).
+        [reason = "unverified"] dtls_records_unbound,
+        /// Datagrams that the socket did not take (buffer full or error).
+        [reason = "send_failed"] fast_send_errors,
+    }
+    counter volley_disconnects
+        "Logged-in game connections that ended, by reason: closed by the client (a close \
+         frame), lost (the stream ended without one), or closed by the server."
+    {
+        /// Game connections the client closed with a WebSocket close frame after login.
+        [reason = "client_close"] client_closes,
+        /// Game connections that ended without a close frame after login (EOF, reset, TLS
+        /// without close_notify).
+        [reason = "connection_lost"] connections_lost,
+        /// Connections closed because their reliable queue overflowed.
+        [reason = "slow_reader"] slow_reader_closes,
+        /// Players disconnected by the dead-peer timeout.
+        [reason = "idle_timeout"] idle_timeouts,
+        /// Players disconnected for staying over their message rate.
+        [reason = "rate_limited"] over_rate_closes,
+    }
+    counter volley_fast_path_binds
+        "Fast channels bound to players: plain UDP by UDP_CONNECT, DTLS by VERIFY_IDENTITY."
+    {
+        /// Plain UDP addresses bound to players by UDP_CONNECT.
+        [mode = "plain"] fast_binds_plain,
+        /// DTLS associations bound to a player by VERIFY_IDENTITY.
+        [mode = "secure"] dtls_bound,
+    }
+    counter volley_fast_path_fallbacks
+        "Fast-intent messages sent on the WebSocket of a recipient without a confirmed \
+         fast channel."
+    {
+        /// Fast-intent messages sent on a recipient's WebSocket because it had no confirmed
+        /// fast channel (or the payload was too large for one).
+        fast_fallbacks,
+    }
+
+    counter volley_script_starts
+        "Game session scripts started, failed to start, or held back after a recent \
+         failure."
+    {
+        /// Game sessions whose script started.
+        [result = "started"] script_starts,
+        /// Game sessions whose script failed to load or start (the game session fails).
+        [result = "failed"] script_start_failures,
+        /// Game sessions whose script was not tried because it failed to start shortly before
+        /// (the game session fails).
+        [result = "held_back"] script_starts_held_back,
+    }
+    by_hand script_hooks;
+    counter volley_script_calls_skipped
+        "Script callbacks skipped because the script had used scripts.cpu_budget_ms for \
+         the second."
+    {
+        /// Script callbacks skipped because the script had used its CPU time for the second.
+        script_calls_skipped,
+    }
+    counter volley_script_unhandled_rejections "Unhandled promise rejections in scripts." {
+        /// Unhandled promise rejections in scripts.
+        script_unhandled_rejections,
+    }
+    counter volley_script_out_of_memory "Script callbacks stopped at scripts.memory_limit_mib." {
+        /// Script callbacks that ran out of memory.
+        script_out_of_memory,
+    }
+    counter volley_script_log_lines_dropped
+        "Script log lines dropped over the per-session rate limit."
+    {
+        /// Script log lines dropped over the per-session rate limit.
+        script_log_lines_dropped,
+    }
+    counter volley_script_health_checks_failed "onHealthCheck answers that were not true." {
+        /// onHealthCheck answers that were not true.
+        script_health_checks_failed,
+    }
+    gauge volley_script_sessions_unhealthy
+        "Game sessions whose script's last onHealthCheck was not true."
+    {
+        /// Game sessions whose script's last onHealthCheck was not true (a gauge).
+        script_sessions_unhealthy,
+    }
+
+    by_hand control_requests;
+    counter volley_control_connections_closed
+        "Control API connections the server closed to protect itself, by reason: over a \
+         connection limit on accept, evicted to make room for a new one, or no complete \
+         request head in time."
+    {
+        /// Control API connections closed on accept: over a connection limit, with every
+        /// connection that could make room busy with a request.
+        [reason = "over_limit"] control_connections_over_limit,
+        /// Control API connections closed to make room for a new one, as they had waited
+        /// longest for a request.
+        [reason = "evicted"] control_connections_evicted,
+        /// Control API connections closed for sending no complete request head within
+        /// `control.request_header_timeout_secs`.
+        [reason = "request_header_timeout"] control_request_header_timeouts,
+    }
+    counter volley_metrics_scrapes "Scrapes of /metrics, by result." {
+        /// Scrapes of `/metrics` answered.
+        [result = "ok"] metrics_scrapes,
+        /// Scrapes of `/metrics` refused for want of valid credentials (401).
+        [result = "unauthenticated"] metrics_scrapes_unauthenticated,
+        /// Scrapes of `/metrics` refused for a wrong bearer token (403).
+        [result = "forbidden"] metrics_scrapes_forbidden,
+    }
+
+    by_hand process;
+
+    // `Volley.DescribeServer` reports these; the exposition counts the same connections by
+    // transport and mode in `volley_connections` instead.
+    snapshot_only {
+        /// WebSocket connections accepted.
+        connections_accepted,
+        /// Game connections that completed a TLS handshake (`wss://`).
+        connections_tls,
+    }
 }
 
 /// A game connection that completed its handshake, by transport and mode.
@@ -601,299 +833,92 @@ struct ReportCollector(Report);
 
 impl Collector for ReportCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let families = Families(&mut encoder);
-        families.write(&self.0)
+        Families(&mut encoder).write(&self.0)
     }
 }
 
-/// A label set: (name, value) pairs, every value from a fixed set.
-type Labels<const N: usize> = [(&'static str, &'static str); N];
+/// Samples of one family: each with its labels (none for a family of one sample) and its
+/// value. Every label value comes from a fixed set.
+type Samples<'s> = [(&'s [(&'static str, &'static str)], u64)];
 
-/// Writes metric families of constant values.
+/// The type of a family read from counter fields.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// Only ever grows; its samples are written with `_total`.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+}
+
+impl Kind {
+    fn metric_type(self) -> MetricType {
+        match self {
+            Self::Counter => MetricType::Counter,
+            Self::Gauge => MetricType::Gauge,
+        }
+    }
+
+    fn encode(self, metric: &mut MetricEncoder, value: u64) -> std::fmt::Result {
+        match self {
+            Self::Counter => metric.encode_counter::<NoLabelSet, _, u64>(&value, None),
+            Self::Gauge => metric.encode_gauge(&value),
+        }
+    }
+}
+
+/// Writes metric families of constant values. [`Families::write`] comes from the table;
+/// the methods it names `by_hand` write what no counter field holds.
 struct Families<'a, 'e>(&'a mut DescriptorEncoder<'e>);
 
 impl Families<'_, '_> {
-    fn write(mut self, r: &Report) -> std::fmt::Result {
-        let c = &r.counters;
-        self.build_info()?;
-        self.gauge(
-            "volley_ready",
-            "1 while /ready answers 200: listening, not draining, every script healthy.",
-            u64::from(r.ready),
-        )?;
-        self.gauge(
-            "volley_draining",
-            "1 once a drain has started (SIGTERM, SIGINT or Volley.StartDrain).",
-            u64::from(r.draining),
-        )?;
-
-        self.counters(
-            "volley_connections",
-            "Game connections that completed their handshake, by transport and mode.",
-            None,
-            &connection_samples(
-                c.connections_websocket_plain,
-                c.connections_websocket_secure,
-                c.connections_dtls,
-            ),
-        )?;
-        self.gauges(
-            "volley_connections_open",
-            "Game connections open now, by transport and mode.",
-            None,
-            &connection_samples(c.open_websocket_plain, c.open_websocket_secure, c.open_dtls),
-        )?;
-        // The limits in force, so that capacity alerts need no copy of the config.
-        self.gauge(
-            "volley_connections_max",
-            "WebSocket connections that may be open at once: limits.max_connections.",
-            r.max_connections,
-        )?;
-        self.counter(
-            "volley_connections_over_limit",
-            "WebSocket connections closed on accept because limits.max_connections were open.",
-            c.connections_over_limit,
-        )?;
-        self.counter(
-            "volley_accept_errors",
-            "Failed accepts on the game and control listeners, such as for want of file \
-             descriptors; each is followed by a back-off.",
-            c.accept_errors,
-        )?;
-        self.counters(
-            "volley_handshakes_failed",
-            "Handshakes that failed or timed out: the WebSocket upgrade, TLS on the game and \
-             control listeners, DTLS, and VERIFY_IDENTITY on a DTLS association.",
-            None,
-            &[
-                ([("handshake", "websocket")], c.handshakes_failed),
-                ([("handshake", "tls")], c.tls_handshakes_failed),
-                ([("handshake", "dtls")], c.dtls_handshakes_failed),
-                ([("handshake", "verify_identity")], c.dtls_verify_failed),
-            ],
-        )?;
-        self.counter(
-            "volley_dtls_associations",
-            "DTLS associations opened by a ClientHello on the fast-channel port.",
-            c.dtls_handshakes,
-        )?;
-
-        self.counters(
-            "volley_logins",
-            "LOGIN requests by result.",
-            None,
-            &[
-                ([("result", "accepted")], c.logins_accepted),
-                (
-                    [("result", "refused_player_session")],
-                    c.logins_refused_player_session,
-                ),
-                ([("result", "refused_session")], c.logins_refused_session),
-                ([("result", "refused_script")], c.logins_refused_script),
-                (
-                    [("result", "refused_script_start")],
-                    c.logins_refused_script_start,
-                ),
-            ],
-        )?;
-        self.counter(
-            "volley_login_timeouts",
-            "Connections closed because no LOGIN arrived within limits.login_timeout_secs.",
-            c.login_timeouts,
-        )?;
-        self.gauges(
-            "volley_game_sessions",
-            "Game sessions by status, ended ones while they are remembered.",
-            None,
-            &GameSessionStatus::ALL.map(|status| {
-                let count = r.sessions.game_sessions[status as usize];
-                ([("status", game_session_status(status))], count as u64)
-            }),
-        )?;
-        self.gauge(
-            "volley_game_sessions_max",
-            "Game sessions that may run at once (activating, active or terminating): \
-             limits.max_game_sessions.",
-            r.max_game_sessions,
-        )?;
-        self.gauges(
-            "volley_player_sessions",
-            "Player sessions by status, ended ones while they are remembered.",
-            None,
-            &PlayerSessionStatus::ALL.map(|status| {
-                let count = r.sessions.player_sessions[status as usize];
-                ([("status", player_session_status(status))], count as u64)
-            }),
-        )?;
-
-        self.counters(
-            "volley_messages",
-            "WebSocket frames (reliable) and fast-channel datagrams (fast) received and sent.",
-            None,
-            &traffic_samples([c.frames_in, c.reliable_out, c.datagrams_in, c.fast_out]),
-        )?;
-        self.counters(
-            "volley_message",
-            "Bytes of WebSocket frames (reliable) and fast-channel datagrams (fast) received \
-             and sent.",
-            Some(Unit::Bytes),
-            &traffic_samples([
-                c.reliable_bytes_in,
-                c.reliable_bytes_out,
-                c.fast_bytes_in,
-                c.fast_bytes_out,
-            ]),
-        )?;
-        self.counters(
-            "volley_messages_dropped",
-            "Messages dropped, by reason.",
-            None,
-            &dropped_samples(c),
-        )?;
-        self.counters(
-            "volley_disconnects",
-            "Logged-in game connections that ended, by reason: closed by the client (a close \
-             frame), lost (the stream ended without one), or closed by the server.",
-            None,
-            &[
-                ([("reason", "client_close")], c.client_closes),
-                ([("reason", "connection_lost")], c.connections_lost),
-                ([("reason", "slow_reader")], c.slow_reader_closes),
-                ([("reason", "idle_timeout")], c.idle_timeouts),
-                ([("reason", "rate_limited")], c.over_rate_closes),
-            ],
-        )?;
-        self.counters(
-            "volley_fast_path_binds",
-            "Fast channels bound to players: plain UDP by UDP_CONNECT, DTLS by VERIFY_IDENTITY.",
-            None,
-            &[
-                ([("mode", "plain")], c.fast_binds_plain),
-                ([("mode", "secure")], c.dtls_bound),
-            ],
-        )?;
-        self.counter(
-            "volley_fast_path_fallbacks",
-            "Fast-intent messages sent on the WebSocket of a recipient without a confirmed \
-             fast channel.",
-            c.fast_fallbacks,
-        )?;
-
-        self.counters(
-            "volley_script_starts",
-            "Game session scripts started, failed to start, or held back after a recent \
-             failure.",
-            None,
-            &[
-                ([("result", "started")], c.script_starts),
-                ([("result", "failed")], c.script_start_failures),
-                ([("result", "held_back")], c.script_starts_held_back),
-            ],
-        )?;
-        let by_hook = |counts: &[u64; HOOKS]| {
-            Hook::ALL.map(|hook| ([("hook", hook.as_str())], counts[hook as usize]))
-        };
-        self.counters(
-            "volley_script_calls",
-            "Script callbacks called, by hook.",
-            None,
-            &by_hook(&r.script.calls),
-        )?;
-        self.counters(
-            "volley_script_errors",
-            "Script callbacks that threw, by hook.",
-            None,
-            &by_hook(&r.script.errors),
-        )?;
-        self.counters(
-            "volley_script_timeouts",
-            "Script callbacks stopped at scripts.callback_timeout_ms, by hook.",
-            None,
-            &by_hook(&r.script.timeouts),
-        )?;
-        self.histogram(
-            "volley_script_hook_duration",
-            "How long script callbacks ran, their promise jobs included.",
-            &r.script.hook_duration,
-        )?;
-        self.counter(
-            "volley_script_calls_skipped",
-            "Script callbacks skipped because the script had used scripts.cpu_budget_ms for \
-             the second.",
-            c.script_calls_skipped,
-        )?;
-        self.counter(
-            "volley_script_unhandled_rejections",
-            "Unhandled promise rejections in scripts.",
-            c.script_unhandled_rejections,
-        )?;
-        self.counter(
-            "volley_script_out_of_memory",
-            "Script callbacks stopped at scripts.memory_limit_mib.",
-            c.script_out_of_memory,
-        )?;
-        self.counter(
-            "volley_script_log_lines_dropped",
-            "Script log lines dropped over the per-session rate limit.",
-            c.script_log_lines_dropped,
-        )?;
-        self.counter(
-            "volley_script_health_checks_failed",
-            "onHealthCheck answers that were not true.",
-            c.script_health_checks_failed,
-        )?;
-        self.gauge(
-            "volley_script_sessions_unhealthy",
-            "Game sessions whose script's last onHealthCheck was not true.",
-            c.script_sessions_unhealthy,
-        )?;
-
-        let mut requests = self.0.encode_descriptor(
-            "volley_control_requests",
-            "Control API requests by operation and result (ok, or the error type).",
-            None,
-            MetricType::Counter,
-        )?;
-        for &(operation, result, count) in &r.control_requests {
-            let labels = [("operation", operation), ("result", result)];
-            encode_counter(&mut requests.encode_family(&labels)?, count)?;
-        }
-        self.counters(
-            "volley_control_connections_closed",
-            "Control API connections the server closed to protect itself, by reason: over a \
-             connection limit on accept, evicted to make room for a new one, or no complete \
-             request head in time.",
-            None,
-            &[
-                ([("reason", "over_limit")], c.control_connections_over_limit),
-                ([("reason", "evicted")], c.control_connections_evicted),
-                (
-                    [("reason", "request_header_timeout")],
-                    c.control_request_header_timeouts,
-                ),
-            ],
-        )?;
-        self.counters(
-            "volley_metrics_scrapes",
-            "Scrapes of /metrics, by result.",
-            None,
-            &[
-                ([("result", "ok")], c.metrics_scrapes),
-                (
-                    [("result", "unauthenticated")],
-                    c.metrics_scrapes_unauthenticated,
-                ),
-                ([("result", "forbidden")], c.metrics_scrapes_forbidden),
-            ],
-        )?;
-
-        if let Some(process) = &r.process {
-            self.process(process)?;
+    /// One family of samples.
+    fn samples(
+        &mut self,
+        name: &str,
+        help: &str,
+        unit: Option<Unit>,
+        kind: Kind,
+        samples: &Samples<'_>,
+    ) -> std::fmt::Result {
+        let mut metric = self
+            .0
+            .encode_descriptor(name, help, unit.as_ref(), kind.metric_type())?;
+        for (labels, value) in samples {
+            // An empty label set would still be written, as `{}`.
+            if labels.is_empty() {
+                kind.encode(&mut metric, *value)?;
+            } else {
+                kind.encode(&mut metric.encode_family(labels)?, *value)?;
+            }
         }
         Ok(())
     }
 
-    fn build_info(&mut self) -> std::fmt::Result {
+    /// One family of samples by one label: each sample's value of it, and its value.
+    fn by_one_label(
+        &mut self,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        label: &'static str,
+        samples: impl IntoIterator<Item = (&'static str, u64)>,
+    ) -> std::fmt::Result {
+        let mut metric = self
+            .0
+            .encode_descriptor(name, help, None, kind.metric_type())?;
+        for (label_value, value) in samples {
+            kind.encode(&mut metric.encode_family(&[(label, label_value)])?, value)?;
+        }
+        Ok(())
+    }
+
+    /// A family of one unlabelled gauge.
+    fn gauge(&mut self, name: &str, help: &str, value: u64) -> std::fmt::Result {
+        self.samples(name, help, None, Kind::Gauge, &[(&[], value)])
+    }
+
+    /// By hand: an info metric, whose one value is the build's version.
+    fn build(&mut self, _: &Report) -> std::fmt::Result {
         let info = Info::new([("version", env!("CARGO_PKG_VERSION"))]);
         let metric = self.0.encode_descriptor(
             "volley_build",
@@ -904,7 +929,111 @@ impl Families<'_, '_> {
         info.encode(metric)
     }
 
-    fn process(&mut self, p: &ProcessFigures) -> std::fmt::Result {
+    /// By hand: the scrape reads these from the host's state; nothing counts them.
+    fn readiness(&mut self, r: &Report) -> std::fmt::Result {
+        self.gauge(
+            "volley_ready",
+            "1 while /ready answers 200: listening, not draining, every script healthy.",
+            u64::from(r.ready),
+        )?;
+        self.gauge(
+            "volley_draining",
+            "1 once a drain has started (SIGTERM, SIGINT or Volley.StartDrain).",
+            u64::from(r.draining),
+        )
+    }
+
+    /// By hand: a limit in force, from the config, so that capacity alerts need no copy of
+    /// it.
+    fn connection_limit(&mut self, r: &Report) -> std::fmt::Result {
+        self.gauge(
+            "volley_connections_max",
+            "WebSocket connections that may be open at once: limits.max_connections.",
+            r.max_connections,
+        )
+    }
+
+    /// By hand: the catalog's counts by status, and the game session limit in force.
+    fn sessions(&mut self, r: &Report) -> std::fmt::Result {
+        self.by_one_label(
+            "volley_game_sessions",
+            "Game sessions by status, ended ones while they are remembered.",
+            Kind::Gauge,
+            "status",
+            GameSessionStatus::ALL.map(|status| {
+                let count = r.sessions.game_sessions[status as usize];
+                (game_session_status(status), count as u64)
+            }),
+        )?;
+        self.gauge(
+            "volley_game_sessions_max",
+            "Game sessions that may run at once (activating, active or terminating): \
+             limits.max_game_sessions.",
+            r.max_game_sessions,
+        )?;
+        self.by_one_label(
+            "volley_player_sessions",
+            "Player sessions by status, ended ones while they are remembered.",
+            Kind::Gauge,
+            "status",
+            PlayerSessionStatus::ALL.map(|status| {
+                let count = r.sessions.player_sessions[status as usize];
+                (player_session_status(status), count as u64)
+            }),
+        )
+    }
+
+    /// By hand: [`ScriptMetrics`] counts in arrays by hook, and times callbacks in a
+    /// histogram.
+    fn script_hooks(&mut self, r: &Report) -> std::fmt::Result {
+        let families = [
+            (
+                "volley_script_calls",
+                "Script callbacks called, by hook.",
+                &r.script.calls,
+            ),
+            (
+                "volley_script_errors",
+                "Script callbacks that threw, by hook.",
+                &r.script.errors,
+            ),
+            (
+                "volley_script_timeouts",
+                "Script callbacks stopped at scripts.callback_timeout_ms, by hook.",
+                &r.script.timeouts,
+            ),
+        ];
+        for (name, help, counts) in families {
+            let samples = Hook::ALL.map(|hook| (hook.as_str(), counts[hook as usize]));
+            self.by_one_label(name, help, Kind::Counter, "hook", samples)?;
+        }
+        self.histogram(
+            "volley_script_hook_duration",
+            "How long script callbacks ran, their promise jobs included.",
+            &r.script.hook_duration,
+        )
+    }
+
+    /// By hand: the operations and results are known only as requests come, from fixed
+    /// sets ([`Metrics::control_request`]).
+    fn control_requests(&mut self, r: &Report) -> std::fmt::Result {
+        let mut requests = self.0.encode_descriptor(
+            "volley_control_requests",
+            "Control API requests by operation and result (ok, or the error type).",
+            None,
+            MetricType::Counter,
+        )?;
+        for &(operation, result, count) in &r.control_requests {
+            let labels = [("operation", operation), ("result", result)];
+            Kind::Counter.encode(&mut requests.encode_family(&labels)?, count)?;
+        }
+        Ok(())
+    }
+
+    /// By hand: the operating system's figures, in the standard `process_*` names and
+    /// types, left out where they cannot be read.
+    fn process(&mut self, r: &Report) -> std::fmt::Result {
+        let Some(p) = &r.process else { return Ok(()) };
         let mut cpu = self.0.encode_descriptor(
             "process_cpu",
             "Total user and system CPU time spent in seconds.",
@@ -963,52 +1092,7 @@ impl Families<'_, '_> {
         Ok(())
     }
 
-    fn counter(&mut self, name: &str, help: &str, value: u64) -> std::fmt::Result {
-        let mut metric = self
-            .0
-            .encode_descriptor(name, help, None, MetricType::Counter)?;
-        encode_counter(&mut metric, value)
-    }
-
-    fn gauge(&mut self, name: &str, help: &str, value: u64) -> std::fmt::Result {
-        let mut metric = self
-            .0
-            .encode_descriptor(name, help, None, MetricType::Gauge)?;
-        metric.encode_gauge(&value)
-    }
-
-    fn counters<const N: usize>(
-        &mut self,
-        name: &str,
-        help: &str,
-        unit: Option<Unit>,
-        samples: &[(Labels<N>, u64)],
-    ) -> std::fmt::Result {
-        let mut metric =
-            self.0
-                .encode_descriptor(name, help, unit.as_ref(), MetricType::Counter)?;
-        for (labels, value) in samples {
-            encode_counter(&mut metric.encode_family(labels)?, *value)?;
-        }
-        Ok(())
-    }
-
-    fn gauges<const N: usize>(
-        &mut self,
-        name: &str,
-        help: &str,
-        unit: Option<Unit>,
-        samples: &[(Labels<N>, u64)],
-    ) -> std::fmt::Result {
-        let mut metric = self
-            .0
-            .encode_descriptor(name, help, unit.as_ref(), MetricType::Gauge)?;
-        for (labels, value) in samples {
-            metric.encode_family(labels)?.encode_gauge(value)?;
-        }
-        Ok(())
-    }
-
+    /// A histogram in seconds over the bounds of [`HOOK_DURATION_BOUNDS_US`].
     fn histogram(
         &mut self,
         name: &str,
@@ -1027,72 +1111,6 @@ impl Families<'_, '_> {
         let count = histogram.buckets.iter().sum();
         metric.encode_histogram::<NoLabelSet>(histogram.sum_seconds, count, &buckets, None)
     }
-}
-
-fn encode_counter(metric: &mut MetricEncoder, value: u64) -> std::fmt::Result {
-    metric.encode_counter::<NoLabelSet, _, u64>(&value, None)
-}
-
-/// Samples by transport and mode: plain and secure WebSockets, DTLS associations.
-fn connection_samples(plain: u64, secure: u64, dtls: u64) -> [(Labels<2>, u64); 3] {
-    [
-        ([("transport", "websocket"), ("mode", "plain")], plain),
-        ([("transport", "websocket"), ("mode", "secure")], secure),
-        ([("transport", "udp"), ("mode", "secure")], dtls),
-    ]
-}
-
-/// Samples by channel and direction, from [reliable in, reliable out, fast in, fast out].
-fn traffic_samples(values: [u64; 4]) -> [(Labels<2>, u64); 4] {
-    let [reliable_in, reliable_out, fast_in, fast_out] = values;
-    [
-        ([("channel", "reliable"), ("direction", "in")], reliable_in),
-        (
-            [("channel", "reliable"), ("direction", "out")],
-            reliable_out,
-        ),
-        ([("channel", "fast"), ("direction", "in")], fast_in),
-        ([("channel", "fast"), ("direction", "out")], fast_out),
-    ]
-}
-
-/// Dropped messages by reason: the core's reasons under their own names, then the host's
-/// and the transports'.
-fn dropped_samples(c: &Snapshot) -> [(Labels<1>, u64); 27] {
-    let core = |reason: DropReason, count| ([("reason", reason.as_str())], count);
-    let host = |reason: &'static str, count| ([("reason", reason)], count);
-    [
-        core(DropReason::Oversized, c.dropped_oversized),
-        core(DropReason::ServerOnlyOpcode, c.dropped_server_only_opcode),
-        core(DropReason::MissingBody, c.dropped_missing_body),
-        core(DropReason::UnknownTarget, c.dropped_unknown_target),
-        core(DropReason::NotGroupMember, c.dropped_not_group_member),
-        core(DropReason::StaleSequence, c.dropped_stale_sequence),
-        core(DropReason::UnboundSource, c.dropped_unbound_source),
-        core(DropReason::SourceIpMismatch, c.dropped_source_ip_mismatch),
-        core(DropReason::WrongChannel, c.dropped_wrong_channel),
-        core(DropReason::Refused, c.dropped_refused),
-        core(DropReason::HookRefused, c.dropped_hook_refused),
-        core(DropReason::AlreadyBound, c.dropped_already_bound),
-        core(DropReason::SecurePeer, c.dropped_secure_peer),
-        core(DropReason::OverRate, c.dropped_over_rate),
-        core(
-            DropReason::SequenceOutOfWindow,
-            c.dropped_sequence_out_of_window,
-        ),
-        host("slow_reader", c.dropped_slow_reader),
-        host("rate_limit", c.udp_handshakes_rate_limited),
-        host("handshake_limit", c.dtls_handshakes_over_limit),
-        host("malformed", c.malformed_in),
-        host("text_frame", c.text_frames_in),
-        host("before_login", c.packets_before_login),
-        host("session_busy", c.datagrams_session_busy),
-        host("association_busy", c.dtls_datagrams_busy),
-        host("unknown_sender", c.datagrams_unknown_sender),
-        host("unknown_source", c.datagrams_unknown_source),
-        host("unverified", c.dtls_records_unbound),
-        host("send_failed", c.fast_send_errors),
-    ]
 }
 
 /// A game session status as a label value, in the exposition's lowercase style.

@@ -10,11 +10,12 @@ use tokio::process::Command;
 use volley::api::admin::{DescribeServerInput, DescribeServerOutput};
 use volley::api::fleets::ListFleetsInput;
 use volley::api::model::GameSessionStatus;
+use volley::catalog::GameSessionSpec;
 use volley::config::{AccessKey, Config};
 use volley::control_client::{
     ClientOptions, ControlClient, ControlClientError, Credentials, Endpoint,
 };
-use volley::core::{GameSessionId, GameSessionSpec};
+use volley::core::GameSessionId;
 use volley::secret::Secret;
 use volley::{Options, client::Client};
 
@@ -97,7 +98,7 @@ async fn busy_server(dir: &TempDir) -> (TestServer, Vec<Client>) {
     let server = TestServer::with(signed_config(dir), options).await;
     let first = game_session(&server, "first", 4).await;
     let players = vec![server.player(&first).await, server.player(&first).await];
-    server.player_session(&first);
+    server.player_session(&first).await;
     game_session(&server, "second", 2).await;
     let gone = game_session(&server, "gone", 2).await;
     within(
@@ -108,10 +109,10 @@ async fn busy_server(dir: &TempDir) -> (TestServer, Vec<Client>) {
     )
     .await
     .expect("terminated");
-    support::eventually("the terminated game session ended", || {
+    support::eventually("the terminated game session ended", async || {
         server
-            .sessions
-            .game_session(&gone)
+            .record(&gone)
+            .await
             .is_some_and(|g| g.status.is_ended())
     })
     .await;

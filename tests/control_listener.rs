@@ -125,7 +125,7 @@ async fn a_new_connection_evicts_the_one_that_waited_longest_and_never_a_busy_on
     // Its source over the limit: its connection that has waited longest makes room.
     let mut third = connect(control).await;
     assert!(closed(&mut first).await);
-    eventually("eviction counted", || {
+    eventually("eviction counted", async || {
         server.metrics().control_connections_evicted == 1
     })
     .await;
@@ -142,7 +142,7 @@ async fn a_new_connection_evicts_the_one_that_waited_longest_and_never_a_busy_on
     let mut other = connect_from("127.0.0.2", control).await;
     let _another = connect_from("127.0.0.2", control).await;
     assert!(closed(&mut other).await);
-    eventually("eviction counted", || {
+    eventually("eviction counted", async || {
         server.metrics().control_connections_evicted == 2
     })
     .await;
@@ -156,7 +156,7 @@ async fn a_new_connection_evicts_the_one_that_waited_longest_and_never_a_busy_on
     let _fourth = connect(control).await;
     assert!(closed(&mut second).await);
     assert_eq!(list_fleets(&mut third, control).await, 200);
-    eventually("eviction counted", || {
+    eventually("eviction counted", async || {
         server.metrics().control_connections_evicted == 3
     })
     .await;

@@ -11,9 +11,9 @@ use bytes::Bytes;
 use serde_json::json;
 use support::*;
 use tokio::process::Command;
+use volley::catalog::{CatalogError, GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
 use volley::client::ClientConfig;
 use volley::config::AuthMode;
-use volley::core::{CatalogError, GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
 use volley::protocol::Opcode;
 use volley::{Options, client::Client};
 
@@ -48,7 +48,7 @@ async fn drain_server(grace: Duration) -> (TestServer, TempDir) {
 
 /// A logged-in client and its player session id.
 async fn join(server: &TestServer, game_session: &volley::core::GameSessionId) -> (Client, String) {
-    let id = server.player_session(game_session);
+    let id = server.player_session(game_session).await;
     let config = ClientConfig {
         fast_channel: false,
         ..ClientConfig::default()
@@ -106,31 +106,42 @@ async fn a_drain_lets_game_sessions_end_then_closes_the_rest_going_away() {
     // Every script heard onProcessTerminate; the records say the sessions are ending.
     expect_terminating_message(&mut stayer).await;
     expect_terminating_message(&mut leaver).await;
-    let status_of = |id| server.sessions.game_session(id).expect("record").status;
-    assert_eq!(status_of(&staying), GameSessionStatus::Terminating);
+    let status_of = async |id| server.record(id).await.expect("record").status;
+    assert_eq!(status_of(&staying).await, GameSessionStatus::Terminating);
 
     // A game session whose players leave ends by itself, before the grace is over.
     leaver.disconnect().await;
-    eventually("the emptied game session ends", || {
-        status_of(&leaving) == GameSessionStatus::Terminated
+    eventually("the emptied game session ends", async || {
+        status_of(&leaving).await == GameSessionStatus::Terminated
     })
     .await;
-    assert_eq!(status_of(&staying), GameSessionStatus::Terminating);
-    let player_status = |id: &str| server.sessions.player_session(id).expect("record").status;
-    assert_eq!(player_status(&leaver_id), PlayerSessionStatus::Completed);
-    assert_eq!(player_status(&stayer_id), PlayerSessionStatus::Active);
+    assert_eq!(status_of(&staying).await, GameSessionStatus::Terminating);
+    let player_status = async |id: &str| server.player_record(id).await.expect("record").status;
+    assert_eq!(
+        player_status(&leaver_id).await,
+        PlayerSessionStatus::Completed
+    );
+    assert_eq!(player_status(&stayer_id).await, PlayerSessionStatus::Active);
 
     // At the end of the grace the remaining player is closed with going-away.
     assert_eq!(next_close(&mut stayer).await, Some(1001));
     let sessions = server.sessions.clone();
     assert!(server.stopped(STEP).await, "every task finished");
-    let staying_record = sessions.game_session(&staying).expect("record");
+    let staying_record = sessions
+        .game_session(&staying)
+        .await
+        .expect("catalog")
+        .expect("record");
     assert_eq!(staying_record.status, GameSessionStatus::Terminated);
     assert_eq!(
         staying_record.status_reason,
         Some("TRIGGERED_ON_PROCESS_TERMINATE")
     );
-    let stayer_record = sessions.player_session(&stayer_id).expect("record");
+    let stayer_record = sessions
+        .player_session(&stayer_id)
+        .await
+        .expect("catalog")
+        .expect("record");
     assert_eq!(stayer_record.status, PlayerSessionStatus::Completed);
 }
 
@@ -143,7 +154,11 @@ async fn a_drain_with_no_players_connected_ends_without_waiting_for_the_grace() 
     server.drain.cancel();
     assert!(server.stopped(STEP).await);
     for id in &ids {
-        let record = sessions.game_session(id).expect("record");
+        let record = sessions
+            .game_session(id)
+            .await
+            .expect("catalog")
+            .expect("record");
         assert_eq!(record.status, GameSessionStatus::Terminated);
     }
 }

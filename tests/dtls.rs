@@ -66,7 +66,7 @@ async fn openssl_completes_dtls_handshakes_with_the_suites_mbedtls_offers() {
         );
     }
     // Each association, with no VERIFY_IDENTITY before openssl closed it, is gone.
-    eventually("associations closed", || {
+    eventually("associations closed", async || {
         let m = server.metrics();
         m.dtls_handshakes == 4 && m.dtls_verify_failed == 4
     })
@@ -107,7 +107,10 @@ async fn abandoned_handshakes_time_out_and_a_flood_of_them_is_bounded() {
             .await
             .expect("sent");
     }
-    eventually("flood handled", || server.metrics().datagrams_in >= FLOOD).await;
+    eventually("flood handled", async || {
+        server.metrics().datagrams_in >= FLOOD
+    })
+    .await;
     let m = server.metrics();
     // The first datagram opened an association that took the rest as its own input; each
     // later one from the same address is queued to it (or dropped when its queue is full).
@@ -126,7 +129,7 @@ async fn abandoned_handshakes_time_out_and_a_flood_of_them_is_bounded() {
         .expect("sent");
         sockets.push(socket);
     }
-    eventually("spread flood handled", || {
+    eventually("spread flood handled", async || {
         server.metrics().datagrams_in >= FLOOD + 30
     })
     .await;
@@ -134,7 +137,7 @@ async fn abandoned_handshakes_time_out_and_a_flood_of_them_is_bounded() {
     assert_eq!(m.dtls_handshakes, 10, "the cap: {m:?}");
     assert_eq!(m.dtls_handshakes_over_limit, 21, "{m:?}");
     // All of them give up within the handshake timeout.
-    eventually("abandoned handshakes timed out", || {
+    eventually("abandoned handshakes timed out", async || {
         let m = server.metrics();
         m.dtls_handshakes_failed == 10
     })
@@ -167,7 +170,7 @@ async fn garbage_and_stray_records_on_a_secure_port_cost_nothing() {
             .await
             .expect("sent");
     }
-    eventually("handled", || server.metrics().datagrams_in >= 4).await;
+    eventually("handled", async || server.metrics().datagrams_in >= 4).await;
     let m = server.metrics();
     assert_eq!(
         (
@@ -304,7 +307,7 @@ async fn a_wrong_connect_token_is_refused_and_the_player_keeps_working_over_wss(
     let mut buf = [0u8; 2048];
     let closed = within("association closed", forger.read(&mut buf, None)).await;
     assert!(closed.is_err(), "{closed:?}");
-    eventually("refusal counted", || {
+    eventually("refusal counted", async || {
         server.metrics().dtls_verify_failed == 1
     })
     .await;
@@ -322,7 +325,7 @@ async fn a_wrong_connect_token_is_refused_and_the_player_keeps_working_over_wss(
     )
     .await
     .expect("sent");
-    eventually("spoof dropped", || {
+    eventually("spoof dropped", async || {
         server.metrics().dropped_secure_peer == 1
     })
     .await;

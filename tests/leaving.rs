@@ -35,7 +35,7 @@ async fn a_client_close_is_answered_with_a_close_frame_over_ws() {
     let mut player = server.raw().await;
     player.login_ok("leaver").await;
     close_is_answered(&mut player).await;
-    eventually("counted as a client close", || {
+    eventually("counted as a client close", async || {
         server.metrics().client_closes == 1
     })
     .await;
@@ -58,7 +58,7 @@ async fn a_client_close_is_answered_with_a_close_frame_over_wss() {
     let mut player = raw_wss(server.addresses.ws, tls).await;
     player.login_ok("leaver").await;
     close_is_answered(&mut player).await;
-    eventually("counted as a client close", || {
+    eventually("counted as a client close", async || {
         server.metrics().client_closes == 1
     })
     .await;
@@ -80,7 +80,7 @@ async fn leaving_without_a_close_frame_or_close_notify_is_a_lost_connection_not_
     let mut plain = server.raw().await;
     plain.login_ok("plain").await;
     drop(plain);
-    eventually("both counted as lost connections", || {
+    eventually("both counted as lost connections", async || {
         server.metrics().connections_lost == 2
     })
     .await;

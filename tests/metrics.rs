@@ -186,12 +186,12 @@ async fn a_scrape_after_real_traffic_shows_what_happened() {
     // A malformed frame before login.
     let mut raw = server.raw().await;
     raw.send_bytes(vec![0xff; 11]).await;
-    eventually("malformed frame counted", || {
+    eventually("malformed frame counted", async || {
         server.metrics().malformed_in == 1
     })
     .await;
     drop(raw);
-    eventually("closed connections counted", || {
+    eventually("closed connections counted", async || {
         server.metrics().open_websocket_plain == 3
     })
     .await;
@@ -256,7 +256,7 @@ async fn a_scrape_after_real_traffic_shows_what_happened() {
     let got = next_data(&mut b).await;
     assert_eq!(got.channel, Channel::Reliable);
     let before = settled;
-    eventually("frame out counted", || {
+    eventually("frame out counted", async || {
         server.metrics().reliable_out
             == before.value(r#"volley_messages_total{channel="reliable",direction="out"}"#) as u64
                 + 1
@@ -286,7 +286,10 @@ async fn a_scrape_after_real_traffic_shows_what_happened() {
         .await
         .expect("sent");
     assert_eq!(next_data(&mut c).await.channel, Channel::Reliable);
-    eventually("fallback counted", || server.metrics().fast_fallbacks == 1).await;
+    eventually("fallback counted", async || {
+        server.metrics().fast_fallbacks == 1
+    })
+    .await;
     let last = scrape(&server).await;
     let delta = |series: &str| last.delta(&after, series);
     assert_eq!(delta("volley_fast_path_fallbacks_total"), 1.0);
@@ -354,7 +357,10 @@ async fn script_hooks_are_counted_and_timed() {
         .send(RtMessage::to_server(Opcode(9), "boom").reliable())
         .await
         .expect("sent");
-    eventually("the throw counted", || server.metrics().script_errors == 1).await;
+    eventually("the throw counted", async || {
+        server.metrics().script_errors == 1
+    })
+    .await;
 
     let scraped = scrape(&server).await;
     let hook = |family: &str, hook: &str| scraped.value(&format!(r#"{family}{{hook="{hook}"}}"#));

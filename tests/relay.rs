@@ -29,7 +29,7 @@ async fn login_succeeds_with_a_reserved_player_session() {
 async fn unknown_used_and_empty_player_sessions_are_refused_with_1008() {
     let server = TestServer::start().await;
     let game = server.game_session(4).await;
-    let used = server.player_session(&game);
+    let used = server.player_session(&game).await;
     let _client = server
         .connect(&used, ClientConfig::default())
         .await
@@ -63,7 +63,7 @@ async fn an_expired_reservation_is_refused() {
     config.sessions.reservation_timeout = Duration::from_millis(100);
     let server = TestServer::with(config, Options::default()).await;
     let game = server.game_session(4).await;
-    let id = server.player_session(&game);
+    let id = server.player_session(&game).await;
     // Let the reservation time out; the refusal below is what is asserted.
     tokio::time::sleep(Duration::from_millis(150)).await;
     let refused = server.connect(&id, ClientConfig::default()).await;
@@ -99,12 +99,13 @@ async fn a_full_session_refuses_the_next_login() {
     assert_eq!(server.metrics().logins_refused_session, 1);
     // Reservations count against capacity too.
     let game = server.game_session(1).await;
-    server.player_session(&game);
+    server.player_session(&game).await;
     assert_eq!(
         server
             .sessions
-            .create_player_sessions(&game, vec![("late".into(), None)]),
-        Err(volley::core::CatalogError::Full(game.clone()))
+            .create_player_sessions(&game, vec![("late".into(), None)])
+            .await,
+        Err(volley::catalog::CatalogError::Full(game.clone()))
     );
     server.stop().await;
 }
@@ -312,13 +313,13 @@ async fn udp_from_another_ip_is_not_bound_and_the_client_keeps_the_websocket() {
         ..Default::default()
     };
     let mut b = server
-        .connect(&server.player_session(&game), config)
+        .connect(&server.player_session(&game).await, config)
         .await
         .expect("login");
     within("a fast", a.wait_fast_ready(support::STEP))
         .await
         .expect("a bound");
-    eventually("spoof check counted", || {
+    eventually("spoof check counted", async || {
         server.metrics().dropped_source_ip_mismatch > 0
     })
     .await;
@@ -343,7 +344,7 @@ async fn udp_from_another_ip_is_not_bound_and_the_client_keeps_the_websocket() {
         ..Default::default()
     };
     let b = server
-        .connect(&server.player_session(&game), config)
+        .connect(&server.player_session(&game).await, config)
         .await
         .expect("login");
     within("b fast", b.wait_fast_ready(support::STEP))
@@ -377,18 +378,18 @@ async fn a_client_close_is_answered_and_frees_the_player() {
 
 #[tokio::test]
 async fn terminating_a_game_session_disconnects_its_players_and_completes_their_sessions() {
-    use volley::core::{GameSessionStatus, PlayerSessionStatus};
+    use volley::catalog::{GameSessionStatus, PlayerSessionStatus};
     let server = TestServer::start().await;
     let game = server.game_session(4).await;
-    let id = server.player_session(&game);
+    let id = server.player_session(&game).await;
     let mut player = server
         .connect(&id, ClientConfig::default())
         .await
         .expect("login");
     let other = server.game_session(4).await;
     let mut bystander = server.ws_player(&other).await;
-    eventually("player session active", || {
-        server.sessions.player_session(&id).map(|p| p.status) == Some(PlayerSessionStatus::Active)
+    eventually("player session active", async || {
+        server.player_record(&id).await.map(|p| p.status) == Some(PlayerSessionStatus::Active)
     })
     .await;
     within(
@@ -400,14 +401,14 @@ async fn terminating_a_game_session_disconnects_its_players_and_completes_their_
     .await
     .expect("known game session");
     assert_eq!(next_close(&mut player).await, Some(1001));
-    eventually("game session terminated", || {
-        server.sessions.game_session(&game).map(|g| g.status) == Some(GameSessionStatus::Terminated)
+    eventually("game session terminated", async || {
+        server.record(&game).await.map(|g| g.status) == Some(GameSessionStatus::Terminated)
     })
     .await;
-    let record = server.sessions.game_session(&game).expect("remembered");
+    let record = server.record(&game).await.expect("remembered");
     assert_eq!(record.status_reason, Some("FORCE_TERMINATED"));
     assert_eq!(
-        server.sessions.player_session(&id).map(|p| p.status),
+        server.player_record(&id).await.map(|p| p.status),
         Some(PlayerSessionStatus::Completed)
     );
     // Another game session is untouched.

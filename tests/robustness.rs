@@ -486,7 +486,7 @@ async fn fast_messages_to_a_slow_reader_are_dropped_and_it_stays_connected() {
             .await
             .expect("sent");
     }
-    eventually("fast frames dropped for the slow reader", || {
+    eventually("fast frames dropped for the slow reader", async || {
         server.metrics().dropped_slow_reader > 0
     })
     .await;
@@ -795,7 +795,7 @@ async fn garbage_and_unknown_sender_datagrams_are_counted_and_harm_nobody() {
     )
     .await
     .expect("sent");
-    eventually("all datagrams handled", || {
+    eventually("all datagrams handled", async || {
         let m = server.metrics();
         m.datagrams_in - before.datagrams_in >= 7 && m.dropped_already_bound == 1
     })
@@ -1112,7 +1112,7 @@ async fn shutdown_does_not_wait_for_peers_that_never_upgrade_or_never_read() {
     let mut idle_tcp = within("tcp connect", TcpStream::connect(server.addresses.ws))
         .await
         .expect("connected");
-    eventually("the server accepted it", || {
+    eventually("the server accepted it", async || {
         server.metrics().connections_accepted == 3
     })
     .await;
@@ -1143,7 +1143,7 @@ async fn a_flood_of_udp_connects_from_one_ip_is_rate_limited_and_others_still_bi
             .await
             .expect("sent");
     }
-    eventually("flood handled", || {
+    eventually("flood handled", async || {
         let m = server.metrics();
         m.datagrams_in - before.datagrams_in >= FLOOD
     })

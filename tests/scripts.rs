@@ -11,9 +11,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::json;
 use support::*;
+use volley::catalog::{GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
 use volley::client::{Channel, ClientConfig, ClientError, ConnectionToken, RtMessage};
 use volley::config::{AuthMode, Config};
-use volley::core::{GameSessionId, GameSessionSpec, GameSessionStatus, PlayerSessionStatus};
+use volley::core::GameSessionId;
 use volley::protocol::{GroupId, Opcode, PeerId};
 use volley::{Options, client::Client};
 
@@ -124,7 +125,7 @@ async fn game(server: &TestServer, properties: &[(&str, &str)]) -> GameSessionId
 
 /// A logged-in player that has read its welcome (opcode 113) from the contract script.
 async fn welcomed(server: &TestServer, game: &GameSessionId) -> Client {
-    let psid = server.player_session(game);
+    let psid = server.player_session(game).await;
     let mut client = server
         .connect(&psid, ClientConfig::default())
         .await
@@ -155,7 +156,10 @@ async fn next_op(client: &mut Client, op: i32) -> volley::client::DataReceived {
 async fn the_script_refuses_a_login_by_its_connection_payload() {
     let (server, _dir) = contract_server().await;
     let game = game(&server, &[]).await;
-    let token = ConnectionToken::new(server.player_session(&game), Bytes::from_static(b"banned"));
+    let token = ConnectionToken::new(
+        server.player_session(&game).await,
+        Bytes::from_static(b"banned"),
+    );
     let port = server.addresses.ws.port();
     let refused = within(
         "connect",
@@ -180,7 +184,7 @@ async fn the_scripts_max_players_caps_the_game_session() {
         welcomed(&server, &game).await,
     ];
     let fourth = server
-        .connect(&server.player_session(&game), ClientConfig::default())
+        .connect(&server.player_session(&game).await, ClientConfig::default())
         .await;
     assert!(
         matches!(fourth, Err(ClientError::LoginRefused)),
@@ -361,10 +365,10 @@ async fn terminate_runs_on_process_terminate_and_the_script_ends_the_session() {
     assert_eq!(status, 200);
     assert_eq!(next_op(&mut a, 130).await.payload, "terminating");
     assert_eq!(next_close(&mut a).await, Some(1001));
-    eventually("terminated", || {
+    eventually("terminated", async || {
         server
-            .sessions
-            .game_session(&game)
+            .record(&game)
+            .await
             .map(|g| (g.status, g.status_reason))
             == Some((
                 GameSessionStatus::Terminated,
@@ -380,20 +384,20 @@ async fn process_ending_terminates_only_its_game_session() {
     let ending = game(&server, &[]).await;
     let other = game(&server, &[]).await;
     let mut a = welcomed(&server, &ending).await;
-    let psid = server.player_session(&ending);
+    let psid = server.player_session(&ending).await;
     let mut b = welcomed(&server, &other).await;
     to_server(&a, 128, "").await;
     assert_eq!(next_close(&mut a).await, Some(1001));
-    eventually("terminated", || {
+    eventually("terminated", async || {
         server
-            .sessions
-            .game_session(&ending)
+            .record(&ending)
+            .await
             .map(|g| (g.status, g.status_reason))
             == Some((GameSessionStatus::Terminated, None))
     })
     .await;
     assert_eq!(
-        server.sessions.player_session(&psid).map(|p| p.status),
+        server.player_record(&psid).await.map(|p| p.status),
         Some(PlayerSessionStatus::Completed)
     );
     let (_, described) = control_call(
@@ -440,9 +444,8 @@ async fn the_example_script_ends_an_empty_session_with_its_tick_loop() {
         format!("Peer {} disconnected", gone.0)
     );
     b.disconnect().await;
-    eventually("the empty session ends", || {
-        server.sessions.game_session(&quick).map(|g| g.status)
-            == Some(GameSessionStatus::Terminated)
+    eventually("the empty session ends", async || {
+        server.record(&quick).await.map(|g| g.status) == Some(GameSessionStatus::Terminated)
     })
     .await;
     // process.exit(0) ended that game session only.
@@ -461,12 +464,12 @@ async fn a_failing_health_check_is_reported() {
     let game = game(&server, &[]).await;
     let a = welcomed(&server, &game).await;
     to_server(&a, 131, "").await;
-    eventually("unhealthy", || {
+    eventually("unhealthy", async || {
         server.metrics().script_sessions_unhealthy == 1
     })
     .await;
     to_server(&a, 128, "").await;
-    eventually("gauge back", || {
+    eventually("gauge back", async || {
         server.metrics().script_sessions_unhealthy == 0
     })
     .await;
@@ -543,8 +546,8 @@ async fn update_script_reaches_new_game_sessions_only() {
     assert_eq!(session["ScriptRevision"], 2);
     assert_eq!(
         server
-            .sessions
-            .game_session(&old)
+            .record(&old)
+            .await
             .and_then(|g| g.script)
             .map(|s| s.revision),
         Some(1)
@@ -603,7 +606,7 @@ async fn the_scripts_ping_interval_applies() {
     .await;
     let game = game(&server, &[]).await;
     let mut raw = server.raw().await;
-    raw.login_ok(&server.player_session(&game)).await;
+    raw.login_ok(&server.player_session(&game).await).await;
     // The default interval is 3 s: three pings within a second come from the script's.
     let pings = async {
         let mut pings = 0;

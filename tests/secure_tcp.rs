@@ -60,9 +60,11 @@ async fn a_wss_login_carries_the_ca_certificate_and_a_fresh_connect_token() {
     let tls = tls_client_config(&ca_file, TLS12);
 
     let mut alice = raw_wss(server.addresses.ws, tls.clone()).await;
-    let alice_login: LoginResult = alice.login_result(&server.player_session(&game)).await;
+    let alice_login: LoginResult = alice
+        .login_result(&server.player_session(&game).await)
+        .await;
     let mut bob = raw_wss(server.addresses.ws, tls).await;
-    let bob_login = bob.login_result(&server.player_session(&game)).await;
+    let bob_login = bob.login_result(&server.player_session(&game).await).await;
 
     let ca_pem = std::fs::read(&ca_file).expect("ca.pem");
     for login in [&alice_login, &bob_login] {
@@ -93,7 +95,9 @@ async fn tls_13_is_offered_too_and_another_ca_is_not_trusted() {
     let game = server.game_session(2).await;
 
     let mut modern = raw_wss(server.addresses.ws, tls_client_config(&ca_file, TLS13)).await;
-    let login = modern.login_result(&server.player_session(&game)).await;
+    let login = modern
+        .login_result(&server.player_session(&game).await)
+        .await;
     assert!(is_connect_token(&login.connect_token));
 
     let other = TempDir::new();
@@ -108,7 +112,7 @@ async fn tls_13_is_offered_too_and_another_ca_is_not_trusted() {
         refused.is_err(),
         "a certificate from an unknown CA is refused"
     );
-    eventually("the refused handshake is counted", || {
+    eventually("the refused handshake is counted", async || {
         server.metrics().tls_handshakes_failed == 1
     })
     .await;
@@ -123,7 +127,9 @@ async fn mixed_mode_serves_ws_and_wss_on_one_port() {
     let game = server.game_session(2).await;
 
     let mut plain = server.raw().await;
-    let plain_login = plain.login_result(&server.player_session(&game)).await;
+    let plain_login = plain
+        .login_result(&server.player_session(&game).await)
+        .await;
     assert!(
         plain_login.ca_cert.is_empty(),
         "a plain login has no caCert"
@@ -131,7 +137,9 @@ async fn mixed_mode_serves_ws_and_wss_on_one_port() {
     assert!(plain_login.connect_token.is_empty());
 
     let mut secure = raw_wss(server.addresses.ws, tls_client_config(&ca_file, TLS12)).await;
-    let secure_login = secure.login_result(&server.player_session(&game)).await;
+    let secure_login = secure
+        .login_result(&server.player_session(&game).await)
+        .await;
     assert!(!secure_login.ca_cert.is_empty());
     assert!(is_connect_token(&secure_login.connect_token));
 
@@ -186,7 +194,9 @@ async fn abandoned_tls_handshakes_time_out_and_garbage_is_refused_without_harm()
 
     // Meanwhile a real client logs in and the server keeps serving.
     let mut player = raw_wss(addr, tls_client_config(&ca_file, TLS12)).await;
-    player.login_result(&server.player_session(&game)).await;
+    player
+        .login_result(&server.player_session(&game).await)
+        .await;
 
     closed_by_server(&mut silent).await;
     closed_by_server(&mut half).await;
@@ -205,13 +215,15 @@ async fn abandoned_tls_handshakes_time_out_and_garbage_is_refused_without_harm()
     .await
     .expect("sent");
     closed_by_server(&mut garbage).await;
-    eventually("three failed tls handshakes counted", || {
+    eventually("three failed tls handshakes counted", async || {
         server.metrics().tls_handshakes_failed == 3
     })
     .await;
 
     let mut second = raw_wss(addr, tls_client_config(&ca_file, TLS12)).await;
-    let login = second.login_result(&server.player_session(&game)).await;
+    let login = second
+        .login_result(&server.player_session(&game).await)
+        .await;
     relay(&mut player, &mut second, login.peer_id, "still here").await;
     assert_eq!(server.metrics().connections_tls, 2);
     server.stop().await;
@@ -246,9 +258,11 @@ async fn reloaded_certificates_serve_new_handshakes_while_players_keep_playing()
     );
 
     let mut alice = raw_wss(server.addresses.ws, old_tls.clone()).await;
-    let alice_login = alice.login_result(&server.player_session(&game)).await;
+    let alice_login = alice
+        .login_result(&server.player_session(&game).await)
+        .await;
     let mut bob = raw_wss(server.addresses.ws, old_tls).await;
-    let bob_login = bob.login_result(&server.player_session(&game)).await;
+    let bob_login = bob.login_result(&server.player_session(&game).await).await;
 
     let names = ["localhost".to_owned(), "127.0.0.1".to_owned()];
     volley::certgen::generate(dir.path(), &names, true).expect("new certificates");
@@ -336,13 +350,13 @@ async fn the_control_api_serves_https_and_a_stalled_handshake_blocks_no_one() {
     .await
     .expect("sent");
     closed_by_server(&mut plain).await;
-    eventually("the plain request is counted", || {
+    eventually("the plain request is counted", async || {
         server.metrics().tls_handshakes_failed == 1
     })
     .await;
     // The stalled one is closed at the handshake timeout.
     closed_by_server(&mut stalled).await;
-    eventually("the stalled handshake is counted", || {
+    eventually("the stalled handshake is counted", async || {
         server.metrics().tls_handshakes_failed == 2
     })
     .await;
@@ -351,7 +365,7 @@ async fn the_control_api_serves_https_and_a_stalled_handshake_blocks_no_one() {
     server
         .raw()
         .await
-        .login_ok(&server.player_session(&game))
+        .login_ok(&server.player_session(&game).await)
         .await;
     server.stop().await;
 }
@@ -388,11 +402,17 @@ async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
 
     // TLS 1.2 only, like the C# SDK; the certificate names 127.0.0.1, the host connected to.
     let mut alice = server
-        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .connect(
+            &server.player_session(&game).await,
+            secure_client(&ca_file, true),
+        )
         .await
         .expect("login over wss");
     let mut bob = server
-        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .connect(
+            &server.player_session(&game).await,
+            secure_client(&ca_file, true),
+        )
         .await
         .expect("login over wss");
     talk(&alice, &mut bob, "hello bob").await;
@@ -413,7 +433,7 @@ async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
         secure.server_name = Some("localhost".into());
     }
     let mut carol = server
-        .connect(&server.player_session(&game), modern)
+        .connect(&server.player_session(&game).await, modern)
         .await
         .expect("login over wss with tls 1.3");
     talk(&carol, &mut alice, "hello from 1.3").await;
@@ -424,7 +444,7 @@ async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
     let game2 = server.game_session(2).await;
     let refused = server
         .connect(
-            &server.player_session(&game2),
+            &server.player_session(&game2).await,
             secure_client(&other_ca, true),
         )
         .await;
@@ -434,7 +454,7 @@ async fn the_rust_client_logs_in_over_wss_and_trusts_only_its_roots() {
         secure.server_name = Some("example.com".into());
     }
     let refused = server
-        .connect(&server.player_session(&game2), wrong_name)
+        .connect(&server.player_session(&game2).await, wrong_name)
         .await;
     assert!(matches!(refused, Err(ClientError::Tls(_))), "{refused:?}");
     assert_eq!(server.metrics().connections_tls, 3);
@@ -449,7 +469,10 @@ async fn rust_clients_with_and_without_tls_share_a_mixed_port() {
     let game = server.game_session(2).await;
     let mut plain = server.ws_player(&game).await;
     let mut secure = server
-        .connect(&server.player_session(&game), secure_client(&ca_file, true))
+        .connect(
+            &server.player_session(&game).await,
+            secure_client(&ca_file, true),
+        )
         .await
         .expect("login over wss");
     talk(&plain, &mut secure, "from ws").await;

@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use volley::core::{GameSession, GameSessionId, GameSessionSpec, GameSessionStatus};
+use volley::catalog::{GameSession, GameSessionSpec, GameSessionStatus};
+use volley::core::GameSessionId;
 use volley::fuzzing::{parse_filter, parse_sort};
 
 fn session(

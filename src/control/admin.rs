@@ -9,13 +9,14 @@ use std::time::{Duration, SystemTime};
 use super::Control;
 use super::error::ApiError;
 use super::output::game_session_status;
+use super::resolve::catalog_error;
 use crate::api::admin::{
     ClientEndpoint, Counters, DescribeServerInput, DescribeServerOutput, Listeners, Server,
     ServerGameSession, ServerScript, StartDrainInput, StartDrainOutput,
 };
 use crate::api::model::Timestamp;
+use crate::catalog::GameSession;
 use crate::config::SecureMode;
-use crate::core::GameSession;
 use crate::metrics::Snapshot;
 
 /// Game sessions listed by `DescribeServer` unless `Limit` says otherwise.
@@ -52,21 +53,13 @@ pub(super) async fn describe_server(
     // In range 1..=1000 by the input's validation.
     let limit = usize::try_from(input.limit.unwrap_or(DEFAULT_LIMIT)).unwrap_or(1);
     let now = SystemTime::now();
-    // Copy what the page needs and let go of the catalog: logins wait on its lock.
-    let (page, total, players) = {
-        let catalog = control.host.directory.catalog();
-        let running = catalog.running();
-        let players: u64 = running
-            .iter()
-            .map(|g| u64::from(g.current_player_sessions))
-            .sum();
-        let page: Vec<(GameSession, usize)> = running
-            .iter()
-            .take(limit)
-            .map(|g| ((*g).clone(), catalog.logged_in(&g.id)))
-            .collect();
-        (page, running.len(), players)
-    };
+    let running = control.catalog.running().await.map_err(catalog_error)?;
+    let players: u64 = running
+        .iter()
+        .map(|(g, _)| u64::from(g.current_player_sessions))
+        .sum();
+    let total = running.len();
+    let page: Vec<(GameSession, usize)> = running.into_iter().take(limit).collect();
     Ok(DescribeServerOutput {
         server: server(control, now),
         game_sessions: page

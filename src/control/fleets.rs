@@ -4,6 +4,7 @@
 use super::Control;
 use super::error::ApiError;
 use super::paging::Page;
+use super::resolve::catalog_error;
 use crate::api::Operation;
 use crate::api::fleets::{
     DescribeFleetAttributesInput, DescribeFleetAttributesOutput, DescribeFleetCapacityInput,
@@ -75,13 +76,18 @@ pub(super) async fn describe_fleet_capacity(
         input.limit,
         input.next_token.as_deref(),
     )?;
+    let hosted = if selected {
+        control.catalog.running().await.map_err(catalog_error)?
+    } else {
+        Vec::new()
+    };
     let fleet_capacity = selected
         .then(|| {
             let fleet = control.fleet();
             let draining = Capacity::now(control).draining;
             // This server is the fleet's one instance; a drain terminates it.
             let (active, terminating) = if draining { (0, 1) } else { (1, 0) };
-            let idle = !draining && control.host.directory.catalog().running_game_sessions() == 0;
+            let idle = !draining && hosted.is_empty();
             FleetCapacity {
                 fleet_id: fleet.id.clone(),
                 fleet_arn: control.shapes().fleet_arn(),
@@ -117,12 +123,15 @@ pub(super) async fn describe_fleet_utilization(
         input.limit,
         input.next_token.as_deref(),
     )?;
+    let hosted = if selected {
+        control.catalog.running().await.map_err(catalog_error)?
+    } else {
+        Vec::new()
+    };
     let fleet_utilization = selected
         .then(|| {
             let fleet = control.fleet();
             let capacity = Capacity::now(control);
-            let catalog = control.host.directory.catalog();
-            let hosted = catalog.running();
             let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
             FleetUtilization {
                 fleet_id: fleet.id.clone(),
@@ -134,11 +143,11 @@ pub(super) async fn describe_fleet_utilization(
                 active_game_session_count: count(hosted.len()),
                 current_player_session_count: hosted
                     .iter()
-                    .map(|g| u64::from(g.current_player_sessions))
+                    .map(|(g, _)| u64::from(g.current_player_sessions))
                     .sum(),
                 maximum_player_session_count: hosted
                     .iter()
-                    .map(|g| u64::from(g.spec.max_players))
+                    .map(|(g, _)| u64::from(g.spec.max_players))
                     .sum(),
             }
         })

@@ -17,9 +17,8 @@ use crate::api::game_sessions::{
 use crate::api::model::{
     GameProperty, GameSessionDetail, PlayerSessionCreationPolicy, ProtectionPolicy, TerminationMode,
 };
-use crate::core::{
-    GameSession, GameSessionId, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
-};
+use crate::catalog::{GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate};
+use crate::core::GameSessionId;
 
 // The API's limit is the host's.
 const _: () =
@@ -66,7 +65,7 @@ pub(super) async fn describe_game_sessions(
     input: DescribeGameSessionsInput,
 ) -> Result<DescribeGameSessionsOutput, ApiError> {
     let (sessions, next_token) =
-        select_game_sessions(control, input.selection(), Operation::DescribeGameSessions)?;
+        select_game_sessions(control, input.selection(), Operation::DescribeGameSessions).await?;
     let shapes = control.shapes();
     Ok(DescribeGameSessionsOutput {
         game_sessions: sessions.iter().map(|g| shapes.game_session(g)).collect(),
@@ -82,7 +81,8 @@ pub(super) async fn describe_game_session_details(
         control,
         input.selection(),
         Operation::DescribeGameSessionDetails,
-    )?;
+    )
+    .await?;
     let shapes = control.shapes();
     let game_session_details = sessions
         .iter()
@@ -103,7 +103,7 @@ pub(super) async fn describe_game_session_details(
 
 /// The game sessions a describe call selects (control-api.md §2.3.2), one page of them, and the
 /// next page's token.
-fn select_game_sessions(
+async fn select_game_sessions(
     control: &Control,
     selection: Selection<'_>,
     op: Operation,
@@ -129,20 +129,22 @@ fn select_game_sessions(
         status.map(|s| s.as_str()),
     );
     let page = Page::read(selection.limit, selection.next_token, op, &query)?;
-    let catalog = control.host.directory.catalog();
+    let catalog = &control.catalog;
     let sessions: Vec<GameSession> = match &game_session {
         Some(id) => vec![
             catalog
                 .game_session(id)
-                .ok_or_else(|| not_found_game_session(id))?
-                .clone(),
+                .await
+                .map_err(catalog_error)?
+                .ok_or_else(|| not_found_game_session(id))?,
         ],
         None => catalog
             .game_sessions()
+            .await
+            .map_err(catalog_error)?
             .into_iter()
             .filter(|g| location.as_ref().is_none_or(|l| *l == g.spec.location))
             .filter(|g| status.is_none_or(|s| s == g.status))
-            .cloned()
             .collect(),
     };
     Ok(page.apply(sessions, |g| sequence_key(g.sequence, g.id.as_str())))
@@ -187,10 +189,10 @@ pub(super) async fn search_game_sessions(
         SEARCH_LIMIT,
     )?;
     let mut sessions: Vec<GameSession> = control
-        .host
-        .directory
-        .catalog()
+        .catalog
         .game_sessions()
+        .await
+        .map_err(catalog_error)?
         .into_iter()
         .filter(|g| g.status == GameSessionStatus::Active)
         .filter(|g| {
@@ -200,7 +202,6 @@ pub(super) async fn search_game_sessions(
                 .is_none_or(|l| *l == g.spec.location)
         })
         .filter(|g| filter.as_ref().is_none_or(|f| f.matches(g)))
-        .cloned()
         .collect();
     // Without a sort, creation order (a stable stand-in for AWS's random order); with one,
     // ties keep that order.
@@ -241,6 +242,7 @@ pub(super) async fn update_game_session(
     let session = control
         .sessions
         .update_game_session(&id, update)
+        .await
         .map_err(catalog_error)?;
     Ok(UpdateGameSessionOutput {
         game_session: control.shapes().game_session(&session),
@@ -255,6 +257,8 @@ pub(super) async fn terminate_game_session(
     let status = control
         .sessions
         .game_session(&id)
+        .await
+        .map_err(catalog_error)?
         .ok_or_else(|| not_found_game_session(&id))?
         .status;
     if !matches!(
@@ -285,6 +289,8 @@ pub(super) async fn terminate_game_session(
     let session = control
         .sessions
         .game_session(&id)
+        .await
+        .map_err(catalog_error)?
         .ok_or_else(|| not_found_game_session(&id))?;
     Ok(TerminateGameSessionOutput {
         game_session: control.shapes().game_session(&session),

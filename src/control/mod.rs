@@ -46,6 +46,7 @@ pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
+use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Host;
 
@@ -56,6 +57,8 @@ const SERVICE: &str = "gamelift";
 pub(crate) struct Control {
     host: Arc<Host>,
     sessions: Sessions,
+    /// The records of game sessions and player sessions.
+    catalog: Arc<dyn Catalog>,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
     /// The listeners' bound addresses.
@@ -66,6 +69,7 @@ impl Control {
     pub(crate) fn new(host: Arc<Host>, addresses: crate::Addresses) -> Self {
         Self {
             sessions: Sessions::new(Arc::clone(&host)),
+            catalog: Arc::clone(&host.catalog),
             host,
             started: SystemTime::now(),
             addresses,
@@ -207,7 +211,11 @@ async fn serve(
     let body = decode::object(&body)?;
     let operation = Operation::from_name(op).ok_or_else(|| unsupported(op))?;
     // Reservations past their deadline time out before anything reads them (control-api.md §3.4).
-    control.host.directory.expire(SystemTime::now());
+    control
+        .catalog
+        .expire(SystemTime::now())
+        .await
+        .map_err(resolve::catalog_error)?;
     let output = dispatch(control, operation, &body).await?;
     debug!(op, "request served");
     Ok(output)

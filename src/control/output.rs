@@ -5,8 +5,8 @@ use crate::api::model::{
     self, GameProperty, GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus,
     Timestamp,
 };
+use crate::catalog::{self, GameSession, PlayerSession};
 use crate::config::FleetConfig;
-use crate::core::{self, GameSession, PlayerSession};
 use crate::host::Endpoint;
 use crate::script::store::ScriptRecord;
 
@@ -104,23 +104,23 @@ impl Shapes<'_> {
 }
 
 /// A game session status as the API names it.
-pub fn game_session_status(status: core::GameSessionStatus) -> GameSessionStatus {
+pub fn game_session_status(status: catalog::GameSessionStatus) -> GameSessionStatus {
     match status {
-        core::GameSessionStatus::Activating => GameSessionStatus::Activating,
-        core::GameSessionStatus::Active => GameSessionStatus::Active,
-        core::GameSessionStatus::Terminating => GameSessionStatus::Terminating,
-        core::GameSessionStatus::Terminated => GameSessionStatus::Terminated,
-        core::GameSessionStatus::Error => GameSessionStatus::Error,
+        catalog::GameSessionStatus::Activating => GameSessionStatus::Activating,
+        catalog::GameSessionStatus::Active => GameSessionStatus::Active,
+        catalog::GameSessionStatus::Terminating => GameSessionStatus::Terminating,
+        catalog::GameSessionStatus::Terminated => GameSessionStatus::Terminated,
+        catalog::GameSessionStatus::Error => GameSessionStatus::Error,
     }
 }
 
 /// A player session status as the API names it.
-fn player_session_status(status: core::PlayerSessionStatus) -> PlayerSessionStatus {
+fn player_session_status(status: catalog::PlayerSessionStatus) -> PlayerSessionStatus {
     match status {
-        core::PlayerSessionStatus::Reserved => PlayerSessionStatus::Reserved,
-        core::PlayerSessionStatus::Active => PlayerSessionStatus::Active,
-        core::PlayerSessionStatus::Completed => PlayerSessionStatus::Completed,
-        core::PlayerSessionStatus::TimedOut => PlayerSessionStatus::TimedOut,
+        catalog::PlayerSessionStatus::Reserved => PlayerSessionStatus::Reserved,
+        catalog::PlayerSessionStatus::Active => PlayerSessionStatus::Active,
+        catalog::PlayerSessionStatus::Completed => PlayerSessionStatus::Completed,
+        catalog::PlayerSessionStatus::TimedOut => PlayerSessionStatus::TimedOut,
     }
 }
 
@@ -130,14 +130,14 @@ mod tests {
 
     #[test]
     fn statuses_keep_their_api_names() {
-        for status in core::GameSessionStatus::ALL {
+        for status in catalog::GameSessionStatus::ALL {
             let named = serde_json::to_value(game_session_status(status)).ok();
             assert_eq!(
                 named.as_ref().and_then(|v| v.as_str()),
                 Some(status.as_str())
             );
         }
-        for status in core::PlayerSessionStatus::ALL {
+        for status in catalog::PlayerSessionStatus::ALL {
             let named = serde_json::to_value(player_session_status(status)).ok();
             assert_eq!(
                 named.as_ref().and_then(|v| v.as_str()),

@@ -10,7 +10,8 @@ use crate::api::player_sessions::{
     CreatePlayerSessionInput, CreatePlayerSessionOutput, CreatePlayerSessionsInput,
     CreatePlayerSessionsOutput, DescribePlayerSessionsInput, DescribePlayerSessionsOutput,
 };
-use crate::core::{GameSessionId, PlayerSessionStatus};
+use crate::catalog::PlayerSessionStatus;
+use crate::core::GameSessionId;
 
 pub(super) async fn create_player_session(
     control: &Control,
@@ -20,6 +21,7 @@ pub(super) async fn create_player_session(
     let created = control
         .sessions
         .create_player_sessions(&game_session, vec![(input.player_id, input.player_data)])
+        .await
         .map_err(catalog_error)?;
     // The catalog creates one player session per player id it is given.
     let player_session = created
@@ -47,6 +49,7 @@ pub(super) async fn create_player_sessions(
     let created = control
         .sessions
         .create_player_sessions(&game_session, players)
+        .await
         .map_err(catalog_error)?;
     let shapes = control.shapes();
     Ok(CreatePlayerSessionsOutput {
@@ -76,27 +79,30 @@ pub(super) async fn describe_player_sessions(
         &player_id,
         status.map(|s| s.as_str()),
     );
-    let catalog = control.host.directory.catalog();
+    let catalog = &control.catalog;
     let (sessions, next_token) = if let Some(id) = &player_session {
         // One item addressed: Limit and NextToken do not apply.
         let found = catalog
             .player_session(id)
+            .await
+            .map_err(catalog_error)?
             .ok_or_else(|| ApiError::not_found(format!("No player session matches {id}")))?;
         (vec![found], None)
     } else {
         let sessions = match (&game_session, &player_id) {
-            (Some(id), _) => {
-                if catalog.game_session(id).is_none() {
-                    return Err(not_found_game_session(id));
-                }
-                catalog
-                    .player_sessions_of(id)
-                    .into_iter()
-                    .filter(|p| status.is_none_or(|s| s == p.status))
-                    .collect()
-            }
+            (Some(id), _) => catalog
+                .player_sessions_of(id)
+                .await
+                .map_err(catalog_error)?
+                .ok_or_else(|| not_found_game_session(id))?
+                .into_iter()
+                .filter(|p| status.is_none_or(|s| s == p.status))
+                .collect(),
             // The status filter has no effect with PlayerId (model).
-            (None, Some(player)) => catalog.player_sessions_of_player(player),
+            (None, Some(player)) => catalog
+                .player_sessions_of_player(player)
+                .await
+                .map_err(catalog_error)?,
             (None, None) => Vec::new(),
         };
         let page = Page::read(

@@ -5,7 +5,8 @@
 use super::Control;
 use super::error::{ApiError, ErrorType};
 use crate::api::ids::fleet_id_of;
-use crate::core::{CatalogError, GameSessionId};
+use crate::catalog::CatalogError;
+use crate::core::GameSessionId;
 
 /// Fails unless `FleetId` names this server's fleet; an alias never does, since this server
 /// has none. The input's `validate` made sure exactly one is given.

@@ -53,12 +53,22 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
     }
     // Counted first, so that a scrape sees itself: the n-th scrape reports n.
     Metrics::inc(&counters.metrics_scrapes);
-    let sessions = {
-        let directory = &control.host.directory;
-        // Reservations past their deadline time out before they are counted, as before any
-        // API read (control-api.md §3.4).
-        directory.expire(SystemTime::now());
-        directory.catalog().status_counts()
+    // Reservations past their deadline time out before they are counted, as before any API
+    // read (control-api.md §3.4).
+    let catalog = &control.catalog;
+    let counted = match catalog.expire(SystemTime::now()).await {
+        Ok(()) => catalog.status_counts().await,
+        Err(e) => Err(e),
+    };
+    let sessions = match counted {
+        Ok(counts) => counts,
+        Err(e) => {
+            error!(error = %e, "the catalog could not be read for a scrape");
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the catalog is unavailable\n",
+            );
+        }
     };
     // A few small reads of /proc: quick enough for an async worker.
     let mut report = Report::gather(counters, sessions);

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::time::UNIX_EPOCH;
 
-use crate::core::GameSession;
+use crate::catalog::GameSession;
 
 /// Most parentheses and `NOT`s around one comparison. The parser recurses once per level, so
 /// this bounds its stack use well within a worker thread's whatever the text holds.
@@ -543,7 +543,8 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
-    use crate::core::{GameSessionId, GameSessionSpec, GameSessionStatus};
+    use crate::catalog::{GameSessionSpec, GameSessionStatus};
+    use crate::core::GameSessionId;
 
     fn session(name: Option<&str>, max: u32, count: u32, props: &[(&str, &str)]) -> GameSession {
         GameSession {

@@ -1,6 +1,5 @@
 //! The sans-IO relay core: one [`Session`] per game session (players, groups, routing,
-//! liveness, fast-path binding) and the process-wide [`Catalog`] of game sessions and player
-//! sessions.
+//! liveness, fast-path binding).
 //!
 //! No sockets, no tokio, no clock or randomness of its own. The contract, as in quinn's
 //! `Connection`:
@@ -15,7 +14,6 @@
 //! player joining or leaving, a dropped packet with its reason. Tests feed inputs and assert
 //! exactly these outputs (see `tests.rs`).
 
-mod catalog;
 mod config;
 mod hooks;
 mod packets;
@@ -23,16 +21,14 @@ mod rate;
 mod session;
 mod types;
 
-pub use catalog::{
-    Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
-    PlayerSession, PlayerSessionStatus, ScriptRef, StatusCounts,
-};
 pub use config::SessionConfig;
 pub use hooks::{HookMessage, Hooks, NoHooks};
 pub use packets::login_refused_frame;
 pub use rate::RateLimit;
-pub use session::{LoginRequest, Output, SecureLogin, ServerMessage, ServerTarget, Session};
-pub use types::{Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds};
+pub use session::{LoginRequest, Output, ServerMessage, ServerTarget, Session};
+pub use types::{
+    Channel, CloseReason, ConnId, DropReason, GameSessionId, LoginRefusal, PeerIds, SecureLogin,
+};
 
 #[cfg(test)]
 mod tests;

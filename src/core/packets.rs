@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::session::SecureLogin;
+use super::SecureLogin;
 use crate::protocol::{
     Body, GroupId, GroupMembershipUpdate, LoginResult, Opcode, Packet, PeerId, PingResult,
     PlayerConnectMessage, PlayerDisconnectMessage, UdpConnectMessage, VerifyIdentityResult, encode,

@@ -12,7 +12,9 @@ use subtle::ConstantTimeEq;
 use super::hooks::{HookMessage, Hooks, NoHooks};
 use super::packets;
 use super::rate::{Bucket, Verdict};
-use super::{Channel, CloseReason, ConnId, DropReason, LoginRefusal, PeerIds, SessionConfig};
+use super::{
+    Channel, CloseReason, ConnId, DropReason, LoginRefusal, PeerIds, SecureLogin, SessionConfig,
+};
 use crate::protocol::{Body, FastPacket, GroupId, Opcode, OpcodeKind, Packet, PeerId, encode};
 
 /// A LOGIN that passed the player-session check, handed to the session that owns it.
@@ -27,15 +29,6 @@ pub struct LoginRequest {
     /// Secure mode (the WebSocket arrived over TLS): the fast channel is bound only by
     /// DTLS and VERIFY_IDENTITY with this token (protocol.md §5.4). `None`: plain UDP (§5.3).
     pub secure: Option<SecureLogin>,
-}
-
-/// What a secure login adds to LOGIN_RESULT (protocol.md §5.2).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecureLogin {
-    /// A fresh unguessable secret for this peer, echoed back in VERIFY_IDENTITY.
-    pub connect_token: String,
-    /// PEM of the DTLS trust anchors (`caCert`).
-    pub ca_cert: Bytes,
 }
 
 /// Something the host must do. Produced in order; perform them in order.

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use bytes::Bytes;
+
 use crate::protocol::PeerId;
 
 /// A WebSocket connection, numbered by the host; unique for the life of the process.
@@ -214,4 +216,13 @@ impl DropReason {
             Self::SequenceOutOfWindow => "sequence_out_of_window",
         }
     }
+}
+
+/// What a secure login adds to LOGIN_RESULT (protocol.md §5.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecureLogin {
+    /// A fresh unguessable secret for this peer, echoed back in VERIFY_IDENTITY.
+    pub connect_token: String,
+    /// PEM of the DTLS trust anchors (`caCert`).
+    pub ca_cert: Bytes,
 }

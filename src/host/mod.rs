@@ -4,12 +4,13 @@
 
 mod backoff;
 mod directory;
+mod fast_path;
 pub(crate) mod outbound;
 mod session;
 
 use std::net::UdpSocket;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
@@ -22,21 +23,21 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub(crate) use directory::Directory;
+pub(crate) use fast_path::FastPath;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
-use crate::config::{AccessKey, Config, Limits};
-use crate::core::{
-    CatalogError, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
-    GameSessionUpdate, LoginRefusal, PeerIds, PlayerSession, SecureLogin,
+use crate::catalog::{
+    Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
+    PlayerSession,
 };
+use crate::config::{AccessKey, Config, Limits};
+use crate::core::{GameSessionId, LoginRefusal, PeerIds, SecureLogin};
+use crate::log_limit::LogLimit;
 use crate::metrics::Metrics;
 use crate::script::Bundle;
 use crate::script::store::ScriptStore;
 use crate::tls::CertStore;
-
-/// Most game properties of one game session (GameLift's limit).
-pub const MAX_GAME_PROPERTIES: usize = 16;
 
 /// Most players of one game session (GameLift's limit, not adjustable).
 pub const MAX_PLAYERS_PER_GAME_SESSION: usize = 200;
@@ -66,17 +67,18 @@ pub(crate) struct Host {
     /// those from [`Host::live`].
     pub config: Config,
     /// The settings a reload may change, swapped whole so readers never see half a change.
-    live: ArcSwap<Live>,
-    /// WebSocket connections open now, against `limits.max_connections`.
-    pub open_connections: AtomicUsize,
+    live: Arc<LiveSettings>,
     /// Where game clients connect.
     pub endpoint: Endpoint,
     /// `fastPort` announced in LOGIN_RESULT.
     pub fast_port: u16,
     pub peer_ids: PeerIds,
     pub directory: Directory,
-    /// The fast-channel socket, non-blocking, for sending from session tasks.
-    pub udp: UdpSocket,
+    /// The records of game sessions and player sessions (the control plane's), which the
+    /// host updates as game sessions start and end and players come and go.
+    pub catalog: Arc<dyn Catalog>,
+    /// The fast channel's routes and sending side.
+    pub fast: Arc<FastPath>,
     pub metrics: Arc<Metrics>,
     /// Cancelled to shut the server down.
     pub shutdown: CancellationToken,
@@ -103,9 +105,54 @@ pub(crate) struct Host {
     pub script_starts: tokio::sync::Semaphore,
     /// Holds back starts of a script revision that failed to start shortly before.
     script_backoff: std::sync::Mutex<backoff::StartBackoff>,
+    /// Warnings of catalog updates that failed: a store that went away fails every one.
+    catalog_warnings: std::sync::Mutex<LogLimit>,
     /// TLS for the game and control listeners with `certs`, following its reloads.
     pub tls: Option<TlsAcceptor>,
-    next_conn: AtomicU64,
+}
+
+/// The settings in force, shared by every part that reads them: swapped whole on a reload,
+/// read without a lock.
+pub(crate) struct LiveSettings(ArcSwap<Live>);
+
+impl LiveSettings {
+    pub fn new(live: Live) -> Self {
+        Self(ArcSwap::from_pointee(live))
+    }
+
+    /// The settings in force now (cheap: no lock, no reference count).
+    pub fn get(&self) -> Guard<Arc<Live>> {
+        self.0.load()
+    }
+
+    fn set(&self, live: Live) {
+        self.0.store(Arc::new(live));
+    }
+}
+
+/// What a game connection may ask of the host, and nothing else: to be admitted to the game
+/// session its player session belongs to, and what a secure login adds to LOGIN_RESULT.
+#[derive(Clone)]
+pub(crate) struct Lobby(Arc<Host>);
+
+impl Lobby {
+    pub fn new(host: Arc<Host>) -> Self {
+        Self(host)
+    }
+
+    /// See [`Host::admit`].
+    pub async fn admit(
+        &self,
+        now: SystemTime,
+        player_session_id: &str,
+    ) -> Result<SessionHandle, LoginRefusal> {
+        self.0.admit(now, player_session_id).await
+    }
+
+    /// See [`Host::secure_login`].
+    pub fn secure_login(&self) -> Option<SecureLogin> {
+        self.0.secure_login()
+    }
 }
 
 /// The settings that a config reload applies while the server runs.
@@ -169,6 +216,8 @@ pub(crate) struct Resources {
     pub fleet_script: Option<String>,
     /// The certificate, if `[tls]` names one.
     pub certs: Option<Arc<CertStore>>,
+    /// The catalog of game sessions and player sessions.
+    pub catalog: Arc<dyn Catalog>,
 }
 
 /// A game session's inbound queue.
@@ -206,20 +255,17 @@ impl Host {
             scripts,
             fleet_script,
             certs,
+            catalog,
         } = resources;
-        let directory = Directory::new(
-            config.sessions.reservation_timeout,
-            config.sessions.retention,
-        );
         Self {
-            live: ArcSwap::from_pointee(Live::of(&config)),
-            open_connections: AtomicUsize::new(0),
+            live: Arc::new(LiveSettings::new(Live::of(&config))),
             config,
             endpoint,
             fast_port,
             peer_ids: PeerIds::new(),
-            directory,
-            udp,
+            directory: Directory::default(),
+            catalog,
+            fast: Arc::new(FastPath::new(udp)),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
             drain: CancellationToken::new(),
@@ -237,7 +283,7 @@ impl Host {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             script_backoff: std::sync::Mutex::default(),
-            next_conn: AtomicU64::new(1),
+            catalog_warnings: std::sync::Mutex::new(LogLimit::new(5, Duration::from_secs(60))),
         }
     }
 
@@ -262,12 +308,17 @@ impl Host {
 
     /// The settings in force now (cheap: no lock, no reference count).
     pub fn live(&self) -> Guard<Arc<Live>> {
-        self.live.load()
+        self.live.get()
+    }
+
+    /// The settings, for the parts that read them without the host.
+    pub fn live_settings(&self) -> Arc<LiveSettings> {
+        Arc::clone(&self.live)
     }
 
     /// Puts new settings in force.
     pub fn set_live(&self, live: Live) {
-        self.live.store(Arc::new(live));
+        self.live.set(live);
     }
 
     /// Whether the server should be given new game sessions (`/ready`).
@@ -282,21 +333,16 @@ impl Host {
         }
     }
 
-    /// A fresh connection id.
-    pub fn next_conn(&self) -> ConnId {
-        ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed))
-    }
-
     /// The game session a LOGIN's player session id belongs to, with the id now used. In dev
     /// mode, a player session the catalog knows (made through the control API) follows the
     /// same rules; any other id names a dev game session (`match/alice` joins `match`, an id
     /// without a `/` joins `default`).
-    pub fn admit(
+    pub async fn admit(
         self: &Arc<Self>,
         now: SystemTime,
         player_session_id: &str,
     ) -> Result<SessionHandle, LoginRefusal> {
-        let game_session = match self.directory.claim(now, player_session_id) {
+        let game_session = match self.catalog.claim(now, player_session_id).await {
             Err(LoginRefusal::UnknownPlayerSession) if self.dev => {
                 let name = player_session_id
                     .split_once('/')
@@ -305,10 +351,27 @@ impl Host {
             }
             claimed => claimed?,
         };
-        self.directory.session(&game_session).ok_or_else(|| {
-            self.directory.complete(now, player_session_id);
-            LoginRefusal::SessionNotAccepting
-        })
+        match self.directory.session(&game_session) {
+            Some(handle) => Ok(handle),
+            None => {
+                // Claimed, but its game session has just ended here.
+                self.log_catalog_error(self.catalog.complete(now, player_session_id).await);
+                Err(LoginRefusal::SessionNotAccepting)
+            }
+        }
+    }
+
+    /// Logs a catalog update that failed (a few lines a minute); the game session carries on
+    /// without it.
+    pub fn log_catalog_error(&self, result: Result<(), CatalogError>) {
+        let Err(e) = result else { return };
+        let mut warnings = self
+            .catalog_warnings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held_back) = warnings.admit(std::time::Instant::now()) {
+            tracing::warn!(error = %e, held_back, "the catalog was not updated");
+        }
     }
 
     fn dev_session(self: &Arc<Self>, name: &str) -> Result<SessionHandle, LoginRefusal> {
@@ -337,7 +400,7 @@ impl Host {
         id: GameSessionId,
         max_players: usize,
         record: Option<GameSession>,
-        ready: Option<oneshot::Sender<Result<Option<crate::core::ScriptRef>, String>>>,
+        ready: Option<oneshot::Sender<Result<Option<crate::catalog::ScriptRef>, String>>>,
     ) -> SessionHandle {
         let (tx, rx) = flume::bounded(self.live().limits.session_queue_packets);
         let handle = SessionHandle { id: id.clone(), tx };
@@ -403,16 +466,11 @@ impl Sessions {
             return Err(CatalogError::Draining);
         }
         let now = SystemTime::now();
-        let (record, created) = {
-            let mut catalog = self.host.directory.catalog();
-            let known = catalog.game_session(&id).is_some();
-            if !known
-                && catalog.running_game_sessions() >= self.host.live().limits.max_game_sessions
-            {
-                return Err(CatalogError::FleetFull);
-            }
-            catalog.create_game_session(now, id.clone(), spec)?
-        };
+        let max_running = self.host.live().limits.max_game_sessions;
+        let catalog = &self.host.catalog;
+        let (record, created) = catalog
+            .create_game_session(now, id.clone(), spec, max_running)
+            .await?;
         if !created {
             return Ok(record);
         }
@@ -430,19 +488,21 @@ impl Sessions {
         let started = started
             .await
             .unwrap_or_else(|_| Err("the game session stopped while starting".into()));
-        let mut catalog = self.host.directory.catalog();
         match started {
-            Ok(script) => catalog.activate(&id, script),
+            Ok(script) => catalog.activate(&id, script).await?,
             Err(_) => {
-                catalog.end_game_session(SystemTime::now(), &id, GameSessionStatus::Error, None)
+                let now = SystemTime::now();
+                catalog
+                    .end_game_session(now, &id, GameSessionStatus::Error, None)
+                    .await?;
             }
         }
-        Ok(catalog.game_session(&id).cloned().unwrap_or(record))
+        Ok(catalog.game_session(&id).await?.unwrap_or(record))
     }
 
     /// Reserves one slot per `(player id, player data)` in a game session, all or nothing,
     /// and returns the player sessions (ids `psess-<uuid>`) clients log in with.
-    pub fn create_player_sessions(
+    pub async fn create_player_sessions(
         &self,
         game_session: &GameSessionId,
         players: Vec<(String, Option<String>)>,
@@ -455,9 +515,9 @@ impl Sessions {
             .map(|(player_id, data)| (format!("psess-{}", uuid::Uuid::new_v4()), player_id, data))
             .collect();
         self.host
-            .directory
-            .catalog()
+            .catalog
             .reserve(SystemTime::now(), game_session, players)
+            .await
     }
 
     /// Ends a game session: its script's onProcessTerminate runs; then (at once if `force`,
@@ -470,19 +530,11 @@ impl Sessions {
         reason: &'static str,
         force: bool,
     ) -> Result<(), CatalogError> {
-        let found = self
-            .host
-            .directory
-            .catalog()
-            .game_session(game_session)
-            .is_some();
-        if !found {
+        let catalog = &self.host.catalog;
+        if catalog.game_session(game_session).await?.is_none() {
             return Err(CatalogError::NotFound(game_session.to_string()));
         }
-        self.host
-            .directory
-            .catalog()
-            .terminating(game_session, reason);
+        catalog.terminating(game_session, reason).await?;
         match self.host.directory.session(game_session) {
             Some(handle)
                 if handle
@@ -491,37 +543,41 @@ impl Sessions {
                     .await
                     .is_ok() => {}
             // No task (it ended already): finish the record here.
-            _ => self.host.directory.catalog().end_game_session(
-                SystemTime::now(),
-                game_session,
-                GameSessionStatus::Terminated,
-                Some(reason),
-            ),
+            _ => {
+                let now = SystemTime::now();
+                let status = GameSessionStatus::Terminated;
+                catalog
+                    .end_game_session(now, game_session, status, Some(reason))
+                    .await?;
+            }
         }
         Ok(())
     }
 
     /// Changes a game session that is `ACTIVATING` or `ACTIVE`. A lower maximum of players
     /// evicts nobody: new reservations fail until the count drops below it.
-    pub fn update_game_session(
+    pub async fn update_game_session(
         &self,
         game_session: &GameSessionId,
         update: GameSessionUpdate,
     ) -> Result<GameSession, CatalogError> {
         self.host
-            .directory
-            .catalog()
-            .update_game_session(game_session, update, MAX_GAME_PROPERTIES)
+            .catalog
+            .update_game_session(game_session, update)
+            .await
     }
 
     /// A game session's record, while it is remembered.
-    pub fn game_session(&self, id: &GameSessionId) -> Option<GameSession> {
-        self.host.directory.catalog().game_session(id).cloned()
+    pub async fn game_session(
+        &self,
+        id: &GameSessionId,
+    ) -> Result<Option<GameSession>, CatalogError> {
+        self.host.catalog.game_session(id).await
     }
 
     /// A player session's record, while it is remembered.
-    pub fn player_session(&self, id: &str) -> Option<PlayerSession> {
-        self.host.directory.catalog().player_session(id).cloned()
+    pub async fn player_session(&self, id: &str) -> Result<Option<PlayerSession>, CatalogError> {
+        self.host.catalog.player_session(id).await
     }
 }
 

@@ -14,17 +14,18 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::fast_path::Flushed;
 use super::outbound::Outbound;
 use super::outbound::Refused;
 use super::{Host, SessionHandle};
+use crate::catalog::{GameSession, GameSessionSpec, GameSessionStatus, ScriptRef};
 use crate::core::{
-    CloseReason, ConnId, GameSession, GameSessionId, GameSessionSpec, GameSessionStatus,
-    LoginRefusal, LoginRequest, Output, ScriptRef, Session, SessionConfig, login_refused_frame,
+    CloseReason, ConnId, GameSessionId, LoginRefusal, LoginRequest, Output, Session, SessionConfig,
+    login_refused_frame,
 };
 use crate::metrics::Metrics;
 use crate::protocol::{Packet, PeerId};
 use crate::script::{Bundle, Effect, Limits, ScriptInstance};
-use crate::transport::udp;
 
 /// Most queued messages handled per wake before outputs are performed, so one busy session
 /// cannot starve its own timers. It also bounds what one wake queues for a recipient: at
@@ -153,6 +154,7 @@ pub(crate) async fn run(
         next_health_check: has_script.then(|| Instant::now() + health_check_interval),
         healthy: true,
         close: CloseReason::SessionEnded,
+        catalog_updates: Vec::new(),
     };
     debug!("session started");
     let mut inbox = rx.stream();
@@ -178,6 +180,9 @@ pub(crate) async fn run(
             () = sleep_until(deadline) => task.handle_timeout(&mut core),
         }
         task.perform_all(&mut core);
+        if !task.catalog_updates.is_empty() {
+            task.send_catalog_updates().await;
+        }
         if task.drained_empty(&core) {
             debug!("no players left in the draining game session; ending it");
             task.ending = Some(Ending::Now);
@@ -192,7 +197,7 @@ pub(crate) async fn run(
             tokio::task::yield_now().await;
         }
     }
-    task.finish(&mut core);
+    task.finish(&mut core).await;
 }
 
 /// Starts the script unless its revision failed to start shortly before (the backoff of
@@ -253,8 +258,10 @@ async fn refuse_logins(host: &Host, handle: SessionHandle, rx: flume::Receiver<S
                 } => {
                     debug!(%conn, reason = refusal.as_str(), "login refused");
                     Metrics::inc(host.metrics.refused(refusal));
-                    host.directory
+                    let completed = host
+                        .catalog
                         .complete(SystemTime::now(), &request.player_session_id);
+                    host.log_catalog_error(completed.await);
                     // A fresh queue: room for both.
                     let _ = link.push_frame(login_refused_frame(), false);
                     let _ = link.push_close(CloseReason::LoginRefused(refusal));
@@ -396,6 +403,16 @@ struct SessionTask {
     healthy: bool,
     /// How players are told goodbye when the session ends.
     close: CloseReason,
+    /// Changes for the catalog, sent at the next await: outputs are performed without one.
+    catalog_updates: Vec<CatalogUpdate>,
+}
+
+/// A change a session task makes to its game session's records.
+enum CatalogUpdate {
+    /// A player session's player left, or its login was refused.
+    Completed(String),
+    /// The game session is winding down, for this reason.
+    Terminating(&'static str),
 }
 
 impl SessionTask {
@@ -413,9 +430,8 @@ impl SessionTask {
                 if let Err(refusal) = core.handle_login(now, conn, request) {
                     debug!(%conn, reason = refusal.as_str(), "login refused");
                     Metrics::inc(self.host.metrics.refused(refusal));
-                    self.host
-                        .directory
-                        .complete(SystemTime::now(), &player_session_id);
+                    self.catalog_updates
+                        .push(CatalogUpdate::Completed(player_session_id));
                 }
             }
             SessionMsg::Packet { conn, packet } => core.handle_packet(now, conn, packet),
@@ -464,11 +480,23 @@ impl SessionTask {
     /// its last player leaving) or when the server's drain grace is over.
     fn drain(&mut self, core: &mut Core) {
         self.draining = true;
-        self.host
-            .directory
-            .catalog()
-            .terminating(&self.handle.id, TRIGGERED_ON_PROCESS_TERMINATE);
+        self.catalog_updates
+            .push(CatalogUpdate::Terminating(TRIGGERED_ON_PROCESS_TERMINATE));
         self.tell_terminate(core);
+    }
+
+    /// Sends the catalog what changed, in order.
+    async fn send_catalog_updates(&mut self) {
+        let catalog = &self.host.catalog;
+        for update in std::mem::take(&mut self.catalog_updates) {
+            let sent = match update {
+                CatalogUpdate::Completed(id) => catalog.complete(SystemTime::now(), &id).await,
+                CatalogUpdate::Terminating(reason) => {
+                    catalog.terminating(&self.handle.id, reason).await
+                }
+            };
+            self.host.log_catalog_error(sent);
+        }
     }
 
     /// Runs the script's onProcessTerminate, once.
@@ -591,7 +619,7 @@ impl SessionTask {
     }
 
     /// The session is over: the script's processEnding promises resolve, the record ends.
-    fn finish(mut self, core: &mut Core) {
+    async fn finish(mut self, core: &mut Core) {
         if let Some(script) = core.hooks_mut() {
             script.ended();
         }
@@ -599,12 +627,14 @@ impl SessionTask {
             self.set_health(true);
         }
         self.host.directory.remove_session(&self.handle.id);
-        self.host.directory.catalog().end_game_session(
+        self.send_catalog_updates().await;
+        let ended = self.host.catalog.end_game_session(
             SystemTime::now(),
             &self.handle.id,
             GameSessionStatus::Terminated,
             None,
         );
+        self.host.log_catalog_error(ended.await);
         debug!("session ended");
     }
 
@@ -652,7 +682,7 @@ impl SessionTask {
                     seq,
                     packet,
                 } => {
-                    sent.datagrams += udp::queue_datagram(&self.host.udp, to, seq, &packet);
+                    sent.datagrams += self.host.fast.queue(to, seq, &packet);
                 }
                 Output::SendFast {
                     to,
@@ -678,14 +708,14 @@ impl SessionTask {
                     if !secure {
                         Metrics::inc(&metrics.fast_binds_plain);
                         let handle = self.handle.clone();
-                        self.host.directory.bind_fast_addr(addr, peer, handle);
+                        self.host.fast.bind_addr(addr, peer, handle);
                     }
                 }
                 Output::Unbind { peer, addr, secure } => {
                     if secure {
                         self.dtls_links.remove(&addr); // Its association closes.
                     } else {
-                        self.host.directory.unbind_fast_addr(addr, peer);
+                        self.host.fast.unbind_addr(addr, peer);
                     }
                 }
                 Output::Ping { conn } => {
@@ -716,7 +746,7 @@ impl SessionTask {
                 } => {
                     debug!(%conn, %peer, "player joined");
                     Metrics::inc(&metrics.logins_accepted);
-                    self.host.directory.insert_peer(peer, self.handle.clone());
+                    self.host.fast.insert_peer(peer, self.handle.clone());
                     if let Some(script) = core.hooks_mut() {
                         script.player_accepted(peer, &player_session_id);
                     }
@@ -726,10 +756,9 @@ impl SessionTask {
                     player_session_id,
                 } => {
                     debug!(%peer, "player left");
-                    self.host.directory.remove_peer(peer);
-                    self.host
-                        .directory
-                        .complete(SystemTime::now(), &player_session_id);
+                    self.host.fast.remove_peer(peer);
+                    self.catalog_updates
+                        .push(CatalogUpdate::Completed(player_session_id));
                     if let Some(script) = core.hooks_mut() {
                         script.player_disconnected(peer);
                     }
@@ -740,7 +769,7 @@ impl SessionTask {
                 }
             }
         }
-        sent.datagrams += udp::flush_datagrams(&self.host.udp);
+        sent.datagrams += self.host.fast.flush();
         sent.publish(metrics);
     }
 }
@@ -751,7 +780,7 @@ struct Sent {
     reliable: u64,
     reliable_bytes: u64,
     fallbacks: u64,
-    datagrams: udp::Flushed,
+    datagrams: Flushed,
 }
 
 impl Sent {

@@ -57,6 +57,80 @@ fn known_report() -> Report {
     report
 }
 
+/// A report with a different value in every counter, hook, status and bucket, so that a
+/// counter exposed under another family or label than its own shows in the golden text.
+fn populated_report() -> Report {
+    // Each counter's value comes from its name, not its position, so that a new counter
+    // only adds lines to the golden text.
+    let fields = serde_json::to_value(Snapshot::default()).expect("serializes");
+    let serde_json::Value::Object(fields) = fields else {
+        panic!("a snapshot is an object")
+    };
+    let values: serde_json::Map<String, serde_json::Value> = fields
+        .keys()
+        .map(|name| (name.clone(), name_value(name).into()))
+        .collect();
+    let mut distinct: Vec<_> = values.values().filter_map(|v| v.as_u64()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), values.len(), "two counters share a value");
+    let mut report = Report {
+        counters: serde_json::from_value(values.into()).expect("deserializes"),
+        ..known_report()
+    };
+    for hook in Hook::ALL {
+        let i = hook as u64;
+        report.script.calls[hook as usize] = 1_000 + i;
+        report.script.errors[hook as usize] = 2_000 + i;
+        report.script.timeouts[hook as usize] = 3_000 + i;
+    }
+    report.script.hook_duration.buckets = std::array::from_fn(|i| 10 + i as u64);
+    for status in GameSessionStatus::ALL {
+        report.sessions.game_sessions[status as usize] = 40 + status as usize;
+    }
+    for status in PlayerSessionStatus::ALL {
+        report.sessions.player_sessions[status as usize] = 50 + status as usize;
+    }
+    report.draining = true;
+    report
+}
+
+/// A number from 1 to 1,000,000 for a counter's name (FNV-1a, which never changes).
+fn name_value(name: &str) -> u64 {
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    u64::from(hash) % 1_000_000 + 1
+}
+
+/// The exposition of [`populated_report`], byte for byte, with the build's version as
+/// `{version}`. Set `VOLLEY_BLESS=1` to rewrite it after a deliberate change.
+const GOLDEN: &str = include_str!("exposition.txt");
+
+#[test]
+fn the_exposition_is_the_golden_text() {
+    let text = encode(&populated_report()).expect("encodes");
+    let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
+    let text = text.replacen(&version, "version=\"{version}\"", 1);
+    if std::env::var_os("VOLLEY_BLESS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/metrics/exposition.txt");
+        std::fs::write(path, &text).expect("writes the golden text");
+        return;
+    }
+    if text != GOLDEN {
+        let first = text
+            .lines()
+            .zip(GOLDEN.lines())
+            .position(|(line, golden)| line != golden)
+            .unwrap_or_else(|| text.lines().count().min(GOLDEN.lines().count()));
+        panic!(
+            "the exposition differs from src/metrics/exposition.txt from line {} on; \
+             rerun with VOLLEY_BLESS=1 if the change is meant:\n{text}",
+            first + 1
+        );
+    }
+}
+
 #[test]
 fn a_report_encodes_to_these_samples() {
     let text = encode(&known_report()).expect("encodes");
@@ -346,4 +420,70 @@ fn process_figures_are_read_from_proc() {
         .as_secs_f64();
     let age = now - figures.start_time_seconds;
     assert!((-2.0..86_400.0).contains(&age), "{figures:?}, now {now}");
+}
+
+#[test]
+fn every_family_and_label_set_is_written_once() {
+    let text = encode(&populated_report()).expect("encodes");
+    let mut families = std::collections::BTreeSet::new();
+    let mut series = std::collections::BTreeSet::new();
+    let mut label_names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut family = "";
+    for line in text.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            family = declared.split_once(' ').expect("name and type").0;
+            assert!(families.insert(family), "{family} twice:\n{text}");
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let (sample, _value) = line.rsplit_once(' ').expect("a sample and its value");
+        assert!(series.insert(sample), "{sample} twice:\n{text}");
+        let names: Vec<&str> = sample
+            .split_once('{')
+            .map(|(_, labels)| labels.trim_end_matches('}'))
+            .into_iter()
+            .flat_map(|labels| labels.split(','))
+            .filter_map(|label| label.split_once('=').map(|(name, _)| name))
+            .filter(|&name| name != "le")
+            .collect();
+        let first = label_names.entry(family).or_insert_with(|| names.clone());
+        assert_eq!(*first, names, "{sample}: label names unlike its family's");
+    }
+}
+
+#[test]
+fn each_drop_reason_counts_under_its_own_label() {
+    let reasons = [
+        DropReason::Oversized,
+        DropReason::ServerOnlyOpcode,
+        DropReason::MissingBody,
+        DropReason::UnknownTarget,
+        DropReason::NotGroupMember,
+        DropReason::StaleSequence,
+        DropReason::UnboundSource,
+        DropReason::SourceIpMismatch,
+        DropReason::WrongChannel,
+        DropReason::Refused,
+        DropReason::HookRefused,
+        DropReason::AlreadyBound,
+        DropReason::SecurePeer,
+        DropReason::OverRate,
+        DropReason::SequenceOutOfWindow,
+    ];
+    for reason in reasons {
+        let metrics = Metrics::default();
+        Metrics::inc(metrics.dropped(reason));
+        let report = Report {
+            counters: metrics.snapshot(),
+            ..Report::default()
+        };
+        let text = encode(&report).expect("encodes");
+        let line = format!(
+            r#"volley_messages_dropped_total{{reason="{}"}} 1"#,
+            reason.as_str()
+        );
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
 }

@@ -25,8 +25,9 @@ use tracing::{Instrument, debug, debug_span};
 use webrtc_dtls::conn::DTLSConn;
 use webrtc_util::Conn;
 
+use super::GameContext;
 use super::limiter::HandshakeLimiter;
-use crate::host::{Host, SessionMsg};
+use crate::host::SessionMsg;
 use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, PeerId, decode};
 use crate::tls::CertStore;
@@ -69,12 +70,12 @@ impl Associations {
     /// Hands a DTLS datagram to its association, or opens one for a ClientHello.
     pub fn route(
         &mut self,
-        host: &Arc<Host>,
+        cx: &Arc<GameContext>,
         limiter: &mut HandshakeLimiter,
         from: SocketAddr,
         datagram: &[u8],
     ) {
-        let metrics = &host.metrics;
+        let metrics = &cx.metrics;
         if let Some(tx) = self.inbound.get(&from) {
             match tx.try_send(Bytes::copy_from_slice(datagram)) {
                 Ok(()) => return,
@@ -97,7 +98,7 @@ impl Associations {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-        if self.unbound.load(Ordering::Relaxed) >= host.live().limits.max_dtls_handshakes {
+        if self.unbound.load(Ordering::Relaxed) >= cx.live().limits.max_dtls_handshakes {
             Metrics::inc(&metrics.dtls_handshakes_over_limit);
             return;
         }
@@ -108,8 +109,8 @@ impl Associations {
         let pending = Unbound::new(&self.unbound);
         let config = self.certs.dtls_config();
         let span = debug_span!("dtls", peer = %from);
-        let task = associate(Arc::clone(host), from, rx, config, pending);
-        host.tasks.spawn(task.instrument(span));
+        let task = associate(Arc::clone(cx), from, rx, config, pending);
+        cx.tasks.spawn(task.instrument(span));
     }
 
     /// Forgets associations that ended.
@@ -142,22 +143,22 @@ impl Drop for Unbound {
 
 /// Runs one association: handshake, VERIFY_IDENTITY, then records both ways.
 async fn associate(
-    host: Arc<Host>,
+    cx: Arc<GameContext>,
     addr: SocketAddr,
     inbound: flume::Receiver<Bytes>,
     config: webrtc_dtls::config::Config,
     mut pending: Unbound,
 ) {
-    let metrics = Arc::clone(&host.metrics);
-    let deadline = TokioInstant::now() + host.live().limits.handshake_timeout;
+    let metrics = Arc::clone(&cx.metrics);
+    let deadline = TokioInstant::now() + cx.live().limits.handshake_timeout;
     let pipe = Arc::new(DatagramPipe {
-        host: Arc::clone(&host),
+        cx: Arc::clone(&cx),
         remote: addr,
         inbound,
     });
     let handshake = timeout_at(deadline, DTLSConn::new(pipe, config, false, None));
     let dtls = tokio::select! {
-        () = host.shutdown.cancelled() => return,
+        () = cx.shutdown.cancelled() => return,
         handshake = handshake => match handshake {
             Ok(Ok(dtls)) => dtls,
             Ok(Err(e)) => {
@@ -175,8 +176,8 @@ async fn associate(
     let _open = metrics.connection(ConnectionKind::Dtls);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let bound = tokio::select! {
-        () = host.shutdown.cancelled() => None,
-        bound = timeout_at(deadline, verify(&host, addr, &dtls, &mut buf)) => bound.ok().flatten(),
+        () = cx.shutdown.cancelled() => None,
+        bound = timeout_at(deadline, verify(&cx, addr, &dtls, &mut buf)) => bound.ok().flatten(),
     };
     let Some((peer, session, outbound)) = bound else {
         debug!("no valid VERIFY_IDENTITY; association closed");
@@ -187,7 +188,7 @@ async fn associate(
     pending.bound();
     Metrics::inc(&metrics.dtls_bound);
     debug!(%peer, "dtls bound");
-    let lost = relay(&host, addr, peer, &session, &dtls, &outbound, &mut buf).await;
+    let lost = relay(&cx, addr, peer, &session, &dtls, &outbound, &mut buf).await;
     if lost {
         // The client went away from DTLS while its player may still be here.
         let _ = session.try_send(SessionMsg::FastLost { peer, addr });
@@ -200,7 +201,7 @@ async fn associate(
 /// the named peer's game session to check it. The session's queue and the association's
 /// outbound queue on success.
 async fn verify(
-    host: &Host,
+    cx: &GameContext,
     addr: SocketAddr,
     dtls: &DTLSConn,
     buf: &mut [u8],
@@ -209,14 +210,14 @@ async fn verify(
         let n = dtls.read(buf, None).await.ok()?;
         match decode(Bytes::copy_from_slice(&buf[..n]), MAX_DATAGRAM) {
             Ok(packet) if packet.op_code == Opcode::VERIFY_IDENTITY.0 => break packet,
-            _ => Metrics::inc(&host.metrics.dtls_records_unbound),
+            _ => Metrics::inc(&cx.metrics.dtls_records_unbound),
         }
     };
     let Some(Body::VerifyIdentity(identity)) = &packet.body else {
         return None;
     };
-    let session = host
-        .directory
+    let session = cx
+        .fast
         .with_peer(PeerId(identity.peer_id), |s| s.tx.clone())?;
     let (out_tx, out_rx) = flume::bounded(OUTBOUND_QUEUE);
     let (reply, answer) = oneshot::channel();
@@ -234,7 +235,7 @@ async fn verify(
 /// Moves records both ways until the game session lets go of the association (false) or
 /// the client or the network ends it (true).
 async fn relay(
-    host: &Host,
+    cx: &GameContext,
     addr: SocketAddr,
     peer: PeerId,
     session: &flume::Sender<SessionMsg>,
@@ -242,10 +243,10 @@ async fn relay(
     outbound: &flume::Receiver<Bytes>,
     buf: &mut [u8],
 ) -> bool {
-    let metrics = &host.metrics;
+    let metrics = &cx.metrics;
     loop {
         tokio::select! {
-            () = host.shutdown.cancelled() => return false,
+            () = cx.shutdown.cancelled() => return false,
             read = dtls.read(buf, None) => {
                 let Ok(n) = read else { return true };
                 let packet = match decode(Bytes::copy_from_slice(&buf[..n]), MAX_DATAGRAM) {
@@ -278,7 +279,7 @@ async fn relay(
 /// a queue filled by the UDP reader; sends go straight out, dropped if the socket buffer is
 /// full, as any datagram may be.
 struct DatagramPipe {
-    host: Arc<Host>,
+    cx: Arc<GameContext>,
     remote: SocketAddr,
     inbound: flume::Receiver<Bytes>,
 }
@@ -305,13 +306,13 @@ impl Conn for DatagramPipe {
     }
 
     async fn send(&self, buf: &[u8]) -> webrtc_util::Result<usize> {
-        match self.host.udp.send_to(buf, self.remote) {
+        match self.cx.fast.socket().send_to(buf, self.remote) {
             Ok(n) => {
-                Metrics::add(&self.host.metrics.fast_bytes_out, n as u64);
+                Metrics::add(&self.cx.metrics.fast_bytes_out, n as u64);
                 Ok(n)
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                Metrics::inc(&self.host.metrics.fast_send_errors);
+                Metrics::inc(&self.cx.metrics.fast_send_errors);
                 Ok(buf.len())
             }
             Err(e) => Err(e.into()),
@@ -323,7 +324,7 @@ impl Conn for DatagramPipe {
     }
 
     fn local_addr(&self) -> webrtc_util::Result<SocketAddr> {
-        Ok(self.host.udp.local_addr()?)
+        Ok(self.cx.fast.socket().local_addr()?)
     }
 
     fn remote_addr(&self) -> Option<SocketAddr> {

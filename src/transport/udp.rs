@@ -8,28 +8,25 @@
 //!   to a per-address budget before they are routed by their `sender`. Nothing is cloned
 //!   per datagram: sessions are reached under the directory's read lock.
 //!
-//! A busy session loses the datagram (counted). Session tasks send directly on the socket.
+//! A busy session loses the datagram (counted). The routes, and the sending side that
+//! session tasks use, are the host's [`crate::host::FastPath`].
 
-use std::cell::RefCell;
-use std::io::IoSlice;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use flume::TrySendError;
-use nix::errno::Errno;
-use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, sendmmsg};
 use tokio::net::UdpSocket;
 use tracing::debug;
 
+use super::GameContext;
 use super::dtls::{self, Associations};
 use super::limiter::HandshakeLimiter;
 use crate::config::SecureMode;
-use crate::host::{Host, SessionHandle, SessionMsg};
+use crate::host::{SessionHandle, SessionMsg};
 use crate::metrics::Metrics;
-use crate::protocol::{FastHeader, FastPacket, Opcode, Packet, PeerId, decode, peek_op_code};
+use crate::protocol::{Opcode, Packet, PeerId, decode, peek_op_code};
 
 /// The largest payload of a UDP datagram over IPv4.
 const MAX_UDP_DATAGRAM: usize = 65_507;
@@ -38,16 +35,16 @@ const MAX_UDP_DATAGRAM: usize = 65_507;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Reads datagrams until shutdown.
-pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
-    let mode = host.config.tls.mode;
-    let mut associations = match (&host.certs, mode) {
+pub(crate) async fn serve(socket: UdpSocket, cx: Arc<GameContext>) {
+    let mode = cx.mode;
+    let mut associations = match (&cx.certs, mode) {
         (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
             Some(Associations::new(Arc::clone(certs)))
         }
         _ => None,
     };
     let accept_plain = mode != SecureMode::Secure;
-    let limits = host.live().limits.clone();
+    let limits = cx.live().limits.clone();
     let mut connects = HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now());
     let mut dtls_handshakes = HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now());
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
@@ -56,7 +53,7 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
     let mut buf = vec![0u8; MAX_UDP_DATAGRAM];
     loop {
         let (len, from) = tokio::select! {
-            () = host.shutdown.cancelled() => break,
+            () = cx.shutdown.cancelled() => break,
             _ = sweep.tick() => {
                 if let Some(associations) = &mut associations {
                     associations.sweep();
@@ -72,9 +69,9 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
                 }
             },
         };
-        Metrics::inc(&host.metrics.datagrams_in);
-        Metrics::add(&host.metrics.fast_bytes_in, len as u64);
-        let limits = host.live();
+        Metrics::inc(&cx.metrics.datagrams_in);
+        Metrics::add(&cx.metrics.fast_bytes_in, len as u64);
+        let limits = cx.live();
         connects.set_rate(limits.limits.udp_connects_per_address);
         dtls_handshakes.set_rate(limits.limits.dtls_handshakes_per_ip);
         let max_frame = limits.limits.max_frame_bytes;
@@ -84,21 +81,21 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
             && dtls::looks_like_dtls(datagram)
         {
             if len > dtls::MAX_DATAGRAM {
-                Metrics::inc(&host.metrics.malformed_in);
+                Metrics::inc(&cx.metrics.malformed_in);
             } else {
-                associations.route(&host, &mut dtls_handshakes, from, datagram);
+                associations.route(&cx, &mut dtls_handshakes, from, datagram);
             }
             continue;
         }
         if !accept_plain {
-            Metrics::inc(&host.metrics.datagrams_unknown_source);
+            Metrics::inc(&cx.metrics.datagrams_unknown_source);
             continue;
         }
         if len > max_frame {
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             continue;
         }
-        route_plain(&host, &mut connects, from, datagram, max_frame);
+        route_plain(&cx, &mut connects, from, datagram, max_frame);
     }
 }
 
@@ -106,30 +103,29 @@ pub(crate) async fn serve(socket: UdpSocket, host: Arc<Host>) {
 /// `sender` (a new peer may reuse an address), anything else to the player bound to its
 /// source address, if any. `max_frame` is `limits.max_frame_bytes`, read once per datagram.
 fn route_plain(
-    host: &Host,
+    cx: &GameContext,
     connects: &mut HandshakeLimiter,
     from: SocketAddr,
     datagram: &[u8],
     max_frame: usize,
 ) {
-    let metrics = &host.metrics;
+    let metrics = &cx.metrics;
     let is_connect = peek_op_code(datagram, max_frame) == Some(Opcode::UDP_CONNECT.0);
     let queued = if is_connect {
         if !connects.allow(from, Instant::now()) {
             Metrics::inc(&metrics.udp_handshakes_rate_limited);
             return;
         }
-        let Some(packet) = decode_datagram(host, from, datagram, max_frame) else {
+        let Some(packet) = decode_datagram(cx, from, datagram, max_frame) else {
             return;
         };
         let sender = PeerId(packet.sender);
         let msg = SessionMsg::Datagram { from, packet };
-        host.directory
-            .with_peer(sender, |session| offer(session, msg))
+        cx.fast.with_peer(sender, |session| offer(session, msg))
     } else {
         // Decoded only when its address is bound; a malformed one is counted as such.
-        let bound = host.directory.with_fast_addr(from, |session| {
-            decode_datagram(host, from, datagram, max_frame)
+        let bound = cx.fast.with_bound_addr(from, |session| {
+            decode_datagram(cx, from, datagram, max_frame)
                 .is_none_or(|packet| offer(session, SessionMsg::Datagram { from, packet }))
         });
         if bound.is_none() {
@@ -147,7 +143,7 @@ fn route_plain(
 
 /// Decodes a plain datagram, counting it if it is malformed.
 fn decode_datagram(
-    host: &Host,
+    cx: &GameContext,
     from: SocketAddr,
     datagram: &[u8],
     max_frame: usize,
@@ -156,7 +152,7 @@ fn decode_datagram(
         Ok(packet) => Some(packet),
         Err(e) => {
             debug!(%from, error = %e, "malformed datagram dropped");
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             None
         }
     }
@@ -166,128 +162,4 @@ fn decode_datagram(
 /// queue means it just ended, and the datagram is simply gone).
 fn offer(session: &SessionHandle, msg: SessionMsg) -> bool {
     !matches!(session.tx.try_send(msg), Err(TrySendError::Full(_)))
-}
-
-/// Datagrams sent (and bytes), and datagrams the socket did not take.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Flushed {
-    pub sent: u64,
-    pub bytes: u64,
-    pub failed: u64,
-}
-
-impl std::ops::AddAssign for Flushed {
-    fn add_assign(&mut self, other: Self) {
-        self.sent += other.sent;
-        self.bytes += other.bytes;
-        self.failed += other.failed;
-    }
-}
-
-/// Queues a fast-channel datagram; it is sent by [`flush_datagrams`] (or sooner, once a
-/// batch is full). Returns what the send this push triggered did, if any.
-///
-/// Datagrams are collected per worker thread, not per session: a session task fills the
-/// batch while it performs its outputs and flushes it before it yields, so batches never mix
-/// tasks across an await and idle sessions hold no buffers.
-pub(crate) fn queue_datagram(
-    socket: &std::net::UdpSocket,
-    to: SocketAddr,
-    seq: i32,
-    packet: &FastPacket,
-) -> Flushed {
-    BATCH_BUFFER.with_borrow_mut(|batch| {
-        batch.headers.push(packet.header(seq));
-        batch.bodies.push(packet.body().clone());
-        batch.addrs.push(Some(SockaddrStorage::from(to)));
-        if batch.headers.len() == BATCH {
-            batch.flush(socket)
-        } else {
-            Flushed::default()
-        }
-    })
-}
-
-/// Sends the datagrams queued on this thread.
-pub(crate) fn flush_datagrams(socket: &std::net::UdpSocket) -> Flushed {
-    BATCH_BUFFER.with_borrow_mut(|batch| batch.flush(socket))
-}
-
-/// Datagrams per `sendmmsg` call (Linux takes at most 1024).
-const BATCH: usize = 64;
-
-thread_local! {
-    static BATCH_BUFFER: RefCell<DatagramBatch> = RefCell::new(DatagramBatch {
-        headers: Vec::with_capacity(BATCH),
-        bodies: Vec::with_capacity(BATCH),
-        addrs: Vec::with_capacity(BATCH),
-        mmsg: MultiHeaders::preallocate(BATCH, None),
-    });
-}
-
-/// Datagrams sent with one `sendmmsg` per batch instead of one system call each. Each is two
-/// slices: its own header (prefix, opcode, sequence number) and the body shared by the whole
-/// fan-out, so nothing is copied. Order is kept, so each peer gets its sequence numbers in
-/// order (protocol.md §5.8).
-struct DatagramBatch {
-    headers: Vec<FastHeader>,
-    bodies: Vec<Bytes>,
-    addrs: Vec<Option<SockaddrStorage>>,
-    /// `sendmmsg` scratch headers (raw pointers, hence thread-local).
-    mmsg: MultiHeaders<SockaddrStorage>,
-}
-
-impl DatagramBatch {
-    /// Sends what was collected without blocking; datagrams the socket does not take are
-    /// dropped (fast messages may be lost).
-    fn flush(&mut self, socket: &std::net::UdpSocket) -> Flushed {
-        let total = self.headers.len();
-        let (mut done, mut failed, mut bytes) = (0, 0, 0);
-        while done < total {
-            let mut slices: [[IoSlice<'_>; 2]; BATCH] =
-                std::array::from_fn(|_| [IoSlice::new(&[]), IoSlice::new(&[])]);
-            let pending = self.headers[done..].iter().zip(&self.bodies[done..]);
-            for (slot, (header, body)) in slices.iter_mut().zip(pending) {
-                *slot = [IoSlice::new(header.as_bytes()), IoSlice::new(body)];
-            }
-            let result = sendmmsg(
-                socket.as_raw_fd(),
-                &mut self.mmsg,
-                &slices[..total - done],
-                &self.addrs[done..],
-                [],
-                MsgFlags::MSG_DONTWAIT,
-            )
-            .map(Iterator::count);
-            match result {
-                Ok(count) => {
-                    let count = count.max(1);
-                    let sent = self.headers.iter().zip(&self.bodies).skip(done).take(count);
-                    bytes += sent
-                        .map(|(header, body)| header.as_bytes().len() + body.len())
-                        .sum::<usize>();
-                    done += count;
-                }
-                // The socket buffer is full: drop the rest of the batch.
-                Err(Errno::EAGAIN) => {
-                    failed += total - done;
-                    break;
-                }
-                // This datagram cannot be sent (say, its address became unreachable): skip it.
-                Err(e) => {
-                    debug!(error = %e, "udp send failed");
-                    failed += 1;
-                    done += 1;
-                }
-            }
-        }
-        self.headers.clear();
-        self.bodies.clear();
-        self.addrs.clear();
-        Flushed {
-            sent: (total - failed) as u64,
-            bytes: bytes as u64,
-            failed: failed as u64,
-        }
-    }
 }

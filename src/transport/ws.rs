@@ -23,11 +23,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tracing::{Instrument, debug, debug_span};
 
+use super::GameContext;
 use super::accept::AcceptErrors;
 use super::stream::{self, GameStream};
 use crate::core::{CloseReason, ConnId, LoginRefusal, LoginRequest, login_refused_frame};
 use crate::host::outbound::{self, OutboundRx, Outgoing};
-use crate::host::{Host, SessionHandle, SessionMsg};
+use crate::host::{SessionHandle, SessionMsg};
 use crate::metrics::{ConnectionKind, Metrics};
 use crate::protocol::{Body, Opcode, Packet, decode};
 
@@ -44,31 +45,31 @@ const MAX_COALESCE: usize = 64;
 type Ws = WebSocketStream<GameStream>;
 
 /// Accepts connections until shutdown.
-pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
+pub(crate) async fn serve(listener: TcpListener, cx: Arc<GameContext>) {
     let mut errors = AcceptErrors::new("ws");
     loop {
         let accepted = tokio::select! {
-            () = host.shutdown.cancelled() => break,
+            () = cx.shutdown.cancelled() => break,
             accepted = listener.accept() => accepted,
         };
         let (stream, addr) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 tokio::select! {
-                    () = host.shutdown.cancelled() => break,
-                    () = errors.failed(&e, &host.metrics) => continue,
+                    () = cx.shutdown.cancelled() => break,
+                    () = errors.failed(&e, &cx.metrics) => continue,
                 }
             }
         };
         errors.succeeded();
-        let Some(permit) = ConnectionPermit::take(&host) else {
+        let Some(permit) = ConnectionPermit::take(&cx) else {
             debug!(%addr, "connection over the limit closed");
-            Metrics::inc(&host.metrics.connections_over_limit);
+            Metrics::inc(&cx.metrics.connections_over_limit);
             continue;
         };
-        Metrics::inc(&host.metrics.connections_accepted);
+        Metrics::inc(&cx.metrics.connections_accepted);
         let _ = stream.set_nodelay(true); // Latency over throughput; failure is harmless.
-        let conn = host.next_conn();
+        let conn = cx.next_conn();
         // A debug span: free unless debugging, and connections are many.
         let span = debug_span!(
             "conn",
@@ -77,10 +78,10 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
             transport = "ws",
             game_session = tracing::field::Empty,
         );
-        let host = Arc::clone(&host);
-        host.tasks.clone().spawn(
+        let cx = Arc::clone(&cx);
+        cx.tasks.clone().spawn(
             async move {
-                serve_connection(&host, conn, stream, addr).await;
+                serve_connection(&cx, conn, stream, addr).await;
                 drop(permit);
             }
             .instrument(span),
@@ -90,17 +91,17 @@ pub(crate) async fn serve(listener: TcpListener, host: Arc<Host>) {
 
 /// One open connection counted against `limits.max_connections`, which a reload may change:
 /// lowering it closes no one, further connections wait until enough have left.
-struct ConnectionPermit(Arc<Host>);
+struct ConnectionPermit(Arc<GameContext>);
 
 impl ConnectionPermit {
-    fn take(host: &Arc<Host>) -> Option<Self> {
-        let max = host.live().limits.max_connections;
-        let open = &host.open_connections;
+    fn take(cx: &Arc<GameContext>) -> Option<Self> {
+        let max = cx.live().limits.max_connections;
+        let open = &cx.open_connections;
         open.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
             (n < max).then_some(n + 1)
         })
         .ok()
-        .map(|_| Self(Arc::clone(host)))
+        .map(|_| Self(Arc::clone(cx)))
     }
 }
 
@@ -110,10 +111,15 @@ impl Drop for ConnectionPermit {
     }
 }
 
-async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, addr: SocketAddr) {
+async fn serve_connection(
+    cx: &Arc<GameContext>,
+    conn: ConnId,
+    stream: TcpStream,
+    addr: SocketAddr,
+) {
     // The handshake and login phases are boxed so that their state does not stay in the
     // connection's future for its whole life (memory per idle player).
-    let Some(mut ws) = Box::pin(handshake(host, stream)).await else {
+    let Some(mut ws) = Box::pin(handshake(cx, stream)).await else {
         return;
     };
     let tls = ws.get_ref().is_tls();
@@ -122,23 +128,25 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
     } else {
         ConnectionKind::WebSocket
     };
-    let _open = host.metrics.connection(kind);
+    let _open = cx.metrics.connection(kind);
     debug!("connected");
-    let Some((login, payload)) = Box::pin(wait_for_login(host, &mut ws)).await else {
+    let Some((login, payload)) = Box::pin(wait_for_login(cx, &mut ws)).await else {
         return;
     };
-    let session = match host.admit(std::time::SystemTime::now(), &login) {
+    // Boxed: the claim may wait on the catalog, and every connection's future stays small.
+    let admitted = Box::pin(cx.lobby.admit(std::time::SystemTime::now(), &login)).await;
+    let session = match admitted {
         Ok(session) => session,
         Err(refusal) => {
             debug!(reason = refusal.as_str(), "login refused");
-            Metrics::inc(host.metrics.refused(refusal));
+            Metrics::inc(cx.metrics.refused(refusal));
             Box::pin(refuse(&mut ws, refusal)).await;
             return;
         }
     };
     // Every later line of this connection names its game session.
     tracing::Span::current().record("game_session", session.id.as_str());
-    let secure = match tls.then(|| host.secure_login()) {
+    let secure = match tls.then(|| cx.lobby.secure_login()) {
         None => None,
         Some(Some(secure)) => Some(secure),
         Some(None) => {
@@ -148,7 +156,7 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
             return;
         }
     };
-    let (out, rx) = outbound::channel(host.live().limits.outbound_queue_bytes);
+    let (out, rx) = outbound::channel(cx.live().limits.outbound_queue_bytes);
     let request = LoginRequest {
         player_session_id: login,
         payload,
@@ -164,12 +172,12 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
         Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
         return;
     }
-    let ended = pump(host, conn, &session, ws, rx).await;
+    let ended = pump(cx, conn, &session, ws, rx).await;
     // The session may be gone already.
     let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
     match ended {
-        Ended::ClientClosed => Metrics::inc(&host.metrics.client_closes),
-        Ended::Lost => Metrics::inc(&host.metrics.connections_lost),
+        Ended::ClientClosed => Metrics::inc(&cx.metrics.client_closes),
+        Ended::Lost => Metrics::inc(&cx.metrics.connections_lost),
         _ => {}
     }
     // The span names the game session only if it was enabled when the connection came.
@@ -179,40 +187,39 @@ async fn serve_connection(host: &Arc<Host>, conn: ConnId, stream: TcpStream, add
 /// Accepts TLS as `tls.mode` says, then upgrades to a WebSocket, both within the handshake
 /// timeout, or gives up at shutdown. The stream is boxed so that it does not sit in the
 /// connection's future twice.
-async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
-    let limits = host.live().limits.clone();
+async fn handshake(cx: &GameContext, stream: TcpStream) -> Option<Box<Ws>> {
+    let limits = cx.live().limits.clone();
     let deadline = Instant::now() + limits.handshake_timeout;
     let config = websocket_config(limits.max_frame_bytes);
     let upgrade = async {
-        let stream =
-            match stream::accept(stream, host.config.tls.mode, host.tls.as_ref(), deadline).await {
-                Ok(stream) => stream,
-                Err(e) => {
-                    // A failed TLS handshake is the peer's doing (a scanner, a wrong port, a
-                    // client that does not trust the certificate): debug, and counted.
-                    debug!(error = %e, "connection not accepted");
-                    Metrics::inc(if e.is_tls() {
-                        &host.metrics.tls_handshakes_failed
-                    } else {
-                        &host.metrics.handshakes_failed
-                    });
-                    return None;
-                }
-            };
+        let stream = match stream::accept(stream, cx.mode, cx.tls.as_ref(), deadline).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                // A failed TLS handshake is the peer's doing (a scanner, a wrong port, a
+                // client that does not trust the certificate): debug, and counted.
+                debug!(error = %e, "connection not accepted");
+                Metrics::inc(if e.is_tls() {
+                    &cx.metrics.tls_handshakes_failed
+                } else {
+                    &cx.metrics.handshakes_failed
+                });
+                return None;
+            }
+        };
         if stream.is_tls() {
-            Metrics::inc(&host.metrics.connections_tls);
+            Metrics::inc(&cx.metrics.connections_tls);
         }
         let accept = tokio_tungstenite::accept_async_with_config(stream, Some(config));
         match timeout_at(deadline, accept).await {
             Ok(Ok(ws)) => Some(Box::new(ws)),
             Ok(Err(e)) => {
                 debug!(error = %e, "websocket handshake failed");
-                Metrics::inc(&host.metrics.handshakes_failed);
+                Metrics::inc(&cx.metrics.handshakes_failed);
                 None
             }
             Err(_) => {
                 debug!("websocket handshake timed out");
-                Metrics::inc(&host.metrics.handshakes_failed);
+                Metrics::inc(&cx.metrics.handshakes_failed);
                 None
             }
         }
@@ -220,7 +227,7 @@ async fn handshake(host: &Host, stream: TcpStream) -> Option<Box<Ws>> {
     tokio::select! {
         // No WebSocket yet, so nothing to close: a peer that never completes the handshake
         // must not hold shutdown up for the handshake timeout.
-        () = host.shutdown.cancelled() => None,
+        () = cx.shutdown.cancelled() => None,
         ws = upgrade => ws,
     }
 }
@@ -248,15 +255,15 @@ async fn refuse(ws: &mut Ws, refusal: LoginRefusal) {
 
 /// Reads frames until a LOGIN arrives (protocol.md §5.1): other packets are ignored, and the
 /// connection is closed when the login timeout passes first.
-async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
+async fn wait_for_login(cx: &GameContext, ws: &mut Ws) -> Option<(String, Bytes)> {
     let (login_timeout, max_frame) = {
-        let limits = &host.live().limits;
+        let limits = &cx.live().limits;
         (limits.login_timeout, limits.max_frame_bytes)
     };
     let deadline = Instant::now() + login_timeout;
     loop {
         let next = tokio::select! {
-            () = host.shutdown.cancelled() => {
+            () = cx.shutdown.cancelled() => {
                 close(ws, CloseReason::ServerShutdown).await;
                 return None;
             }
@@ -265,7 +272,7 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
         let message = match next {
             Err(_) => {
                 debug!("no login in time");
-                Metrics::inc(&host.metrics.login_timeouts);
+                Metrics::inc(&cx.metrics.login_timeouts);
                 close_with(ws, CloseCode::Policy, "login timeout").await;
                 return None;
             }
@@ -281,13 +288,13 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
         let frame = match message {
             Message::Binary(frame) => frame,
             Message::Text(_) => {
-                Metrics::inc(&host.metrics.text_frames_in);
+                Metrics::inc(&cx.metrics.text_frames_in);
                 continue;
             }
             _ => continue,
         };
-        Metrics::inc(&host.metrics.frames_in);
-        Metrics::add(&host.metrics.reliable_bytes_in, frame.len() as u64);
+        Metrics::inc(&cx.metrics.frames_in);
+        Metrics::add(&cx.metrics.reliable_bytes_in, frame.len() as u64);
         match decode(frame, max_frame) {
             Ok(Packet {
                 op_code,
@@ -297,10 +304,10 @@ async fn wait_for_login(host: &Host, ws: &mut Ws) -> Option<(String, Bytes)> {
             }) if op_code == Opcode::LOGIN.0 => {
                 return Some((login.player_session_id, payload));
             }
-            Ok(_) => Metrics::inc(&host.metrics.packets_before_login),
+            Ok(_) => Metrics::inc(&cx.metrics.packets_before_login),
             Err(e) => {
                 debug!(error = %e, "malformed frame before login");
-                Metrics::inc(&host.metrics.malformed_in);
+                Metrics::inc(&cx.metrics.malformed_in);
             }
         }
     }
@@ -344,7 +351,7 @@ impl Ended {
 
 /// Moves frames both ways until either side ends; returns what ended it.
 async fn pump(
-    host: &Host,
+    cx: &GameContext,
     conn: ConnId,
     session: &SessionHandle,
     ws: Box<Ws>,
@@ -352,7 +359,7 @@ async fn pump(
 ) -> Ended {
     let (mut sink, mut stream) = ws.split();
     let ended = tokio::select! {
-        ended = read_frames(host, conn, session, &mut stream) => Err(ended),
+        ended = read_frames(cx, conn, session, &mut stream) => Err(ended),
         written = write_queued(&mut sink, &rx) => written.map_err(|e| {
             debug!(error = %e, "write failed");
             Ended::WriteFailed
@@ -386,13 +393,13 @@ async fn pump(
 /// Decodes frames into the session's queue until the connection or the session ends. The
 /// queue is awaited only when full, so TCP slows a client down when its session is busy.
 async fn read_frames(
-    host: &Host,
+    cx: &GameContext,
     conn: ConnId,
     session: &SessionHandle,
     stream: &mut SplitStream<Box<Ws>>,
 ) -> Ended {
     loop {
-        let msg = match session_msg(host, conn, stream.next().await) {
+        let msg = match session_msg(cx, conn, stream.next().await) {
             Ok(Some(msg)) => msg,
             Ok(None) => continue,
             Err(ended) => return ended,
@@ -415,7 +422,7 @@ async fn read_frames(
 /// What a frame read from a connection means for its session: a message, nothing (dropped
 /// or ignored, and counted), or the end of the connection.
 fn session_msg(
-    host: &Host,
+    cx: &GameContext,
     conn: ConnId,
     read: Option<Result<Message, WsError>>,
 ) -> Result<Option<SessionMsg>, Ended> {
@@ -424,7 +431,7 @@ fn session_msg(
         Some(Ok(message)) => message,
         Some(Err(WsError::Capacity(e))) => {
             debug!(error = %e, "frame too large");
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             return Err(Ended::FrameTooLarge);
         }
         Some(Err(e)) if went_away(&e) => {
@@ -433,26 +440,26 @@ fn session_msg(
         }
         Some(Err(e)) => {
             debug!(error = %e, "read failed");
-            Metrics::inc(&host.metrics.malformed_in);
+            Metrics::inc(&cx.metrics.malformed_in);
             return Err(Ended::BadStream);
         }
     };
     Ok(match message {
         Message::Binary(frame) => {
-            Metrics::inc(&host.metrics.frames_in);
-            Metrics::add(&host.metrics.reliable_bytes_in, frame.len() as u64);
-            match decode(frame, host.live().limits.max_frame_bytes) {
+            Metrics::inc(&cx.metrics.frames_in);
+            Metrics::add(&cx.metrics.reliable_bytes_in, frame.len() as u64);
+            match decode(frame, cx.live().limits.max_frame_bytes) {
                 Ok(packet) => Some(SessionMsg::Packet { conn, packet }),
                 Err(e) => {
                     debug!(error = %e, "malformed frame dropped");
-                    Metrics::inc(&host.metrics.malformed_in);
+                    Metrics::inc(&cx.metrics.malformed_in);
                     None
                 }
             }
         }
         Message::Text(_) => {
             debug!("text frame ignored");
-            Metrics::inc(&host.metrics.text_frames_in);
+            Metrics::inc(&cx.metrics.text_frames_in);
             None
         }
         Message::Pong(_) | Message::Ping(_) => Some(SessionMsg::Heard { conn }),

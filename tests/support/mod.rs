@@ -15,9 +15,10 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+use volley::catalog::{GameSession, GameSessionSpec, PlayerSession};
 use volley::client::{Client, ClientConfig, ConnectionToken, DataReceived, Event};
 use volley::config::Config;
-use volley::core::{GameSessionId, GameSessionSpec};
+use volley::core::GameSessionId;
 use volley::metrics::Snapshot;
 use volley::protocol::{Body, LoginCommand, LoginResult, Packet, decode, encode};
 use volley::{Addresses, MetricsHandle, Options, Server, Sessions};
@@ -33,9 +34,9 @@ pub async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
 }
 
 /// Retries `condition` every 10 ms for up to [`STEP`].
-pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
     for _ in 0..(STEP.as_millis() / 10) {
-        if condition() {
+        if condition().await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -125,20 +126,34 @@ impl TestServer {
         .id
     }
 
-    pub fn player_session(&self, game_session: &GameSessionId) -> String {
+    pub async fn player_session(&self, game_session: &GameSessionId) -> String {
         let players = vec![("player".to_owned(), None)];
         let mut created = self
             .sessions
             .create_player_sessions(game_session, players)
+            .await
             .expect("slot available");
         created.remove(0).id
     }
 
+    /// A game session's record, while it is remembered.
+    pub async fn record(&self, id: &GameSessionId) -> Option<GameSession> {
+        self.sessions.game_session(id).await.expect("catalog")
+    }
+
+    /// A player session's record, while it is remembered.
+    pub async fn player_record(&self, id: &str) -> Option<PlayerSession> {
+        self.sessions.player_session(id).await.expect("catalog")
+    }
+
     /// A logged-in client on its own fresh player session.
     pub async fn player(&self, game_session: &GameSessionId) -> Client {
-        self.connect(&self.player_session(game_session), ClientConfig::default())
-            .await
-            .expect("login accepted")
+        self.connect(
+            &self.player_session(game_session).await,
+            ClientConfig::default(),
+        )
+        .await
+        .expect("login accepted")
     }
 
     /// A client that never binds UDP, like the TypeScript client.
@@ -147,7 +162,7 @@ impl TestServer {
             fast_channel: false,
             ..ClientConfig::default()
         };
-        self.connect(&self.player_session(game_session), config)
+        self.connect(&self.player_session(game_session).await, config)
             .await
             .expect("login accepted")
     }

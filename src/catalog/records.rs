@@ -1,12 +1,11 @@
-//! The catalog of game sessions and player sessions, process-wide, as the GameLift service
-//! API describes them (control-api.md §3): their records, lifecycles and slots.
+//! The records of game sessions and player sessions, as the GameLift service API describes
+//! them (control-api.md §3): their lifecycles and slots, kept in memory.
 //!
 //! A player session id maps to one game session, can be used by one login, times out if no
 //! login uses it within the reservation timeout, and completes when its player leaves. Ended
 //! game sessions and player sessions stay describable for a retention period, then are
-//! forgotten, so memory stays bounded under churn. The host keeps one catalog behind a lock;
-//! the data plane claims and completes player sessions, the control API creates and reads.
-//! Sans-IO: the caller passes the wall-clock time.
+//! forgotten, so memory stays bounded under churn. [`super::LocalCatalog`] keeps one behind a
+//! lock. Sans-IO: the caller passes the wall-clock time.
 //!
 //! Lists come in creation order: every record takes the next number of a sequence when it is
 //! created, so records created in the same millisecond (or while the wall clock steps back)
@@ -16,7 +15,7 @@ use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
 
-use super::{GameSessionId, LoginRefusal};
+use crate::core::{GameSessionId, LoginRefusal};
 
 /// A game session's status (GameLift `GameSessionStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,9 +246,9 @@ pub struct StatusCounts {
     pub player_sessions: [usize; PlayerSessionStatus::ALL.len()],
 }
 
-/// The catalog.
+/// The records of one catalog.
 #[derive(Debug)]
-pub struct Catalog {
+pub struct Records {
     reservation_timeout: Duration,
     retention: Duration,
     game_sessions: HashMap<GameSessionId, GameSession>,
@@ -268,8 +267,8 @@ pub struct Catalog {
     next_sequence: u64,
 }
 
-impl Catalog {
-    /// An empty catalog.
+impl Records {
+    /// No records yet.
     pub fn new(reservation_timeout: Duration, retention: Duration) -> Self {
         Self {
             reservation_timeout,
@@ -687,7 +686,7 @@ mod tests {
     #[test]
     fn running_lists_live_game_sessions_oldest_first_and_counts_logged_in_players() {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut catalog = Catalog::new(Duration::from_secs(60), Duration::from_secs(3600));
+        let mut catalog = Records::new(Duration::from_secs(60), Duration::from_secs(3600));
         let later = GameSessionId::new("later");
         let first = GameSessionId::new("first");
         let ended = GameSessionId::new("ended");
@@ -730,7 +729,7 @@ mod tests {
     #[test]
     fn sessions_created_at_the_same_instant_keep_their_creation_order() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut catalog = Catalog::new(Duration::from_secs(60), Duration::from_secs(3600));
+        let mut catalog = Records::new(Duration::from_secs(60), Duration::from_secs(3600));
         // Ids whose text order differs from their creation order, all in one millisecond.
         let ids: Vec<String> = (0..50)
             .map(|i| format!("gs-{:02}", (i * 37) % 50))
