@@ -12,7 +12,7 @@
 //! keep the order they were created in, and paging by that number never skips or repeats.
 
 use std::collections::hash_map::Entry as MapEntry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use crate::core::{GameSessionId, LoginRefusal};
@@ -343,8 +343,9 @@ impl Records {
         }
     }
 
-    /// A game session ended: it becomes `status` (`TERMINATED` or `ERROR`), its remaining
-    /// player sessions complete, and it is forgotten after the retention period.
+    /// A game session ended: it becomes `status` (`TERMINATED` or `ERROR`; any other is taken
+    /// as `TERMINATED`), its remaining player sessions complete (reservations already past
+    /// their deadline time out first), and it is forgotten after the retention period.
     pub fn end_game_session(
         &mut self,
         now: SystemTime,
@@ -352,14 +353,19 @@ impl Records {
         status: GameSessionStatus,
         reason: Option<&'static str>,
     ) {
+        self.expire(now);
         let Some(record) = self.game_sessions.get_mut(id) else {
             return;
         };
         if record.status.is_ended() {
             return;
         }
-        record.status = status;
-        self.running -= 1;
+        record.status = if status.is_ended() {
+            status
+        } else {
+            GameSessionStatus::Terminated
+        };
+        self.running = self.running.saturating_sub(1);
         if reason.is_some() {
             record.status_reason = reason;
         }
@@ -450,9 +456,10 @@ impl Records {
         if record.current_player_sessions.saturating_add(wanted) > record.spec.max_players {
             return Err(CatalogError::Full(game_session.clone()));
         }
+        let mut asked = HashSet::with_capacity(players.len());
         if let Some((id, ..)) = players
             .iter()
-            .find(|(id, ..)| self.player_sessions.contains_key(id))
+            .find(|(id, ..)| self.player_sessions.contains_key(id) || !asked.insert(id))
         {
             return Err(CatalogError::Duplicate(id.clone()));
         }
@@ -601,11 +608,12 @@ impl Records {
             let Some((deadline, id)) = self.expiring.pop_front() else {
                 break;
             };
-            if self
-                .player_sessions
-                .get(&id)
-                .is_some_and(|p| p.status == PlayerSessionStatus::Reserved)
-            {
+            // The entry may outlive its record, and the id may have been reserved again since:
+            // only the reservation it was made for times out.
+            let timeout = self.reservation_timeout;
+            if self.player_sessions.get(&id).is_some_and(|p| {
+                p.status == PlayerSessionStatus::Reserved && p.creation_time + timeout == deadline
+            }) {
                 // It timed out at its deadline, however late this sweep noticed. Its retention
                 // counts from the deadline too, so the forgetting queue may be out of order by
                 // at most the reservation timeout, which only delays forgetting.
@@ -618,6 +626,15 @@ impl Records {
             let Some((_, id)) = self.ended_players.pop_front() else {
                 break;
             };
+            // As above: a record under a reused id is not the one this entry was made for.
+            let retention = self.retention;
+            let due = self.player_sessions.get(&id).is_some_and(|p| {
+                p.termination_time
+                    .is_some_and(|ended| ended + retention <= now)
+            });
+            if !due {
+                continue;
+            }
             if let Some(player) = self.player_sessions.remove(&id)
                 && let MapEntry::Occupied(mut ids) = self.by_game_session.entry(player.game_session)
             {

@@ -234,3 +234,79 @@ fn status_counts_cover_every_remembered_record() {
     assert_eq!(counts.game_sessions.iter().sum::<usize>(), c.len().0);
     assert_eq!(counts.player_sessions.iter().sum::<usize>(), c.len().1);
 }
+
+#[test]
+fn one_reservation_may_not_name_an_id_twice() {
+    let now = SystemTime::now();
+    let mut c = Records::new(MINUTE, 60 * MINUTE);
+    let g = active(&mut c, now, "g", 4);
+    assert_eq!(
+        c.reserve(now, &g, vec![player("a"), player("a")]),
+        Err(CatalogError::Duplicate("a".into()))
+    );
+    assert_eq!(c.len().1, 0, "nothing reserved");
+    assert_eq!(
+        c.game_session(&g).map(|r| r.current_player_sessions),
+        Some(0)
+    );
+}
+
+#[test]
+fn ending_takes_only_an_ended_status_and_counts_once() {
+    let now = SystemTime::now();
+    let mut c = Records::new(MINUTE, 60 * MINUTE);
+    let g = active(&mut c, now, "g", 4);
+    c.end_game_session(now, &g, GameSessionStatus::Active, None);
+    assert_eq!(
+        c.game_session(&g).map(|r| r.status),
+        Some(GameSessionStatus::Terminated)
+    );
+    c.end_game_session(now, &g, GameSessionStatus::Error, None);
+    assert_eq!(c.running_game_sessions(), 0);
+    assert_eq!(
+        c.game_session(&g).map(|r| r.status),
+        Some(GameSessionStatus::Terminated),
+        "the first end stands"
+    );
+}
+
+#[test]
+fn a_reservation_past_its_deadline_times_out_even_when_its_game_session_ends_first() {
+    let start = SystemTime::now();
+    let mut c = Records::new(MINUTE, 60 * MINUTE);
+    let g = active(&mut c, start, "g", 4);
+    c.reserve(start, &g, vec![player("late")]).expect("slot");
+    let later = start + 2 * MINUTE;
+    c.end_game_session(later, &g, GameSessionStatus::Terminated, None);
+    let late = c.player_session("late").expect("remembered");
+    assert_eq!(
+        (late.status, late.termination_time),
+        (PlayerSessionStatus::TimedOut, Some(start + MINUTE))
+    );
+}
+
+#[test]
+fn an_id_reserved_again_after_it_was_forgotten_keeps_its_own_deadline() {
+    let start = SystemTime::now();
+    // Records are forgotten at once, before the reservation timeout.
+    let mut c = Records::new(MINUTE, Duration::ZERO);
+    let g = active(&mut c, start, "g", 4);
+    c.reserve(start, &g, vec![player("p")]).expect("slot");
+    assert_eq!(c.claim(start, "p"), Ok(g.clone()));
+    c.complete(start, "p");
+    c.expire(start);
+    assert!(c.player_session("p").is_none(), "forgotten");
+    let again = start + MINUTE / 2;
+    c.reserve(again, &g, vec![player("p")]).expect("slot");
+    // The first reservation's deadline passes: the second one is not touched.
+    c.expire(start + MINUTE);
+    assert_eq!(
+        c.player_session("p").map(|p| p.status),
+        Some(PlayerSessionStatus::Reserved)
+    );
+    c.expire(again + MINUTE);
+    assert!(
+        c.player_session("p").is_none(),
+        "timed out at its own deadline, and forgotten at once"
+    );
+}

@@ -83,6 +83,7 @@ macro_rules! catalog_contract_tests {
             reserve_creates_reserved_player_sessions_in_the_given_order,
             reserve_is_all_or_nothing_within_max_players,
             reserve_refuses_a_player_session_id_already_in_use,
+            reserve_refuses_an_id_named_twice_in_one_call,
             reserve_needs_an_active_game_session_accepting_player_sessions,
             claim_uses_a_reservation_once,
             claim_refuses_unknown_and_empty_ids,
@@ -800,6 +801,18 @@ pub async fn reserve_is_all_or_nothing_within_max_players(catalog: &dyn Catalog)
     );
     assert_eq!(catalog.player_session("c").await, Ok(None));
     assert_eq!(game_session(catalog, &g).await.current_player_sessions, 2);
+}
+
+pub async fn reserve_refuses_an_id_named_twice_in_one_call(catalog: &dyn Catalog) {
+    let g = active(catalog, at(0), "g", 4).await;
+    assert_eq!(
+        catalog
+            .reserve(at(1), &g, vec![seat("a"), seat("b"), seat("a")])
+            .await,
+        Err(CatalogError::Duplicate("a".into()))
+    );
+    assert!(player_sessions(catalog, &g).await.is_empty());
+    assert_eq!(game_session(catalog, &g).await.current_player_sessions, 0);
 }
 
 pub async fn reserve_refuses_a_player_session_id_already_in_use(catalog: &dyn Catalog) {
