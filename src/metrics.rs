@@ -61,6 +61,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 use serde::Serialize;
 
+use crate::api::Operation;
 use crate::catalog::{GameSessionStatus, PlayerSessionStatus, StatusCounts};
 use crate::core::{DropReason, LoginRefusal};
 use crate::script::Hook;
@@ -68,32 +69,6 @@ use crate::script::Hook;
 /// The content type of [`encode`]'s output: OpenMetrics text, which Prometheus asks for
 /// first and which plain Prometheus text parsers read as well.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-/// The control API operations counted under their own name; any other is `unknown`, so a
-/// caller cannot grow the label set. Keep in step with `control::ops::dispatch` and
-/// `control::admin::dispatch` (Volley's own, under their full `Volley.` target).
-pub const CONTROL_OPERATIONS: [&str; 20] = [
-    "CreateGameSession",
-    "DescribeGameSessions",
-    "CreatePlayerSession",
-    "CreatePlayerSessions",
-    "DescribePlayerSessions",
-    "DescribeGameSessionDetails",
-    "SearchGameSessions",
-    "UpdateGameSession",
-    "TerminateGameSession",
-    "DescribeFleetAttributes",
-    "DescribeFleetCapacity",
-    "DescribeFleetUtilization",
-    "ListFleets",
-    "CreateScript",
-    "UpdateScript",
-    "DescribeScript",
-    "ListScripts",
-    "DeleteScript",
-    "Volley.DescribeServer",
-    "Volley.StartDrain",
-];
 
 /// Upper bounds of the hook duration histogram's buckets, in microseconds: from a trivial
 /// callback to twice the default time cap (50 ms).
@@ -607,14 +582,12 @@ impl Metrics {
     }
 
     /// Counts one control API request: `operation` as the request named it (counted under
-    /// `unknown` unless it is one of [`CONTROL_OPERATIONS`]), and `result`, `ok` or the
-    /// error type name.
+    /// `unknown` unless an [`Operation`] has that name, so a caller cannot grow the label
+    /// set), and `result`, `ok` or the error type name.
     pub fn control_request(&self, operation: Option<&str>, result: &'static str) {
-        let operation = CONTROL_OPERATIONS
-            .iter()
-            .find(|known| Some(**known) == operation)
-            .copied()
-            .unwrap_or("unknown");
+        let operation = operation
+            .and_then(Operation::from_name)
+            .map_or("unknown", Operation::name);
         let mut requests = self
             .control_requests
             .lock()

@@ -12,9 +12,9 @@ use bytes::Bytes;
 use serde_json::json;
 use support::*;
 use volley::Options;
+use volley::api::Operation;
 use volley::client::{Channel, ClientConfig, ClientError, ConnectionToken, RtMessage};
 use volley::config::{AccessKey, AuthMode, Config};
-use volley::metrics::CONTROL_OPERATIONS;
 use volley::protocol::Opcode;
 use volley::secret::Secret;
 
@@ -403,29 +403,25 @@ async fn script_hooks_are_counted_and_timed() {
 async fn every_operation_is_counted_under_its_own_name() {
     let server = TestServer::with(open_config(), Options::default()).await;
     // Volley.StartDrain would end this server, which has nothing to drain, before the scrape.
-    let operations = CONTROL_OPERATIONS
-        .iter()
-        .filter(|op| **op != "Volley.StartDrain");
+    let operations = Operation::ALL
+        .into_iter()
+        .filter(|op| *op != Operation::StartDrain);
     for operation in operations.clone() {
         // Most fail validation on an empty input; any answer counts.
-        let target = if operation.starts_with("Volley.") {
-            (*operation).to_owned()
-        } else {
-            format!("GameLift.{operation}")
-        };
-        let status = call_target(server.addresses.control, &target).await;
-        assert!(status == 200 || status == 400, "{operation}: {status}");
+        let status = call_target(server.addresses.control, operation.target()).await;
+        assert!(status == 200 || status == 400, "{operation:?}: {status}");
     }
     let scraped = scrape(&server).await;
     for operation in operations {
-        let prefix = format!(r#"volley_control_requests_total{{operation="{operation}","#);
+        let name = operation.name();
+        let prefix = format!(r#"volley_control_requests_total{{operation="{name}","#);
         let counted: f64 = scraped
             .0
             .iter()
             .filter(|(series, _)| series.starts_with(&prefix))
             .map(|(_, value)| value)
             .sum();
-        assert_eq!(counted, 1.0, "{operation}");
+        assert_eq!(counted, 1.0, "{name}");
     }
     assert!(
         !scraped
