@@ -282,15 +282,16 @@ impl Server {
             .spawn(transport::ws::serve(self.ws, Arc::clone(&game)));
         host.tasks.spawn(transport::udp::serve(self.udp, game));
         host.tasks.spawn(sweep(Arc::clone(&host)));
+        // The control plane gets the catalog, the library API and the admin handle.
+        let admin = host::Admin::new(Arc::clone(&host));
         let api = control::router(Arc::new(control::Control::new(
-            Arc::clone(&host),
+            admin.clone(),
+            Sessions::new(Arc::clone(&host)),
+            Arc::clone(&host.catalog),
             self.addresses,
         )));
-        host.tasks.spawn(control::serve_connections(
-            self.control,
-            Arc::clone(&host),
-            api,
-        ));
+        host.tasks
+            .spawn(control::serve_connections(self.control, admin, api));
         tokio::select! {
             () = shutdown.cancelled() => {}
             () = host.drain.cancelled() => {

@@ -29,17 +29,17 @@ pub(super) async fn start_drain(
     control: &Control,
     _input: StartDrainInput,
 ) -> Result<StartDrainOutput, ApiError> {
-    let host = &control.host;
-    let already = host.drain.is_cancelled();
+    let admin = &control.admin;
+    let already = admin.draining();
     if !already {
         tracing::info!("drain asked for by the control api");
-        host.drain.cancel();
+        admin.start_drain();
     }
     Ok(StartDrainOutput {
         draining: true,
         already_draining: already,
-        game_session_count: count(host.directory.session_count()),
-        drain_grace_seconds: host.live().drain_grace.as_secs(),
+        game_session_count: count(admin.game_sessions_running_here()),
+        drain_grace_seconds: admin.live().drain_grace.as_secs(),
     })
 }
 
@@ -68,13 +68,13 @@ pub(super) async fn describe_server(
             .collect(),
         game_session_count: count(total),
         player_session_count: players,
-        counters: counters(&control.host.metrics.snapshot()),
+        counters: counters(&control.admin.metrics().snapshot()),
     })
 }
 
 fn server(control: &Control, now: SystemTime) -> Server {
-    let host = &control.host;
-    let readiness = host.readiness();
+    let admin = &control.admin;
+    let readiness = admin.readiness();
     let addresses = &control.addresses;
     Server {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -90,22 +90,22 @@ fn server(control: &Control, now: SystemTime) -> Server {
             game: addresses.ws.to_string(),
             udp: addresses.udp.to_string(),
             control: addresses.control.to_string(),
-            tls_mode: match host.config.tls.mode {
+            tls_mode: match admin.config().tls.mode {
                 SecureMode::Plain => "plain",
                 SecureMode::Secure => "secure",
                 SecureMode::Mixed => "mixed",
             }
             .to_owned(),
-            control_tls: host.config.tls.control,
+            control_tls: admin.config().tls.control,
         },
         client_endpoint: ClientEndpoint {
-            ip_address: host.endpoint.ip.to_string(),
-            dns_name: host.endpoint.dns_name.clone(),
-            port: host.endpoint.port,
-            fast_port: host.fast_port,
+            ip_address: admin.endpoint().ip.to_string(),
+            dns_name: admin.endpoint().dns_name.clone(),
+            port: admin.endpoint().port,
+            fast_port: admin.fast_port(),
         },
-        script: host.fleet_script.as_ref().map(|id| {
-            let record = host.scripts.get(id);
+        script: admin.fleet_script().as_ref().map(|id| {
+            let record = admin.scripts().get(id);
             ServerScript {
                 script_id: id.clone(),
                 name: record.as_ref().and_then(|r| r.name.clone()),

@@ -32,7 +32,7 @@ pub(super) async fn describe_fleet_attributes(
         .then(|| {
             let fleet = control.fleet();
             let shapes = control.shapes();
-            let script = control.host.fleet_script.as_ref();
+            let script = control.admin.fleet_script().as_ref();
             FleetAttributes {
                 fleet_id: fleet.id.clone(),
                 fleet_arn: shapes.fleet_arn(),
@@ -191,8 +191,8 @@ struct Capacity {
 impl Capacity {
     fn now(control: &Control) -> Self {
         Self {
-            max_game_sessions: control.host.live().limits.max_game_sessions,
-            draining: control.host.drain.is_cancelled(),
+            max_game_sessions: control.admin.live().limits.max_game_sessions,
+            draining: control.admin.draining(),
         }
     }
 
@@ -218,7 +218,7 @@ pub(super) async fn list_fleets(
         &(&input.build_id, &input.script_id),
     )?;
     // This fleet runs no build, and the fleet's script if it has one.
-    let fleet_script = control.host.fleet_script.as_deref();
+    let fleet_script = control.admin.fleet_script().as_deref();
     let included = match (&input.build_id, &input.script_id) {
         (None, None) => true,
         (None, Some(script)) => Some(script_id_of(script)) == fleet_script,

@@ -1,5 +1,5 @@
 //! The game session operations (control-api.md §2.3): each takes its validated input,
-//! acts through the host's library API and returns its output.
+//! acts through the catalog and the host's library API and returns its output.
 
 use super::Control;
 use super::error::{ApiError, ErrorType};

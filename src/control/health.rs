@@ -17,7 +17,7 @@ pub(super) async fn health() -> Response {
 /// `GET /ready`: 200 while the server should be given new game sessions (listeners served,
 /// not draining, every script healthy), else 503. The body says which condition failed.
 pub(super) async fn ready(State(control): State<Arc<Control>>) -> Response {
-    let readiness = control.host.readiness();
+    let readiness = control.admin.readiness();
     let status = if readiness.ready() {
         StatusCode::OK
     } else {

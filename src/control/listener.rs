@@ -35,13 +35,13 @@ use tokio_rustls::TlsAcceptor;
 use tracing::debug;
 
 use super::slots::{Admission, Exchange, Limits, Slot, Slots};
-use crate::host::Host;
+use crate::host::Admin;
 use crate::metrics::Metrics;
 use crate::transport::accept::AcceptErrors;
 
 /// What every connection task of one listener shares.
 struct Shared {
-    host: Arc<Host>,
+    admin: Admin,
     router: TowerToHyperService<Router>,
     /// HTTPS, following the server's certificate across reloads.
     tls: Option<TlsAcceptor>,
@@ -53,11 +53,11 @@ trait Io: AsyncRead + AsyncWrite + Send {}
 impl<T: AsyncRead + AsyncWrite + Send> Io for T {}
 
 /// Serves `router` on `listener` until the server shuts down, over TLS when `tls.control`
-/// is on; connection tasks are tracked in `host.tasks`.
-pub(crate) async fn serve_connections(listener: TcpListener, host: Arc<Host>, router: Router) {
-    let tls = host.tls.clone().filter(|_| host.config.tls.control);
+/// is on; connection tasks are tracked in the server's task tracker.
+pub(crate) async fn serve_connections(listener: TcpListener, admin: Admin, router: Router) {
+    let tls = admin.tls().clone().filter(|_| admin.config().tls.control);
     let shared = Arc::new(Shared {
-        host: Arc::clone(&host),
+        admin: admin.clone(),
         router: TowerToHyperService::new(router),
         tls,
     });
@@ -66,34 +66,34 @@ pub(crate) async fn serve_connections(listener: TcpListener, host: Arc<Host>, ro
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = host.shutdown.cancelled() => break,
+            () = admin.shutdown().cancelled() => break,
         };
         let (stream, addr) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 tokio::select! {
-                    () = host.shutdown.cancelled() => break,
-                    () = errors.failed(&e, &host.metrics) => continue,
+                    () = admin.shutdown().cancelled() => break,
+                    () = errors.failed(&e, admin.metrics()) => continue,
                 }
             }
         };
         errors.succeeded();
         let now = Instant::now();
-        let live = host.live();
+        let live = admin.live();
         let limits = Limits {
-            max_connections: host.config.control.max_connections,
+            max_connections: admin.config().control.max_connections,
             max_per_source: live.control_connections_per_ip,
         };
         let Some((slot, admission)) = slots.admit(addr.ip(), now.into_std(), limits) else {
             debug!(%addr, "control connection over the limit closed");
-            Metrics::inc(&host.metrics.control_connections_over_limit);
+            Metrics::inc(&admin.metrics().control_connections_over_limit);
             continue;
         };
         if admission == Admission::Evicted {
-            Metrics::inc(&host.metrics.control_connections_evicted);
+            Metrics::inc(&admin.metrics().control_connections_evicted);
         }
         let deadline = now + live.control_request_header_timeout;
-        host.tasks.spawn(connection(
+        admin.tasks().spawn(connection(
             Arc::clone(&shared),
             stream,
             addr,
@@ -112,7 +112,7 @@ async fn connection(
     slot: Slot,
     first_request_by: Instant,
 ) {
-    let idle_timeout = shared.host.config.control.idle_timeout;
+    let idle_timeout = shared.admin.config().control.idle_timeout;
     let mut stream = TimeoutStream::new(stream);
     stream.set_read_timeout(Some(idle_timeout));
     stream.set_write_timeout(Some(idle_timeout));
@@ -120,12 +120,12 @@ async fn connection(
     let io = match &shared.tls {
         None => stream,
         Some(acceptor) => {
-            let handshake_timeout = shared.host.live().limits.handshake_timeout;
+            let handshake_timeout = shared.admin.live().limits.handshake_timeout;
             let until = first_request_by.min(Instant::now() + handshake_timeout);
             let handshake = tokio::time::timeout_at(until, acceptor.accept(stream));
             let failed = |reason: &dyn std::fmt::Display| {
                 debug!(%addr, error = %reason, "control tls handshake failed");
-                Metrics::inc(&shared.host.metrics.tls_handshakes_failed);
+                Metrics::inc(&shared.admin.metrics().tls_handshakes_failed);
             };
             tokio::select! {
                 done = handshake => match done {
@@ -137,7 +137,7 @@ async fn connection(
                     debug!(%addr, "control connection evicted during its tls handshake");
                     return;
                 }
-                () = shared.host.shutdown.cancelled() => return,
+                () = shared.admin.shutdown().cancelled() => return,
             }
         }
     };
@@ -177,7 +177,7 @@ async fn connection(
                 awaiting_first_request = false;
                 if !slot.has_begun() {
                     debug!(%addr, "control connection sent no complete request in time");
-                    Metrics::inc(&shared.host.metrics.control_request_header_timeouts);
+                    Metrics::inc(&shared.admin.metrics().control_request_header_timeouts);
                     return;
                 }
             }
@@ -191,7 +191,7 @@ async fn connection(
                 conn.as_mut().graceful_shutdown();
                 closing = true;
             }
-            () = shared.host.shutdown.cancelled(), if !closing => {
+            () = shared.admin.shutdown().cancelled(), if !closing => {
                 if !slot.has_begun() {
                     return;
                 }

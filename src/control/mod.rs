@@ -1,7 +1,7 @@
 //! The control API: the GameLift service API (AWS JSON 1.1 over HTTP, SigV4-signed) so game
 //! backends using boto3, the AWS CLI or an AWS SDK work against Volley by changing only their
 //! endpoint URL (control-api.md). [`router`] answers `POST` on any path with an
-//! `X-Amz-Target: GameLift.<Operation>` header; operations act through the host's library
+//! `X-Amz-Target: GameLift.<Operation>` header; operations act through the catalog and the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
 //! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
 //! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
@@ -48,14 +48,14 @@ use crate::Sessions;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
-use crate::host::Host;
+use crate::host::Admin;
 
 /// The service name in SigV4 credential scopes.
 const SERVICE: &str = "gamelift";
 
 /// What the handlers share.
 pub(crate) struct Control {
-    host: Arc<Host>,
+    admin: Admin,
     sessions: Sessions,
     /// The records of game sessions and player sessions.
     catalog: Arc<dyn Catalog>,
@@ -66,11 +66,16 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    pub(crate) fn new(host: Arc<Host>, addresses: crate::Addresses) -> Self {
+    pub(crate) fn new(
+        admin: Admin,
+        sessions: Sessions,
+        catalog: Arc<dyn Catalog>,
+        addresses: crate::Addresses,
+    ) -> Self {
         Self {
-            sessions: Sessions::new(Arc::clone(&host)),
-            catalog: Arc::clone(&host.catalog),
-            host,
+            sessions,
+            catalog,
+            admin,
             started: SystemTime::now(),
             addresses,
         }
@@ -79,10 +84,10 @@ impl Control {
     /// The signature check with the access keys in force now (a reload may change them);
     /// `None` when `control.auth` is "none".
     fn verifier(&self) -> Option<sigv4::Verifier> {
-        if self.host.config.control.auth != AuthMode::Sigv4 {
+        if self.admin.config().control.auth != AuthMode::Sigv4 {
             return None;
         }
-        let live = self.host.live();
+        let live = self.admin.live();
         let keys = live
             .access_keys
             .iter()
@@ -91,14 +96,14 @@ impl Control {
     }
 
     fn fleet(&self) -> &FleetConfig {
-        &self.host.config.fleet
+        &self.admin.config().fleet
     }
 
     /// Builds response objects for this server.
     fn shapes(&self) -> output::Shapes<'_> {
         output::Shapes {
             fleet: self.fleet(),
-            endpoint: &self.host.endpoint,
+            endpoint: self.admin.endpoint(),
         }
     }
 }
@@ -124,7 +129,10 @@ async fn handle(State(control): State<Arc<Control>>, request: Request) -> Respon
         .map(|target| operation(target).to_owned());
     let result = serve(&control, &parts, body, op.as_deref()).await;
     let outcome = result.as_ref().map_or_else(|e| e.kind.name(), |_| "ok");
-    control.host.metrics.control_request(op.as_deref(), outcome);
+    control
+        .admin
+        .metrics()
+        .control_request(op.as_deref(), outcome);
     let mut response = match result {
         Ok(output) => json_response(StatusCode::OK, &output),
         Err(e) => {
@@ -169,8 +177,8 @@ async fn serve(
         Ok(body) => body,
         Err(body::BodyError::TooLarge(leftover)) => {
             if let Some(leftover) = leftover {
-                let shutdown = control.host.shutdown.clone();
-                control.host.tasks.spawn(async move {
+                let shutdown = control.admin.shutdown().clone();
+                control.admin.tasks().spawn(async move {
                     tokio::select! {
                         () = body::discard(leftover) => {}
                         () = shutdown.cancelled() => {}

@@ -30,7 +30,7 @@ enum Refusal {
 /// wrong bearer token.
 pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
-    let counters = &control.host.metrics;
+    let counters = &control.admin.metrics();
     match authorize(&control, &parts) {
         Ok(()) => {}
         Err(Refusal::Unauthenticated(e)) => {
@@ -72,10 +72,10 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
     };
     // A few small reads of /proc: quick enough for an async worker.
     let mut report = Report::gather(counters, sessions);
-    let readiness = control.host.readiness();
+    let readiness = control.admin.readiness();
     report.ready = readiness.ready();
     report.draining = readiness.draining;
-    let limits = &control.host.live().limits;
+    let limits = &control.admin.live().limits;
     report.max_connections = u64::try_from(limits.max_connections).unwrap_or(u64::MAX);
     report.max_game_sessions = u64::try_from(limits.max_game_sessions).unwrap_or(u64::MAX);
     match metrics::encode(&report) {
@@ -99,12 +99,12 @@ pub(super) async fn metrics(State(control): State<Arc<Control>>, request: Reques
 /// Lets a scrape through: always with `auth = "none"`; with `"sigv4"`, a bearer token equal
 /// to `control.metrics_token` (compared in constant time) or else a valid SigV4 signature.
 fn authorize(control: &Control, parts: &Parts) -> Result<(), Refusal> {
-    if control.host.config.control.auth == AuthMode::None {
+    if control.admin.config().control.auth == AuthMode::None {
         return Ok(());
     }
     match bearer_token(parts) {
         Some(token) => {
-            let live = control.host.live();
+            let live = control.admin.live();
             let expected = live.metrics_token.as_ref();
             let matches =
                 expected.is_some_and(|e| bool::from(e.expose().as_bytes().ct_eq(token.as_bytes())));

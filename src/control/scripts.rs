@@ -1,5 +1,5 @@
 //! The script operations (control-api.md §2.5): CreateScript, UpdateScript,
-//! DescribeScript, ListScripts and DeleteScript over the host's [`ScriptStore`], each taking
+//! DescribeScript, ListScripts and DeleteScript over the server's [`ScriptStore`], each taking
 //! its validated input and returning its output. Uploads are
 //! unpacked, compiled and written on a blocking thread, away from the request tasks.
 //!
@@ -36,7 +36,7 @@ pub(super) async fn create_script(
         version: input.version,
         node_js_version: input.node_js_version,
     };
-    let store = Arc::clone(&control.host.scripts);
+    let store = Arc::clone(control.admin.scripts());
     let record = blocking(move || store.create(script, &zip)).await?;
     Ok(CreateScriptOutput {
         script: control.shapes().script(&record),
@@ -53,7 +53,7 @@ pub(super) async fn update_script(
         version: input.version,
         zip: input.zip_file.map(|zip| zip.0),
     };
-    let store = Arc::clone(&control.host.scripts);
+    let store = Arc::clone(control.admin.scripts());
     let record = blocking(move || store.update(&id, update)).await?;
     Ok(UpdateScriptOutput {
         script: control.shapes().script(&record),
@@ -66,8 +66,8 @@ pub(super) async fn describe_script(
 ) -> Result<DescribeScriptOutput, ApiError> {
     let id = script_id_of(&input.script_id).to_owned();
     let record = control
-        .host
-        .scripts
+        .admin
+        .scripts()
         .get(&id)
         .ok_or_else(|| store_error(StoreError::NotFound(id)))?;
     Ok(DescribeScriptOutput {
@@ -85,8 +85,9 @@ pub(super) async fn list_scripts(
         Operation::ListScripts,
         &(),
     )?;
-    let (records, next_token) =
-        page.apply(control.host.scripts.list(), |r| key(r.creation_time, &r.id));
+    let (records, next_token) = page.apply(control.admin.scripts().list(), |r| {
+        key(r.creation_time, &r.id)
+    });
     let shapes = control.shapes();
     Ok(ListScriptsOutput {
         scripts: records.iter().map(|r| shapes.script(r)).collect(),
@@ -100,7 +101,7 @@ pub(super) async fn delete_script(
 ) -> Result<DeleteScriptOutput, ApiError> {
     let id = script_id_of(&input.script_id).to_owned();
     // Game sessions created from now on would have no script to run (control-api.md §2.5.5).
-    if control.host.fleet_script.as_deref() == Some(id.as_str()) {
+    if control.admin.fleet_script().as_deref() == Some(id.as_str()) {
         return Err(ApiError::new(
             ErrorType::InvalidRequest,
             format!(
@@ -110,7 +111,7 @@ pub(super) async fn delete_script(
             ),
         ));
     }
-    let store = Arc::clone(&control.host.scripts);
+    let store = Arc::clone(control.admin.scripts());
     blocking(move || store.delete(&id)).await?;
     Ok(DeleteScriptOutput {})
 }

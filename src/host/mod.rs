@@ -155,6 +155,88 @@ impl Lobby {
     }
 }
 
+/// What the control plane may ask of the host beyond the catalog and [`Sessions`]: its
+/// settings and counters, its lifecycle (readiness, the drain, shutdown) and what it serves
+/// (where clients connect, the fleet's script). Not its game sessions' internals.
+#[derive(Clone)]
+pub(crate) struct Admin(Arc<Host>);
+
+impl Admin {
+    pub fn new(host: Arc<Host>) -> Self {
+        Self(host)
+    }
+
+    /// The configuration at start (see [`Host::config`] for what a reload changes).
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The settings in force now.
+    pub fn live(&self) -> Guard<Arc<Live>> {
+        self.0.live()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    /// Whether the server should be given new game sessions (`/ready`).
+    pub fn readiness(&self) -> Readiness {
+        self.0.readiness()
+    }
+
+    /// Whether a drain has started.
+    pub fn draining(&self) -> bool {
+        self.0.drain.is_cancelled()
+    }
+
+    /// Starts the drain: no new game sessions or player sessions, and running game sessions
+    /// wind down. Starting it again changes nothing.
+    pub fn start_drain(&self) {
+        self.0.drain.cancel();
+    }
+
+    /// Game sessions whose tasks run on this server now.
+    pub fn game_sessions_running_here(&self) -> usize {
+        self.0.directory.session_count()
+    }
+
+    /// Where game clients connect.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.0.endpoint
+    }
+
+    /// `fastPort` announced in LOGIN_RESULT.
+    pub fn fast_port(&self) -> u16 {
+        self.0.fast_port
+    }
+
+    /// The script new game sessions run, if any.
+    pub fn fleet_script(&self) -> &Option<String> {
+        &self.0.fleet_script
+    }
+
+    /// The script resources.
+    pub fn scripts(&self) -> &Arc<ScriptStore> {
+        &self.0.scripts
+    }
+
+    /// Cancelled to shut the server down.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.0.shutdown
+    }
+
+    /// Every task the server spawned, to wait for on shutdown.
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.0.tasks
+    }
+
+    /// TLS with the server's certificate, following its reloads, if it has one.
+    pub fn tls(&self) -> &Option<TlsAcceptor> {
+        &self.0.tls
+    }
+}
+
 /// The settings that a config reload applies while the server runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Live {
