@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use flume::TrySendError;
@@ -130,18 +131,39 @@ async fn serve_connection(
     };
     let _open = cx.metrics.connection(kind);
     debug!("connected");
-    let Some((login, payload)) = Box::pin(wait_for_login(cx, &mut ws)).await else {
+    let Some((session, rx)) = Box::pin(join(cx, conn, &mut ws, addr, tls)).await else {
         return;
     };
-    // Boxed: the claim may wait on the catalog, and every connection's future stays small.
-    let admitted = Box::pin(cx.lobby.admit(std::time::SystemTime::now(), &login)).await;
-    let session = match admitted {
+    let ended = pump(cx, conn, &session, ws, rx).await;
+    // The session may be gone already.
+    let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
+    match ended {
+        Ended::ClientClosed => Metrics::inc(&cx.metrics.client_closes),
+        Ended::Lost => Metrics::inc(&cx.metrics.connections_lost),
+        _ => {}
+    }
+    // The span names the game session only if it was enabled when the connection came.
+    debug!(reason = ended.as_str(), game_session = %session.id, "disconnected");
+}
+
+/// Waits for the LOGIN, has the lobby admit it and hands the connection to its game
+/// session: the session and the connection's outbound queue, or `None` once the client was
+/// refused or the game session is gone.
+async fn join(
+    cx: &GameContext,
+    conn: ConnId,
+    ws: &mut Ws,
+    addr: SocketAddr,
+    tls: bool,
+) -> Option<(SessionHandle, OutboundRx)> {
+    let (login, payload) = wait_for_login(cx, ws).await?;
+    let session = match cx.lobby.admit(SystemTime::now(), &login).await {
         Ok(session) => session,
         Err(refusal) => {
             debug!(reason = refusal.as_str(), "login refused");
             Metrics::inc(cx.metrics.refused(refusal));
-            Box::pin(refuse(&mut ws, refusal)).await;
-            return;
+            refuse(ws, refusal).await;
+            return None;
         }
     };
     // Every later line of this connection names its game session.
@@ -150,10 +172,9 @@ async fn serve_connection(
         None => None,
         Some(Some(secure)) => Some(secure),
         Some(None) => {
-            // Dropped without a close frame: an await here would grow every connection's
-            // future, for a failure that needs the operator anyway.
+            // Dropped without a close frame: the failure needs the operator anyway.
             tracing::error!("no connect token: the system's random source failed");
-            return;
+            return None;
         }
     };
     let (out, rx) = outbound::channel(cx.live().limits.outbound_queue_bytes);
@@ -168,20 +189,11 @@ async fn serve_connection(
         request,
         link: out,
     };
-    if Box::pin(session.tx.send_async(login)).await.is_err() {
-        Box::pin(close(&mut ws, CloseReason::SessionEnded)).await;
-        return;
+    if session.tx.send_async(login).await.is_err() {
+        close(ws, CloseReason::SessionEnded).await;
+        return None;
     }
-    let ended = pump(cx, conn, &session, ws, rx).await;
-    // The session may be gone already.
-    let _ = Box::pin(session.tx.send_async(SessionMsg::Closed { conn })).await;
-    match ended {
-        Ended::ClientClosed => Metrics::inc(&cx.metrics.client_closes),
-        Ended::Lost => Metrics::inc(&cx.metrics.connections_lost),
-        _ => {}
-    }
-    // The span names the game session only if it was enabled when the connection came.
-    debug!(reason = ended.as_str(), game_session = %session.id, "disconnected");
+    Some((session, rx))
 }
 
 /// Accepts TLS as `tls.mode` says, then upgrades to a WebSocket, both within the handshake
