@@ -141,6 +141,25 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_is_documented_and_nothing_else() {
+        let docs = include_str!("../../docs/control-api.md");
+        let documented: Vec<&str> = docs
+            .lines()
+            .filter_map(|line| line.strip_prefix("#### "))
+            .filter_map(|heading| heading.split_whitespace().nth(1))
+            .collect();
+        let listed: Vec<&str> = Operation::ALL.into_iter().map(Operation::name).collect();
+        let mut documented_sorted = documented.clone();
+        documented_sorted.sort_unstable();
+        let mut listed_sorted = listed.clone();
+        listed_sorted.sort_unstable();
+        assert_eq!(
+            documented_sorted, listed_sorted,
+            "docs/control-api.md: {documented:?}"
+        );
+    }
+
+    #[test]
     fn every_operation_is_listed_once() {
         for (i, op) in Operation::ALL.into_iter().enumerate() {
             assert!(!Operation::ALL[..i].contains(&op), "{op:?} listed twice");
