@@ -624,6 +624,41 @@ async fn the_scripts_ping_interval_applies() {
 }
 
 #[tokio::test]
+async fn a_ping_interval_longer_than_the_idle_timeout_keeps_a_player_that_answers() {
+    // AWS's example sets pingIntervalTime: 30000 with the default 30 s idle timeout; here the
+    // same, scaled down: pings every 1.5 s against a 1 s idle timeout.
+    let (server, _dir) = script_server(
+        &[(
+            "index.js",
+            "exports.ssExports = { configuration: { pingIntervalTime: 1500 } };",
+        )],
+        |config| {
+            config.sessions.ping_interval = Duration::from_millis(500);
+            config.sessions.idle_timeout = Duration::from_secs(1);
+        },
+    )
+    .await;
+    let game = game(&server, &[]).await;
+    let mut raw = server.raw().await;
+    raw.login_ok(&server.player_session(&game).await).await;
+    // Reading answers the pings with pongs; the connection must outlive two intervals.
+    let closed = async {
+        loop {
+            match raw.ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                    return Some(frame);
+                }
+                Some(Ok(_)) => {}
+                _ => return None,
+            }
+        }
+    };
+    let outcome = tokio::time::timeout(Duration::from_millis(4000), closed).await;
+    assert!(outcome.is_err(), "closed: {outcome:?}");
+    assert_eq!(server.metrics().idle_timeouts, 0);
+}
+
+#[tokio::test]
 async fn dev_mode_game_sessions_run_the_script_too() {
     let dir = TempDir::new();
     let script = dir.write("script", &[("index.js", CONTRACT)]);

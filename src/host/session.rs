@@ -321,6 +321,9 @@ async fn load_script(
     }
     if let Some(interval) = configuration.ping_interval {
         config.ping_interval = interval;
+        // Liveness is judged at each ping, so a player must be given more than one interval
+        // to answer: AWS's own example pings every 30 s against the default 30 s timeout.
+        config.idle_timeout = config.idle_timeout.max(interval.saturating_mul(2));
     }
     if !instance.process_started() {
         return Err("the script's onProcessStarted returned false".into());
