@@ -104,10 +104,10 @@ fn server(control: &Control, now: SystemTime) -> Server {
             port: admin.endpoint().port,
             fast_port: admin.fast_port(),
         },
-        script: admin.fleet_script().as_ref().map(|id| {
+        script: admin.fleet_script().map(|id| {
             let record = admin.scripts().get(id);
             ServerScript {
-                script_id: id.clone(),
+                script_id: id.to_owned(),
                 name: record.as_ref().and_then(|r| r.name.clone()),
                 version: record.as_ref().and_then(|r| r.version.clone()),
                 revision: record.as_ref().map(|r| r.revision),

@@ -16,6 +16,7 @@ use crate::api::model::{
     CertificateConfiguration, Ec2InstanceCounts, FleetAttributes, FleetCapacity, FleetUtilization,
     ProtectionPolicy, Timestamp,
 };
+use crate::catalog::GameSession;
 
 pub(super) async fn describe_fleet_attributes(
     control: &Control,
@@ -32,7 +33,7 @@ pub(super) async fn describe_fleet_attributes(
         .then(|| {
             let fleet = control.fleet();
             let shapes = control.shapes();
-            let script = control.admin.fleet_script().as_ref();
+            let script = control.admin.fleet_script();
             FleetAttributes {
                 fleet_id: fleet.id.clone(),
                 fleet_arn: shapes.fleet_arn(),
@@ -53,7 +54,7 @@ pub(super) async fn describe_fleet_attributes(
                     certificate_type: "DISABLED".into(),
                 },
                 compute_type: "EC2".into(),
-                script_id: script.cloned(),
+                script_id: script.map(str::to_owned),
                 script_arn: script.map(|id| shapes.script_arn(id)),
             }
         })
@@ -76,11 +77,7 @@ pub(super) async fn describe_fleet_capacity(
         input.limit,
         input.next_token.as_deref(),
     )?;
-    let hosted = if selected {
-        control.catalog.running().await.map_err(catalog_error)?
-    } else {
-        Vec::new()
-    };
+    let hosted = running_if(control, selected).await?;
     let fleet_capacity = selected
         .then(|| {
             let fleet = control.fleet();
@@ -123,11 +120,7 @@ pub(super) async fn describe_fleet_utilization(
         input.limit,
         input.next_token.as_deref(),
     )?;
-    let hosted = if selected {
-        control.catalog.running().await.map_err(catalog_error)?
-    } else {
-        Vec::new()
-    };
+    let hosted = running_if(control, selected).await?;
     let fleet_utilization = selected
         .then(|| {
             let fleet = control.fleet();
@@ -157,6 +150,18 @@ pub(super) async fn describe_fleet_utilization(
         fleet_utilization,
         next_token: None,
     })
+}
+
+/// The game sessions that have not ended, when the call describes this fleet; read only then.
+async fn running_if(
+    control: &Control,
+    selected: bool,
+) -> Result<Vec<(GameSession, usize)>, ApiError> {
+    if selected {
+        control.catalog.running().await.map_err(catalog_error)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Whether a `DescribeFleet*` call describes this server's fleet: `FleetIds` is absent or
@@ -218,7 +223,7 @@ pub(super) async fn list_fleets(
         &(&input.build_id, &input.script_id),
     )?;
     // This fleet runs no build, and the fleet's script if it has one.
-    let fleet_script = control.admin.fleet_script().as_deref();
+    let fleet_script = control.admin.fleet_script();
     let included = match (&input.build_id, &input.script_id) {
         (None, None) => true,
         (None, Some(script)) => Some(script_id_of(script)) == fleet_script,

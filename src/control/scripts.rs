@@ -101,7 +101,7 @@ pub(super) async fn delete_script(
 ) -> Result<DeleteScriptOutput, ApiError> {
     let id = script_id_of(&input.script_id).to_owned();
     // Game sessions created from now on would have no script to run (control-api.md §2.5.5).
-    if control.admin.fleet_script().as_deref() == Some(id.as_str()) {
+    if control.admin.fleet_script() == Some(id.as_str()) {
         return Err(ApiError::new(
             ErrorType::InvalidRequest,
             format!(

@@ -212,8 +212,8 @@ impl Admin {
     }
 
     /// The script new game sessions run, if any.
-    pub fn fleet_script(&self) -> &Option<String> {
-        &self.0.fleet_script
+    pub fn fleet_script(&self) -> Option<&str> {
+        self.0.fleet_script.as_deref()
     }
 
     /// The script resources.
