@@ -1025,6 +1025,23 @@ fn natives<'js>(
     )?;
 
     native.set(
+        "builtin",
+        Func::from(
+            move |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Option<Function<'js>>> {
+                let Some(source) = super::node::source(&name) else {
+                    return Ok(None);
+                };
+                let mut options = EvalOptions::default();
+                options.global = true;
+                options.strict = false;
+                options.filename = Some(format!("node:{name}"));
+                ctx.eval_with_options(super::node::wrap(source), options)
+                    .map(Some)
+            },
+        ),
+    )?;
+
+    native.set(
         "compile",
         Func::from(
             move |ctx: Ctx<'js>, path: String| -> rquickjs::Result<Function<'js>> {

@@ -3,6 +3,7 @@
 //! the engine runs one script instance per game session inside that session's task.
 
 mod engine;
+mod node;
 pub mod store;
 
 pub use engine::{Configuration, Effect, Limits, ScriptInstance, StartError};
@@ -154,3 +155,6 @@ pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod node_tests;

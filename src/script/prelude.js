@@ -377,6 +377,7 @@
   const process = {
     env: {},
     argv: ['node', 'index.js'],
+    cwd() { return '/'; },
     platform: 'linux',
     version: 'v24.0.0',
     versions: { node: '24.0.0' },
@@ -398,18 +399,41 @@
     once() { return process; },
   };
 
-  // ---- require: the script's own files; no I/O modules ----
+  // ---- require: the script's own files and Node.js built-ins without I/O ----
 
-  // Node.js built-ins: the I/O ones, and the rest that a script could only use alongside them.
+  // Node.js built-ins that do I/O, and the AWS SDK: a script has no I/O.
   const IO_MODULES = new Set([
     'fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'tls', 'child_process',
     'cluster', 'worker_threads', 'os', 'vm', 'inspector', 'readline', 'repl', 'module', 'v8',
-    'aws-sdk', 'path', 'stream', 'zlib', 'crypto', 'events', 'util', 'url', 'querystring',
-    'assert', 'buffer', 'timers', 'perf_hooks', 'process', 'string_decoder',
+    'stream', 'zlib', 'perf_hooks', 'aws-sdk',
   ]);
+  // Built-ins the prelude defines itself; the rest come from engine.rs, compiled on first use.
   const BUILTINS = { buffer: { Buffer }, timers: { setTimeout, setInterval, setImmediate,
     clearTimeout: stopTimer, clearInterval: stopTimer, clearImmediate: stopTimer }, process };
+  // What built-in modules may use of the prelude; scripts cannot reach it.
+  const internal = {};
+  const builtins = new Map();
   const modules = new Map();
+
+  // Built-in module `name` (without `node:`), or undefined when Node.js has none without I/O.
+  function builtin(name) {
+    if (Object.prototype.hasOwnProperty.call(BUILTINS, name)) return BUILTINS[name];
+    const cached = builtins.get(name);
+    if (cached) return cached.exports;
+    const body = native.builtin(name);
+    if (body === undefined) return undefined;
+    const module = { id: name, filename: 'node:' + name, exports: {}, loaded: false };
+    builtins.set(name, module);
+    body.call(module.exports, module.exports, requireBuiltin, module, module.filename, '', internal);
+    module.loaded = true;
+    return module.exports;
+  }
+
+  function requireBuiltin(name) {
+    const exports = builtin(name.startsWith('node:') ? name.slice(5) : name);
+    if (exports === undefined) throw new Error("Cannot find module '" + name + "'");
+    return exports;
+  }
 
   function dirname(path) {
     const i = path.lastIndexOf('/');
@@ -421,11 +445,11 @@
       if (typeof name !== 'string') throw new TypeError('require: the module name must be a string');
       if (!name.startsWith('./') && !name.startsWith('../') && !name.startsWith('/')) {
         const base = name.startsWith('node:') ? name.slice(5) : name;
-        if (Object.prototype.hasOwnProperty.call(BUILTINS, base)) return BUILTINS[base];
+        const exports = builtin(base);
+        if (exports !== undefined) return exports;
         if (IO_MODULES.has(base) || base.startsWith('aws-sdk') || base.startsWith('@aws-sdk/')) {
           throw new Error("Cannot use module '" + name + "': server scripts have no I/O, so " +
-            "Node.js built-in modules and the AWS SDK are not available (only 'buffer', " +
-            "'timers' and 'process')");
+            "Node.js modules that do I/O and the AWS SDK are not available");
         }
         throw new Error("Cannot find module '" + name + "': only the script's own files " +
           "('./file') can be required");
