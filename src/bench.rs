@@ -55,6 +55,11 @@ pub struct BenchArgs {
     /// what its hooks cost.
     #[arg(long, conflicts_with = "server")]
     pub script: Option<PathBuf>,
+    /// Extra game sessions, named `runaway-N`, of one idle player each, whose script is meant
+    /// to run away (`benches/scripts/runaway.js` loops in them until each callback's time cap,
+    /// as often as their CPU budget allows): what they cost the measured game sessions.
+    #[arg(long, default_value_t = 0, requires = "script")]
+    pub runaway_sessions: usize,
     /// A running `volley serve --dev` to load (host:port) instead of starting one.
     #[arg(long)]
     pub server: Option<String>,
@@ -101,6 +106,8 @@ struct Report {
     channel: BenchChannel,
     /// The server script the game sessions ran, if any.
     script: Option<String>,
+    /// Extra game sessions whose script runs away.
+    runaway_sessions: usize,
     /// Secure mode: `wss://` and DTLS.
     secure: bool,
     duration_secs: u64,
@@ -267,6 +274,7 @@ async fn measure(
     let clients = connect_all(args, host, port, ca_pem).await?;
     let count = clients.len();
     let rss_with_players = pid.and_then(|p| proc_status(p, "VmRSS:")).unwrap_or(0);
+    let runaways = connect_runaways(args.runaway_sessions, host, port, ca_pem).await?;
 
     let origin = Instant::now();
     let window_start = origin + Duration::from_secs(args.warmup_secs);
@@ -294,6 +302,7 @@ async fn measure(
     let cpu_end = pid.and_then(proc_cpu_ticks);
     tokio::time::sleep(DRAIN).await;
     stop.cancel();
+    drop(runaways);
 
     let mut total = PlayerResult::new();
     for task in tasks {
@@ -328,6 +337,7 @@ async fn measure(
         bytes: args.bytes,
         channel: args.channel,
         script: args.script.as_ref().map(|p| p.display().to_string()),
+        runaway_sessions: args.runaway_sessions,
         secure: ca_pem.is_some(),
         duration_secs: args.duration_secs,
         machine: machine(),
@@ -390,6 +400,37 @@ async fn connect_all(
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .context("connecting the players")
+}
+
+/// Connects one idle player to each of `count` game sessions `runaway-N` over the
+/// WebSocket.
+async fn connect_runaways(
+    count: usize,
+    host: &str,
+    port: u16,
+    ca_pem: Option<&[u8]>,
+) -> anyhow::Result<Vec<Client>> {
+    let secure = match ca_pem {
+        Some(pem) => Some(SecureConfig {
+            server_name: Some("localhost".into()),
+            ..SecureConfig::from_ca_pem(pem)?
+        }),
+        None => None,
+    };
+    let mut clients = Vec::with_capacity(count);
+    for n in 0..count {
+        let config = ClientConfig {
+            fast_channel: false,
+            secure: secure.clone(),
+            ..ClientConfig::default()
+        };
+        let token = ConnectionToken::new(format!("runaway-{n}/player-0"), Bytes::new());
+        let client = Client::connect(host, port, token, config)
+            .await
+            .context("connecting a player of a runaway game session")?;
+        clients.push(client);
+    }
+    Ok(clients)
 }
 
 /// What every player task shares.
@@ -530,6 +571,12 @@ fn print_table(r: &Report) {
     );
     if let Some(script) = &r.script {
         println!("every game session runs the script {script}");
+    }
+    if r.runaway_sessions > 0 {
+        println!(
+            "and {} more game sessions, whose script runs away",
+            r.runaway_sessions
+        );
     }
     if r.secure {
         println!("secure mode: wss:// and DTLS");

@@ -125,6 +125,9 @@ pub struct ScriptsConfig {
     /// How long a script may take to end its game session after `onProcessTerminate`
     /// (TerminateGameSession with TRIGGER_ON_PROCESS_TERMINATE) before it is forced.
     pub terminate_grace: Duration,
+    /// Threads that run the game sessions with a script, apart from the threads that serve
+    /// sockets and pure-relay game sessions.
+    pub threads: usize,
 }
 
 /// `[control]`: the GameLift service API.
@@ -390,6 +393,7 @@ struct ScriptsFile {
     activation_timeout_ms: u64,
     health_check_interval_secs: u64,
     terminate_grace_secs: u64,
+    threads: usize,
 }
 
 impl Default for ScriptsFile {
@@ -405,6 +409,7 @@ impl Default for ScriptsFile {
             activation_timeout_ms: 5000,
             health_check_interval_secs: 60,
             terminate_grace_secs: 30,
+            threads: 0,
         }
     }
 }
@@ -877,6 +882,11 @@ impl File {
             "scripts.data_dir",
             "must not be empty",
         )?;
+        check(
+            sc.threads <= 1024,
+            "scripts.threads",
+            "must be between 0 (one per core) and 1024",
+        )?;
         if let Err(reason) = check_log_filter(&self.server.log_level) {
             check(false, "server.log_level", reason)?;
         }
@@ -922,6 +932,10 @@ impl File {
                 activation_timeout: Duration::from_millis(sc.activation_timeout_ms),
                 health_check_interval: Duration::from_secs(sc.health_check_interval_secs),
                 terminate_grace: Duration::from_secs(sc.terminate_grace_secs),
+                threads: match sc.threads {
+                    0 => std::thread::available_parallelism().map_or(2, usize::from),
+                    n => n,
+                },
             },
             game: GameConfig {
                 listen: self.game.listen,

@@ -451,6 +451,13 @@ metrics! {
         /// Game sessions whose script's last onHealthCheck was not true (a gauge).
         script_sessions_unhealthy,
     }
+    gauge volley_script_sessions_slow
+        "Game sessions whose script is slow (a wake took milliseconds of CPU in the last \
+         10 s), so their wakes run at the lowest priority."
+    {
+        /// Game sessions whose wakes run on the slow lane (a gauge).
+        script_sessions_slow,
+    }
 
     by_hand control_requests;
     counter volley_control_connections_closed

@@ -1,8 +1,8 @@
 //! Scripts that misbehave, seen from outside: the real binary's log stays bounded while a
 //! script fails on every message (and /metrics still counts every failure), a script that
 //! ends its game session with `process.exit(0)` after `processEnding()` leaves a clean log,
-//! and a script that cannot start refuses logins with a reason and is not retried on every
-//! login.
+//! a script that cannot start refuses logins with a reason and is not retried on every
+//! login, and a script that runs away moves to the slow lane while every game session plays on.
 
 mod support;
 
@@ -292,4 +292,51 @@ async fn create_game_session_with_a_failing_script_is_not_retried_within_the_bac
     let metrics = server.metrics();
     assert_eq!(metrics.script_start_failures, 1, "{metrics:?}");
     assert_eq!(metrics.script_starts_held_back, 2, "{metrics:?}");
+}
+
+/// Loops in a timer, until each callback's time cap, in the game session named `runaway`.
+const RUNS_AWAY_IN_ONE_ROOM: &str = r#"
+exports.ssExports = {
+  init(session) {
+    if (session.getGameSessionId() === 'runaway') setInterval(() => { for (;;) {} }, 1);
+  },
+};
+"#;
+
+/// `from` sends to `to`, which reads it.
+async fn relays(from: &volley::client::Client, to: &mut volley::client::Client, text: &str) {
+    let message = RtMessage::to_player(Opcode(9), to.peer_id(), text.to_owned()).reliable();
+    within("send", from.send(message)).await.expect("sent");
+    let got = next_data(to).await;
+    assert_eq!(
+        (got.sender, &got.payload[..]),
+        (from.peer_id(), text.as_bytes())
+    );
+}
+
+#[tokio::test]
+async fn a_runaway_script_moves_to_the_slow_lane_and_every_game_session_plays_on() {
+    let server = served(RUNS_AWAY_IN_ONE_ROOM).await;
+    let calm_a = server.player("calm/a").await;
+    let mut calm_b = server.player("calm/b").await;
+    let runaway_a = server.player("runaway/a").await;
+    let mut runaway_b = server.player("runaway/b").await;
+    // The runaway game session's first wakes take its whole time cap.
+    metric_reaches(&server, "volley_script_sessions_slow", 1.0).await;
+    metric_reaches(
+        &server,
+        r#"volley_script_timeouts_total{hook="timer"}"#,
+        3.0,
+    )
+    .await;
+    for round in 0..20 {
+        relays(&calm_a, &mut calm_b, &format!("calm {round}")).await;
+        // Between its loops, the runaway game session relays too, from the slow lane.
+        relays(&runaway_a, &mut runaway_b, &format!("runaway {round}")).await;
+    }
+    // Only the runaway game session is slow.
+    assert_eq!(server.metric("volley_script_sessions_slow").await, 1.0);
+    for player in [calm_a, calm_b, runaway_a, runaway_b] {
+        player.disconnect().await;
+    }
 }

@@ -6,6 +6,7 @@ mod backoff;
 mod directory;
 mod fast_path;
 pub(crate) mod outbound;
+mod script_pool;
 mod session;
 
 use std::net::UdpSocket;
@@ -103,6 +104,8 @@ pub(crate) struct Host {
     /// Script starts run on blocking threads; this bounds how many at once (and so how many
     /// threads a burst of new game sessions spawns).
     pub script_starts: tokio::sync::Semaphore,
+    /// The threads game sessions with a script run on.
+    pub script_pool: script_pool::ScriptPool,
     /// Holds back starts of a script revision that failed to start shortly before.
     script_backoff: std::sync::Mutex<backoff::StartBackoff>,
     /// Warnings of catalog updates that failed: a store that went away fails every one.
@@ -339,6 +342,7 @@ impl Host {
             certs,
             catalog,
         } = resources;
+        let script_pool = script_pool::ScriptPool::new(config.scripts.threads);
         Self {
             live: Arc::new(LiveSettings::new(Live::of(&config))),
             config,
@@ -364,6 +368,7 @@ impl Host {
             script_starts: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            script_pool,
             script_backoff: std::sync::Mutex::default(),
             catalog_warnings: std::sync::Mutex::new(LogLimit::new(5, Duration::from_secs(60))),
         }
@@ -496,9 +501,11 @@ impl Host {
         config.max_reliable_payload = live.limits.max_reliable_payload_bytes;
         config.max_fast_payload = live.limits.max_fast_payload_bytes;
         config.player_rate = live.limits.player_rate();
+        let script = self.fleet_bundle();
+        let scripted = script.is_some();
         let start = Start {
             config,
-            script: self.fleet_bundle(),
+            script,
             record,
             ready,
         };
@@ -509,7 +516,11 @@ impl Host {
         let span = tracing::error_span!(parent: None, "session", id = %id);
         let task = session::run(Arc::clone(self), handle.clone(), start, rx);
         let task = self.session_tasks.track_future(task.instrument(span));
-        self.tasks.spawn(task);
+        if scripted {
+            self.tasks.spawn_on(task, &self.script_pool.handle());
+        } else {
+            self.tasks.spawn(task);
+        }
         handle
     }
 }

@@ -12,11 +12,12 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::fast_path::Flushed;
 use super::outbound::Outbound;
 use super::outbound::Refused;
+use super::script_pool::{Offload, cpu_timed};
 use super::{Host, SessionHandle};
 use crate::catalog::{GameSession, GameSessionSpec, GameSessionStatus, ScriptRef};
 use crate::core::{
@@ -158,28 +159,43 @@ pub(crate) async fn run(
     };
     debug!("session started");
     let mut inbox = rx.stream();
+    let mut offload = Offload::default();
+    let id = task.handle.id.clone();
     loop {
         let deadline = task.poll_timeout(&core);
-        tokio::select! {
+        let wake = tokio::select! {
             biased;
-            () = task.host.shutdown.cancelled() => {
-                task.close = CloseReason::ServerShutdown;
-                task.terminate(&mut core, true);
-            }
-            () = task.host.drain.cancelled(), if !task.draining => task.drain(&mut core),
-            msg = inbox.next() => {
+            () = task.host.shutdown.cancelled() => Wake::Shutdown,
+            () = task.host.drain.cancelled(), if !task.draining => Wake::Drain,
+            msg = inbox.next() => match msg {
+                Some(msg) => Wake::Message(msg),
                 // The directory holds a sender until this task removes it, so `None` cannot
                 // happen; treat it as an end all the same.
-                let Some(msg) = msg else { break };
-                task.handle(&mut core, msg);
-                for _ in 0..MAX_BATCH {
-                    let Ok(msg) = rx.try_recv() else { break };
-                    task.handle(&mut core, msg);
-                }
-            }
-            () = sleep_until(deadline) => task.handle_timeout(&mut core),
+                None => break,
+            },
+            () = sleep_until(deadline) => Wake::Timeout,
+        };
+        let now = Instant::now().into_std();
+        if has_script && offload.is_slow(now, &task.host.metrics) {
+            let host = Arc::clone(&task.host);
+            let rx = rx.clone();
+            let work = move || {
+                let ((), took) = cpu_timed(|| wake_up(&mut task, &mut core, &rx, wake, now));
+                (task, core, took)
+            };
+            let Some((back, back_core, took)) = host.script_pool.run_slow(work).await else {
+                error!("the game session's task failed on the slow lane; it ends");
+                host.directory.remove_session(&id);
+                return;
+            };
+            (task, core) = (back, back_core);
+            offload.record(now, took, &task.host.metrics);
+        } else if has_script {
+            let ((), took) = cpu_timed(|| wake_up(&mut task, &mut core, &rx, wake, now));
+            offload.record(now, took, &task.host.metrics);
+        } else {
+            wake_up(&mut task, &mut core, &rx, wake, now);
         }
-        task.perform_all(&mut core);
         if !task.catalog_updates.is_empty() {
             task.send_catalog_updates().await;
         }
@@ -197,6 +213,7 @@ pub(crate) async fn run(
             tokio::task::yield_now().await;
         }
     }
+    offload.leave(&task.host.metrics);
     task.finish(&mut core).await;
 }
 
@@ -378,6 +395,44 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// One wake's work: the script's clock moves to `now`, the core takes what woke the task
+/// (with what else is queued, up to a batch), and its outputs go out.
+fn wake_up(
+    task: &mut SessionTask,
+    core: &mut Core,
+    rx: &flume::Receiver<SessionMsg>,
+    wake: Wake,
+    now: std::time::Instant,
+) {
+    if let Some(script) = core.hooks_mut() {
+        script.set_clock(now);
+    }
+    match wake {
+        Wake::Shutdown => {
+            task.close = CloseReason::ServerShutdown;
+            task.terminate(core, true);
+        }
+        Wake::Drain => task.drain(core),
+        Wake::Message(msg) => {
+            task.handle(core, msg);
+            for _ in 0..MAX_BATCH {
+                let Ok(msg) = rx.try_recv() else { break };
+                task.handle(core, msg);
+            }
+        }
+        Wake::Timeout => task.handle_timeout(core),
+    }
+    task.perform_all(core);
+}
+
+/// What woke a session task.
+enum Wake {
+    Shutdown,
+    Drain,
+    Message(SessionMsg),
+    Timeout,
 }
 
 /// How far the session is on its way out.

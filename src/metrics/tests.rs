@@ -234,6 +234,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_script_log_lines_dropped counter",
             "volley_script_health_checks_failed counter",
             "volley_script_sessions_unhealthy gauge",
+            "volley_script_sessions_slow gauge",
             "volley_control_requests counter",
             "volley_control_connections_closed counter",
             "volley_metrics_scrapes counter",

@@ -184,6 +184,9 @@ struct Shared {
     /// Gates the warnings about the script's failures.
     failure_log: LogLimit,
     started: Instant,
+    /// The session task's clock, passed in at each wake as the core's is: timers count from
+    /// it, as Node.js's count from the event loop's time.
+    clock: Instant,
     max_reliable_payload: usize,
 }
 
@@ -244,6 +247,8 @@ pub struct ScriptInstance {
     budget_skipped: u64,
     /// Stopped after `process.exit` or too many failures: no more calls.
     stopped: bool,
+    /// The session task's time at this wake ([`ScriptInstance::set_clock`]).
+    clock: Instant,
     bundle: Arc<Bundle>,
 }
 
@@ -297,6 +302,7 @@ impl ScriptInstance {
             log_suppressed: 0,
             failure_log: LogLimit::new(FAILURE_LOG_BURST, FAILURE_LOG_PERIOD),
             started: now,
+            clock: now,
             max_reliable_payload,
         }));
         let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
@@ -335,6 +341,7 @@ impl ScriptInstance {
             budget_used: Duration::ZERO,
             budget_skipped: 0,
             stopped: false,
+            clock: now,
             bundle,
         };
         instance.deadline.arm(limits.start_timeout);
@@ -348,6 +355,13 @@ impl ScriptInstance {
             ))),
             Err(message) => Err(StartError(message)),
         }
+    }
+
+    /// Sets the script's clock: the session task's time at this wake. Timers the script sets
+    /// count from it, and its CPU budget's seconds turn by it.
+    pub fn set_clock(&mut self, now: Instant) {
+        self.clock = now;
+        lock(&self.shared).clock = now;
     }
 
     /// Bytes the script's runtime has allocated.
@@ -515,6 +529,7 @@ impl ScriptInstance {
 
     /// Fires the timers that are due (at most [`MAX_TIMERS_PER_WAKE`]).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.set_clock(now);
         for _ in 0..MAX_TIMERS_PER_WAKE {
             let due = {
                 let mut shared = lock(&self.shared);
@@ -629,7 +644,7 @@ impl ScriptInstance {
     /// What is left of this second's CPU budget, starting a new second when one has passed;
     /// `None` when it is spent.
     fn budget_left(&mut self) -> Option<Duration> {
-        if self.budget_window.elapsed() >= Duration::from_secs(1) {
+        if self.clock.saturating_duration_since(self.budget_window) >= Duration::from_secs(1) {
             if self.budget_skipped > 0 {
                 warn!(
                     target: "script",
@@ -638,7 +653,7 @@ impl ScriptInstance {
                     "script callbacks skipped: the script used its CPU time for the second"
                 );
             }
-            self.budget_window = Instant::now();
+            self.budget_window = self.clock;
             self.budget_used = Duration::ZERO;
             self.budget_skipped = 0;
         }
@@ -878,7 +893,7 @@ fn natives<'js>(
                 ));
             }
             let delay = Duration::from_secs_f64((delay_ms.max(0.0) / 1000.0).min(1e9));
-            let at = Instant::now() + delay;
+            let at = shared.clock + delay;
             let id = shared.next_timer;
             shared.next_timer += 1;
             shared.timers.insert((at, id));

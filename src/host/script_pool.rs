@@ -1,0 +1,185 @@
+//! Where game sessions with a script run. Their tasks run on threads of their own
+//! (`[scripts] threads`), apart from the threads that serve sockets and pure-relay game
+//! sessions: a script callback may run up to its time cap, and on a socket thread that would
+//! hold up every connection queued behind it.
+//!
+//! A game session whose wakes take milliseconds ([`Offload`]) has them run on the slow lane:
+//! threads at the lowest scheduling priority, so a looping script holds up neither the other
+//! game sessions' threads nor their share of the cores. It leaves the lane once its wakes have
+//! been quick for a while.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use thread_priority::{
+    NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+    set_thread_priority_and_policy, thread_native_id,
+};
+use tokio::runtime::{Handle, Runtime};
+use tokio::sync::oneshot;
+use tracing::{debug, error, warn};
+
+use crate::metrics::Metrics;
+
+/// A wake of a game session that takes more CPU time than this sends its next ones to the
+/// slow lane. CPU time, not elapsed time: a wake that merely waited for a core under load
+/// is not slow.
+const SLOW_WAKE: Duration = Duration::from_millis(2);
+/// How long a game session stays on the slow lane after its last slow wake.
+const SLOW_FOR: Duration = Duration::from_secs(10);
+/// Wakes waiting for the slow lane, at most; each game session has at most one in flight,
+/// so this only bounds a burst of slow game sessions, which wait for room.
+const SLOW_QUEUE: usize = 1024;
+
+/// A wake's work, sent to the slow lane.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads of game sessions with a script, started when the first one opens.
+pub struct ScriptPool {
+    threads: usize,
+    runtime: OnceLock<Option<Runtime>>,
+    slow_lane: OnceLock<flume::Sender<Job>>,
+}
+
+impl ScriptPool {
+    /// A pool of `threads` threads (and as many on the slow lane), not started yet.
+    pub fn new(threads: usize) -> Self {
+        Self {
+            threads: threads.max(1),
+            runtime: OnceLock::new(),
+            slow_lane: OnceLock::new(),
+        }
+    }
+
+    /// Where scripted game sessions are spawned: the pool, or the caller's runtime if the
+    /// pool's threads cannot be started (logged once).
+    pub fn handle(&self) -> Handle {
+        let runtime = self.runtime.get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(self.threads)
+                .thread_name("volley-script")
+                .enable_all()
+                .build()
+                .inspect_err(|e| {
+                    error!(error = %e, "cannot start the script threads; scripts share the socket threads");
+                })
+                .ok()
+        });
+        runtime
+            .as_ref()
+            .map_or_else(Handle::current, |runtime| runtime.handle().clone())
+    }
+
+    /// Runs `work` on the slow lane and gives back its result; `None` if it panicked.
+    pub async fn run_slow<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> R + Send + 'static,
+    ) -> Option<R> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(work)));
+        });
+        self.slow_lane().send_async(job).await.ok()?;
+        rx.await.ok()?.ok()
+    }
+
+    fn slow_lane(&self) -> &flume::Sender<Job> {
+        self.slow_lane.get_or_init(|| {
+            let (tx, rx) = flume::bounded::<Job>(SLOW_QUEUE);
+            for n in 0..self.threads {
+                let rx = rx.clone();
+                let started = std::thread::Builder::new()
+                    .name(format!("volley-script-slow-{n}"))
+                    .spawn(move || {
+                        lowest_priority();
+                        // Ends when the pool is dropped with the server.
+                        while let Ok(job) = rx.recv() {
+                            job();
+                        }
+                    });
+                if let Err(e) = started {
+                    error!(error = %e, "cannot start a thread for slow scripts");
+                }
+            }
+            tx
+        })
+    }
+}
+
+/// Puts the calling thread at the lowest priority of ordinary threads: it gets the cores when
+/// nothing else wants them, and a share of them otherwise.
+fn lowest_priority() {
+    let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, policy)
+    {
+        warn!(error = ?e, "cannot lower the priority of the slow scripts' thread");
+    }
+}
+
+impl Drop for ScriptPool {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which is refused inside async code; by now the session
+        // tasks have finished (the server waits for them), so nothing is left to wait for.
+        if let Some(runtime) = self.runtime.take().flatten() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Whether one game session's wakes go to the slow lane.
+#[derive(Debug, Default)]
+pub struct Offload {
+    slow_until: Option<Instant>,
+}
+
+impl Offload {
+    /// True while the game session's wakes belong on the slow lane (`now` is the wake's time).
+    pub fn is_slow(&mut self, now: Instant, metrics: &Metrics) -> bool {
+        match self.slow_until {
+            Some(until) if now < until => true,
+            Some(_) => {
+                self.leave(metrics);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Records the CPU time a wake's work took.
+    pub fn record(&mut self, now: Instant, took: Duration, metrics: &Metrics) {
+        if took >= SLOW_WAKE {
+            if self.slow_until.is_none() {
+                Metrics::inc(&metrics.script_sessions_slow);
+                debug!(
+                    cpu_ms = took.as_secs_f64() * 1e3,
+                    "the script is slow; its wakes go to the slow lane"
+                );
+            }
+            self.slow_until = Some(now + SLOW_FOR);
+        }
+    }
+
+    /// The game session leaves the slow lane (or ends).
+    pub fn leave(&mut self, metrics: &Metrics) {
+        if self.slow_until.take().is_some() {
+            Metrics::dec(&metrics.script_sessions_slow);
+        }
+    }
+}
+
+/// Runs `work` and measures the CPU time the calling thread spent in it.
+pub fn cpu_timed<R>(work: impl FnOnce() -> R) -> (R, Duration) {
+    let before = thread_cpu_time();
+    let result = work();
+    let took = match (before, thread_cpu_time()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => Duration::ZERO,
+    };
+    (result, took)
+}
+
+fn thread_cpu_time() -> Option<Duration> {
+    let time = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).ok()?;
+    Some(Duration::from(time))
+}
