@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Func;
+use rquickjs::promise::PromiseState;
 use rquickjs::{
     ArrayBuffer, CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Object, Runtime,
     Value,
@@ -185,6 +186,11 @@ struct Shared {
     failure_log: LogLimit,
     started: Instant,
     max_reliable_payload: usize,
+    /// `process.memoryUsage()`'s figures. The runtime is locked while the script runs, so
+    /// they are taken between calls: before the script loads, and after each call in which
+    /// the script asked for them (`memory_asked`), as walking the heap is not free.
+    memory: [f64; 5],
+    memory_asked: bool,
 }
 
 /// Which optional callbacks the script defines; absent ones cost nothing to "call".
@@ -298,6 +304,8 @@ impl ScriptInstance {
             failure_log: LogLimit::new(FAILURE_LOG_BURST, FAILURE_LOG_PERIOD),
             started: now,
             max_reliable_payload,
+            memory: [0.0; 5],
+            memory_asked: true,
         }));
         let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
         runtime.set_host_promise_rejection_tracker(Some(Box::new(
@@ -337,8 +345,10 @@ impl ScriptInstance {
             stopped: false,
             bundle,
         };
+        instance.refresh_memory();
         instance.deadline.arm(limits.start_timeout);
         let loaded = instance.load(game_session_id);
+        instance.refresh_memory();
         let timed_out = instance.deadline.disarm();
         match loaded {
             Ok(()) => Ok(instance),
@@ -348,6 +358,24 @@ impl ScriptInstance {
             ))),
             Err(message) => Err(StartError(message)),
         }
+    }
+
+    /// Takes the figures of `process.memoryUsage()` if the script asked for them since the last.
+    fn refresh_memory(&self) {
+        let mut shared = lock(&self.shared);
+        if !std::mem::take(&mut shared.memory_asked) {
+            return;
+        }
+        let usage = self.runtime.memory_usage();
+        let allocated = usage.malloc_size as f64;
+        let buffers = usage.binary_object_size as f64;
+        shared.memory = [
+            allocated,
+            allocated,
+            usage.memory_used_size as f64,
+            buffers,
+            buffers,
+        ];
     }
 
     /// Bytes the script's runtime has allocated.
@@ -603,6 +631,7 @@ impl ScriptInstance {
             }
         });
         let result = result.and_then(|answer| self.run_jobs().map(|()| answer));
+        self.refresh_memory();
         let timed_out = self.deadline.disarm();
         let ran = began.elapsed();
         self.budget_used += ran;
@@ -1005,6 +1034,40 @@ fn natives<'js>(
     native.set(
         "uptimeMs",
         Func::from(move || lock(&s).started.elapsed().as_secs_f64() * 1000.0),
+    )?;
+
+    let s = Arc::clone(&shared);
+    native.set(
+        "memoryUsage",
+        Func::from(move || {
+            let mut shared = lock(&s);
+            shared.memory_asked = true;
+            shared.memory.to_vec()
+        }),
+    )?;
+
+    // [0] pending, [1, value] fulfilled, [2, reason] rejected: util.inspect shows it.
+    native.set(
+        "promiseState",
+        Func::from(
+            |ctx: Ctx<'js>, promise: Value<'js>| -> rquickjs::Result<Vec<Value<'js>>> {
+                let Some(promise) = promise.into_promise() else {
+                    return Ok(Vec::new());
+                };
+                let code = |n: i32| Value::new_int(ctx.clone(), n);
+                Ok(match promise.state() {
+                    PromiseState::Pending => vec![code(0)],
+                    PromiseState::Resolved => match promise.result::<Value<'js>>() {
+                        Some(Ok(value)) => vec![code(1), value],
+                        _ => vec![code(0)],
+                    },
+                    PromiseState::Rejected => {
+                        let _ = promise.result::<Value<'js>>();
+                        vec![code(2), ctx.catch()]
+                    }
+                })
+            },
+        ),
     )?;
 
     let files = Arc::clone(&bundle);
