@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Func;
+use rquickjs::promise::PromiseState;
 use rquickjs::{
     ArrayBuffer, CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Object, Runtime,
     Value,
@@ -188,6 +189,11 @@ struct Shared {
     /// it, as Node.js's count from the event loop's time.
     clock: Instant,
     max_reliable_payload: usize,
+    /// `process.memoryUsage()`'s figures. The runtime is locked while the script runs, so
+    /// they are taken between calls: before the script loads, and after each call in which
+    /// the script asked for them (`memory_asked`), as walking the heap is not free.
+    memory: [f64; 5],
+    memory_asked: bool,
 }
 
 /// Which optional callbacks the script defines; absent ones cost nothing to "call".
@@ -304,6 +310,8 @@ impl ScriptInstance {
             started: now,
             clock: now,
             max_reliable_payload,
+            memory: [0.0; 5],
+            memory_asked: true,
         }));
         let (rejections, tracked) = (Arc::clone(&metrics), Arc::clone(&shared));
         runtime.set_host_promise_rejection_tracker(Some(Box::new(
@@ -344,8 +352,10 @@ impl ScriptInstance {
             clock: now,
             bundle,
         };
+        instance.refresh_memory();
         instance.deadline.arm(limits.start_timeout);
         let loaded = instance.load(game_session_id);
+        instance.refresh_memory();
         let timed_out = instance.deadline.disarm();
         match loaded {
             Ok(()) => Ok(instance),
@@ -362,6 +372,24 @@ impl ScriptInstance {
     pub fn set_clock(&mut self, now: Instant) {
         self.clock = now;
         lock(&self.shared).clock = now;
+    }
+
+    /// Takes the figures of `process.memoryUsage()` if the script asked for them since the last.
+    fn refresh_memory(&self) {
+        let mut shared = lock(&self.shared);
+        if !std::mem::take(&mut shared.memory_asked) {
+            return;
+        }
+        let usage = self.runtime.memory_usage();
+        let allocated = usage.malloc_size as f64;
+        let buffers = usage.binary_object_size as f64;
+        shared.memory = [
+            allocated,
+            allocated,
+            usage.memory_used_size as f64,
+            buffers,
+            buffers,
+        ];
     }
 
     /// Bytes the script's runtime has allocated.
@@ -618,6 +646,7 @@ impl ScriptInstance {
             }
         });
         let result = result.and_then(|answer| self.run_jobs().map(|()| answer));
+        self.refresh_memory();
         let timed_out = self.deadline.disarm();
         let ran = began.elapsed();
         self.budget_used += ran;
@@ -1020,6 +1049,40 @@ fn natives<'js>(
     native.set(
         "uptimeMs",
         Func::from(move || lock(&s).started.elapsed().as_secs_f64() * 1000.0),
+    )?;
+
+    let s = Arc::clone(&shared);
+    native.set(
+        "memoryUsage",
+        Func::from(move || {
+            let mut shared = lock(&s);
+            shared.memory_asked = true;
+            shared.memory.to_vec()
+        }),
+    )?;
+
+    // [0] pending, [1, value] fulfilled, [2, reason] rejected: util.inspect shows it.
+    native.set(
+        "promiseState",
+        Func::from(
+            |ctx: Ctx<'js>, promise: Value<'js>| -> rquickjs::Result<Vec<Value<'js>>> {
+                let Some(promise) = promise.into_promise() else {
+                    return Ok(Vec::new());
+                };
+                let code = |n: i32| Value::new_int(ctx.clone(), n);
+                Ok(match promise.state() {
+                    PromiseState::Pending => vec![code(0)],
+                    PromiseState::Resolved => match promise.result::<Value<'js>>() {
+                        Some(Ok(value)) => vec![code(1), value],
+                        _ => vec![code(0)],
+                    },
+                    PromiseState::Rejected => {
+                        let _ = promise.result::<Value<'js>>();
+                        vec![code(2), ctx.catch()]
+                    }
+                })
+            },
+        ),
     )?;
 
     let files = Arc::clone(&bundle);

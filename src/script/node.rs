@@ -4,7 +4,21 @@
 //! shares with built-ins and not with scripts (its encoders, the native crypto functions).
 
 /// Every built-in module by the name scripts require it by (without `node:`).
-const MODULES: &[(&str, &str)] = &[("path", include_str!("node/path.js"))];
+/// `internal/` ones serve the prelude's globals and cannot be required by scripts.
+const MODULES: &[(&str, &str)] = &[
+    ("assert", include_str!("node/assert.js")),
+    ("events", include_str!("node/events.js")),
+    ("path", include_str!("node/path.js")),
+    ("querystring", include_str!("node/querystring.js")),
+    ("string_decoder", include_str!("node/string_decoder.js")),
+    ("url", include_str!("node/url.js")),
+    ("util", include_str!("node/util.js")),
+    ("internal/console", include_str!("node/internal/console.js")),
+    (
+        "internal/structured_clone",
+        include_str!("node/internal/structured_clone.js"),
+    ),
+];
 
 /// The source of built-in module `name`.
 pub(super) fn source(name: &str) -> Option<&'static str> {

@@ -111,3 +111,324 @@ fn modules_that_do_io_are_refused_with_a_clear_error() {
         );
     }
 }
+
+/// Runs `source` as the whole script, then its promise jobs: checks in them call `later`,
+/// which records a mismatch for the health check that follows to report.
+fn checks_later(source: &str) {
+    const LATER: &str = "const failures = [];\n\
+        function later(actual, expected, what) {\n\
+          try { check(actual, expected, what); } catch (e) { failures.push(e.message); }\n\
+        }\n\
+        exports.ssExports = { onHealthCheck() {\n\
+          if (failures.length > 0) console.error(failures.join('; '));\n\
+          return failures.length === 0;\n\
+        } };\n";
+    let mut script = match run(&[("index.js", &format!("{LATER}{source}"))]) {
+        Ok(script) => script,
+        Err(e) => panic!("{e}"),
+    };
+    // The first call runs the jobs queued while loading; the second reads what they found.
+    script.health_check();
+    assert!(
+        script.health_check(),
+        "a check in a promise job failed (see the log)"
+    );
+}
+
+#[test]
+fn events_is_nodes_event_emitter() {
+    checks_later(
+        r#"
+const EventEmitter = require('events');
+const { once, errorMonitor } = require('events');
+check(EventEmitter.EventEmitter === EventEmitter, true);
+const e = new EventEmitter();
+const seen = [];
+e.on('x', (a, b) => seen.push('on ' + a + b));
+e.prependListener('x', () => seen.push('first'));
+e.once('x', () => seen.push('once'));
+check(e.emit('x', 1, 2), true);
+e.emit('x', 3, 4);
+check(seen, ['first', 'on 12', 'once', 'first', 'on 34']);
+check(e.listenerCount('x'), 2);
+check(EventEmitter.listenerCount(e, 'x'), 2);
+check(e.emit('nobody'), false);
+check(e.eventNames(), ['x']);
+e.setMaxListeners(1);
+check(e.getMaxListeners(), 1);
+let monitored = '';
+e.on(errorMonitor, (err) => { monitored = err.message; });
+let threw = '';
+try { e.emit('error', new Error('boom')); } catch (err) { threw = err.message; }
+check([threw, monitored], ['boom', 'boom'], "'error' with no listener throws");
+e.removeAllListeners('x');
+check(e.listenerCount('x'), 0);
+once(e, 'ready').then((args) => later(args, ['a', 'b'], 'once() resolves with the arguments'));
+e.emit('ready', 'a', 'b');
+"#,
+    );
+}
+
+#[test]
+fn string_decoder_joins_characters_split_across_writes() {
+    checks(
+        r#"
+const { StringDecoder } = require('string_decoder');
+const d = new StringDecoder('utf8');
+const euro = Buffer.from('€');
+check(d.write(euro.subarray(0, 1)), '');
+check(d.write(euro.subarray(1, 2)), '');
+check(d.write(Buffer.concat([euro.subarray(2), Buffer.from('ok')])), '€ok');
+const smile = Buffer.from('😀');
+check(d.write(smile.subarray(0, 3)) + d.write(smile.subarray(3)), '😀');
+check(d.end(Buffer.from([0xe2, 0x82])), '\ufffd');
+const b = new StringDecoder('base64');
+check(b.write(Buffer.from('ab')) + b.end(), 'YWI=');
+const h = new StringDecoder('hex');
+check(h.write(Buffer.from([1, 255])), '01ff');
+"#,
+    );
+}
+
+#[test]
+fn util_formats_and_inspects_as_node_does() {
+    checks_later(
+        r#"
+const util = require('util');
+const { inspect, format } = util;
+check(format('%s=%d', 'n', 5), 'n=5');
+check(format('%s', 'a', 'extra', 3), 'a extra 3');
+check(format('%d %i %f', '42.5', '42.5', '42.5'), '42.5 42 42.5');
+check(format('%j %%', { a: 1 }), '{"a":1} %');
+check(format('%o', [1]), "[ 1, [length]: 1 ]");
+check(format('%O', { a: { b: { c: { d: 1 } } } }), '{ a: { b: { c: [Object] } } }');
+check(format('%c|%s', 'color: red', 'x'), '|x');
+check(format({ a: 1 }, 'b', 2), "{ a: 1 } b 2");
+check(format('%s', { toString() { return 'custom'; } }), 'custom');
+check(inspect('str'), "'str'");
+check(inspect("it's"), `"it's"`);
+check(inspect([1, 'a', null, undefined, -0, 10n, Symbol('s')]), "[ 1, 'a', null, undefined, -0, 10n, Symbol(s) ]");
+check(inspect({ a: { b: { c: { d: 1 } } }, arr: [[[[1]]]] }), '{ a: { b: { c: [Object] } }, arr: [ [ [Array] ] ] }');
+check(inspect({ a: { b: { c: { d: 1 } } } }, { depth: 0 }), '{ a: [Object] }');
+check(inspect({ a: { b: { c: { d: 1 } } } }, { depth: Infinity }), '{\n  a: { b: { c: { d: 1 } } }\n}');
+const circ = { name: 'c' }; circ.self = circ;
+check(inspect(circ), "<ref *1> { name: 'c', self: [Circular *1] }");
+check(inspect(new Map([['a', 1], [{ k: 1 }, [2]]])), "Map(2) { 'a' => 1, { k: 1 } => [ 2 ] }");
+check(inspect(new Set([1, 'two'])), "Set(2) { 1, 'two' }");
+check(inspect(new Date(0)), '1970-01-01T00:00:00.000Z');
+check(inspect(/ab+c/gi), '/ab+c/gi');
+check(inspect(function foo() {}), '[Function: foo]');
+check(inspect(() => {}), '[Function (anonymous)]');
+class A { constructor() { this.x = 1; } }
+class B extends A {}
+check(inspect(A), '[class A]');
+check(inspect(B), '[class B extends A]');
+check(inspect(new B()), 'B { x: 1 }');
+check(inspect(async function af() {}), '[AsyncFunction: af]');
+const np = Object.create(null); np.k = 'v';
+check(inspect(np), "[Object: null prototype] { k: 'v' }");
+check(inspect(Buffer.from([1, 2, 255])), '<Buffer 01 02 ff>');
+check(inspect(new Uint8Array([1, 2])), 'Uint8Array(2) [ 1, 2 ]');
+check(inspect(new ArrayBuffer(2)), 'ArrayBuffer { [Uint8Contents]: <00 00>, byteLength: 2 }');
+check(inspect({ [Symbol('s')]: 1, 'a-b': 2 }), "{ 'a-b': 2, [Symbol(s)]: 1 }");
+check(inspect({ get g() { return 1; }, set s(v) {}, get gs() { return 1; }, set gs(v) {} }),
+  '{ g: [Getter], s: [Setter], gs: [Getter/Setter] }');
+check(inspect(Promise.resolve(4)), 'Promise { 4 }');
+check(inspect(new Promise(() => {})), 'Promise { <pending> }');
+const rejected = Promise.reject(new Error('no'));
+rejected.catch(() => {});
+check(inspect(rejected).split('\n')[0], 'Promise {');
+check(inspect([new Number(3), new String('ab'), new Boolean(false)]), "[ [Number: 3], [String: 'ab'], [Boolean: false] ]");
+check(inspect(Array.from({ length: 120 }, (_, i) => i)).split('\n').slice(-3),
+  ['  96, 97, 98, 99,', '  ... 20 more items', ']']);
+check(inspect(Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i))),
+  "[\n  'a', 'b', 'c', 'd', 'e', 'f',\n  'g', 'h', 'i', 'j', 'k', 'l',\n  'm', 'n', 'o', 'p', 'q', 'r',\n  's', 't', 'u', 'v', 'w', 'x',\n  'y', 'z'\n]");
+check(inspect({ long1: 'x'.repeat(30), long2: 'y'.repeat(30), long3: 'z'.repeat(30) }),
+  `{\n  long1: '${'x'.repeat(30)}',\n  long2: '${'y'.repeat(30)}',\n  long3: '${'z'.repeat(30)}'\n}`);
+check(inspect({ users: [{ id: 1, tags: ['x'] }], total: 1 }, { compact: false }),
+  "{\n  users: [\n    {\n      id: 1,\n      tags: [Array]\n    }\n  ],\n  total: 1\n}");
+check(inspect({ b: 1, a: 2 }, { sorted: true }), '{ a: 2, b: 1 }');
+check(inspect([1, 2, 3], { maxArrayLength: 1 }), '[ 1, ... 2 more items ]');
+check(inspect('abcdef', { maxStringLength: 2 }), "'ab'... 4 more characters");
+check(inspect({ a: 1, b: 2 }, { breakLength: 3 }), '{\n  a: 1,\n  b: 2\n}');
+check(inspect({ [inspect.custom]() { return 'CUSTOM'; } }), 'CUSTOM');
+check(inspect({ inner: { [inspect.custom](depth, options) { return { d: depth }; } } }), '{ inner: { d: 1 } }');
+check(inspect.custom === Symbol.for('nodejs.util.inspect.custom'), true);
+check(inspect.defaultOptions.depth, 2);
+const err = new TypeError('bad'); err.code = 'E_BAD';
+const shown = inspect(err).split('\n');
+check([shown[0], shown[shown.length - 2], shown[shown.length - 1]], ['TypeError: bad', "  code: 'E_BAD'", '}']);
+check(inspect({ e: new Error('x') }).split('\n')[0], '{');
+check(util.types.isDate(new Date()), true);
+check([util.types.isRegExp(/x/), util.types.isPromise(Promise.resolve()), util.types.isMap(new Map()),
+  util.types.isSet(new Set()), util.types.isTypedArray(new Int8Array(1)), util.types.isUint8Array(Buffer.alloc(1)),
+  util.types.isArrayBuffer(new ArrayBuffer(1)), util.types.isAnyArrayBuffer(new ArrayBuffer(1)),
+  util.types.isNativeError(new RangeError()), util.types.isGeneratorFunction(function* () {}),
+  util.types.isAsyncFunction(async () => {}), util.types.isBoxedPrimitive(Object(1)),
+  util.types.isBoxedPrimitive(1), util.types.isUint8Array(new Int8Array(1))],
+  [true, true, true, true, true, true, true, true, true, true, true, true, false, false]);
+check(util.isDeepStrictEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }), true);
+check(util.isDeepStrictEqual({ a: 1 }, { a: '1' }), false);
+check([util.isArray([]), util.isString('s'), util.isNumber(1), util.isFunction(() => {}),
+  util.isPrimitive(null), util.isObject(null)], [true, true, true, true, true, false]);
+function Animal() {} Animal.prototype.speak = function () { return 'hi'; };
+function Dog() {} util.inherits(Dog, Animal);
+check([new Dog().speak(), Dog.super_ === Animal], ['hi', true]);
+check(util.toUSVString('a\ud800b'), 'a\ufffdb');
+check(util.stripVTControlCharacters('\u001b[31mred\u001b[39m'), 'red');
+check(util.debuglog('volley').enabled, false);
+check(new util.TextDecoder().decode(new util.TextEncoder().encode('é')), 'é');
+const cbStyle = (a, cb) => cb(null, a * 2);
+util.promisify(cbStyle)(21).then((v) => later(v, 42, 'promisify'));
+const custom = () => {}; custom[util.promisify.custom] = () => Promise.resolve('own');
+check(util.promisify(custom) === custom[util.promisify.custom], true);
+util.callbackify(async (x) => x + 1)(1, (e, v) => later([e, v], [null, 2], 'callbackify'));
+const old = util.deprecate(() => 'still works', 'old() is deprecated', 'DEP0');
+check([old(), old()], ['still works', 'still works']);
+"#,
+    );
+}
+
+#[test]
+fn assert_fails_with_nodes_assertion_errors() {
+    checks_later(
+        r#"
+const assert = require('assert');
+function failure(f) {
+  try { f(); } catch (e) { return [e.name, e.code, e.message, e.operator, e.generatedMessage, e instanceof assert.AssertionError]; }
+  return 'no failure';
+}
+check(failure(() => assert(true) || assert.ok(1)), 'no failure');
+check(failure(() => assert(0, 'custom')), ['AssertionError', 'ERR_ASSERTION', 'custom', '==', false, true]);
+check(failure(() => assert.equal(1, 2)), ['AssertionError', 'ERR_ASSERTION', '1 == 2', '==', true, true]);
+check(failure(() => assert.strictEqual(1, '1'))[2], "Expected values to be strictly equal:\n\n1 !== '1'\n");
+check(failure(() => assert.notStrictEqual(1, 1))[2], 'Expected "actual" to be strictly unequal to: 1');
+check(failure(() => assert.deepStrictEqual({ a: 1 }, { a: '1' }))[2],
+  "Expected values to be strictly deep-equal:\n+ actual - expected\n\n  {\n+   a: 1\n-   a: '1'\n  }");
+check(failure(() => assert.deepEqual({ a: 1 }, { a: '1' })), 'no failure');
+check(failure(() => assert.deepStrictEqual(new Map([[1, { x: [1] }]]), new Map([[1, { x: [1] }]]))), 'no failure');
+check(failure(() => assert.notDeepStrictEqual({ a: 1 }, { a: 1 }))[3], 'notDeepStrictEqual');
+check(failure(() => assert.throws(() => { throw new TypeError('x'); }, TypeError)), 'no failure');
+check(failure(() => assert.throws(() => { throw new Error('abc'); }, /abc/)), 'no failure');
+check(failure(() => assert.throws(() => { throw new Error('abc'); }, { message: 'abc', name: 'Error' })), 'no failure');
+check(failure(() => assert.throws(() => { throw new Error('abc'); }, (e) => e.message === 'abc')), 'no failure');
+check(failure(() => assert.throws(() => {}))[2], 'Missing expected exception.');
+check(failure(() => assert.throws(() => { throw new Error('abc'); }, RangeError))[2],
+  'The error is expected to be an instance of "RangeError". Received "Error"\n\nError message:\n\nabc');
+check(failure(() => assert.doesNotThrow(() => { throw new Error('bad'); }))[2], 'Got unwanted exception.\nActual message: "bad"');
+check(failure(() => assert.fail()), ['AssertionError', 'ERR_ASSERTION', 'Failed', 'fail', true, true]);
+check(failure(() => assert.match('abc', /x/))[2], "The input did not match the regular expression /x/. Input:\n\n'abc'\n");
+check(failure(() => assert.doesNotMatch('abc', /x/)), 'no failure');
+check(failure(() => assert.ifError(null)), 'no failure');
+check(failure(() => assert.ifError(new Error('oops')))[2], 'ifError got unwanted exception: oops');
+check(failure(() => assert.strict.equal(1, '1'))[3], 'strictEqual');
+check(assert.strict.strict === assert.strict, true);
+assert.rejects(Promise.reject(new Error('r')), Error).then(() => later(true, true, 'rejects'));
+assert.doesNotReject(Promise.resolve(1)).then(() => later(true, true, 'doesNotReject'));
+assert.rejects(Promise.resolve(1)).catch((e) => later(e.message, 'Missing expected rejection.', 'rejects fails'));
+"#,
+    );
+}
+
+#[test]
+fn url_and_querystring_follow_whatwg_and_node() {
+    checks(
+        r#"
+const url = require('url');
+const { URL, URLSearchParams } = url;
+const u = new URL('HTTP://User:pw@Example.COM:80/a/./b/../c d?x=1 2&y=é#frag ment');
+check([u.href, u.origin, u.protocol, u.username, u.password, u.host, u.hostname, u.port, u.pathname, u.search, u.hash],
+  ['http://User:pw@example.com/a/c%20d?x=1%202&y=%C3%A9#frag%20ment', 'http://example.com', 'http:', 'User', 'pw',
+   'example.com', 'example.com', '', '/a/c%20d', '?x=1%202&y=%C3%A9', '#frag%20ment']);
+check(new URL('../x?y#z', 'http://a.com/b/c/d').href, 'http://a.com/b/x?y#z');
+check(new URL('//other.org/p', 'https://a.com/').href, 'https://other.org/p');
+check(new URL('?q=1', 'http://a/b?c#d').href, 'http://a/b?q=1');
+check(new URL('https://h:8443/').port, '8443');
+check(new URL('wss://h:443/x').host, 'h');
+check(new URL('http://0x7f.1/').hostname, '127.0.0.1');
+check(new URL('http://[0:0:0:0:0:0:0:1]:8080/').host, '[::1]:8080');
+check(new URL('mailto:someone@example.com').pathname, 'someone@example.com');
+check(new URL('foo://host/p?q').origin, 'null');
+check(new URL('file:///tmp/a b').pathname, '/tmp/a%20b');
+let code = '';
+try { new URL('not a url'); } catch (e) { code = e.name + ' ' + e.code; }
+check(code, 'TypeError ERR_INVALID_URL');
+check([URL.canParse('x'), URL.canParse('x', 'http://a')], [false, true]);
+const s = new URL('http://h/?a=1&b=2&a=3');
+check(s.searchParams.getAll('a'), ['1', '3']);
+s.searchParams.append('c', 'x y');
+s.searchParams.delete('b');
+check(s.href, 'http://h/?a=1&a=3&c=x+y');
+s.search = '?z=9';
+check(s.searchParams.get('z'), '9');
+s.hash = 'h'; s.port = '81'; s.hostname = 'NEW.com'; s.pathname = '/p q';
+check(s.toString(), 'http://new.com:81/p%20q?z=9#h');
+check(JSON.stringify({ u: new URL('http://a') }), '{"u":"http://a/"}');
+check(new URLSearchParams({ a: 'b c', d: 'é&' }).toString(), 'a=b+c&d=%C3%A9%26');
+check([...new URLSearchParams('x=1&y=2')], [['x', '1'], ['y', '2']]);
+check(url.parse('http://user:pw@Host.com:8080/p/a?query=string#hash').host, 'host.com:8080');
+check(url.parse('http://h/p?a=1&b=2', true).query.b, '2');
+check(url.format({ protocol: 'https', hostname: 'h.com', pathname: '/x', query: { a: 1, b: 'c d' } }), 'https://h.com/x?a=1&b=c%20d');
+check(url.resolve('http://a/b/c', '../d?x'), 'http://a/d?x');
+check(url.resolve('/one/two/three', 'four'), '/one/two/four');
+check(url.fileURLToPath('file:///a%20b/c'), '/a b/c');
+check(url.pathToFileURL('/x y/%').href, 'file:///x%20y/%25');
+const qs = require('querystring');
+check(qs.parse('a=1&b=2&a=3&c=x+y&d=%E2%82%AC'), { a: ['1', '3'], b: '2', c: 'x y', d: '€' });
+check(qs.stringify({ a: [1, 2], b: 'x y', c: true, d: null }), 'a=1&a=2&b=x%20y&c=true&d=');
+check(qs.stringify({ a: 1, b: 2 }, ';', ':'), 'a:1;b:2');
+check([qs.escape('a b&é'), qs.unescape('%41%zz'), qs.encode === qs.stringify, qs.decode === qs.parse],
+  ['a%20b%26%C3%A9', 'A%zz', true, true]);
+"#,
+    );
+}
+
+#[test]
+fn url_structured_clone_and_memory_usage_are_globals() {
+    checks(
+        r#"
+globalThis.URLSearchParams = 'assigned';
+check(URLSearchParams, 'assigned', 'a script assigning the name');
+check(typeof URL, 'function');
+check(new URL('/p', 'http://h').href, 'http://h/p');
+check(Object.getOwnPropertyDescriptor(globalThis, 'URL').writable, true);
+check(new (require('url').URLSearchParams)('a=1').get('a'), '1');
+const orig = { d: new Date(0), r: /x/g, m: new Map([[1, { a: 1 }]]), s: new Set([1]), u: new Uint16Array([1, 2]), e: new RangeError('bad'), arr: [1, 2] };
+orig.self = orig;
+const copy = structuredClone(orig);
+check([copy !== orig, copy.self === copy, copy.d.getTime(), copy.r.flags, copy.m.get(1).a, copy.s.has(1),
+  Array.from(copy.u), copy.e instanceof RangeError, copy.e.message, copy.arr],
+  [true, true, 0, 'g', 1, true, [1, 2], true, 'bad', [1, 2]]);
+check(structuredClone(Buffer.from([1, 2])).constructor.name, 'Uint8Array');
+let name = '';
+try { structuredClone({ f() {} }); } catch (e) { name = e.name; }
+check(name, 'DataCloneError');
+try { structuredClone(Symbol('s')); } catch (e) { name = e.name + '2'; }
+check(name, 'DataCloneError2');
+const m = process.memoryUsage();
+check(Object.keys(m), ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']);
+check(Object.values(m).every((n) => typeof n === 'number' && n >= 0), true);
+check(typeof process.memoryUsage.rss(), 'number');
+check(m.heapUsed > 0 && m.rss >= m.heapUsed, true);
+"#,
+    );
+}
+
+#[test]
+fn console_logs_through_util_format() {
+    checks(
+        r#"
+console.log('%s=%d', 'n', 5);
+console.log({ a: [1, { b: 2 }] }, 'plain', 3);
+console.assert(1 === 1, 'not logged');
+console.assert(false, 'logged %s', 'x');
+console.dir({ a: 1 }, { depth: 0 });
+console.time('t'); console.timeLog('t', 'mid'); console.timeEnd('t'); console.timeEnd('t');
+console.count(); console.count(); console.countReset(); console.countReset('none');
+console.group('g'); console.info('inside\nlines'); console.groupEnd(); console.groupEnd();
+console.table([{ a: 1 }]);
+console.trace('here');
+check(typeof console.groupCollapsed, 'function');
+"#,
+    );
+}

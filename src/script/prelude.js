@@ -219,6 +219,15 @@
       return this.compare(other) === 0;
     }
 
+    copy(target, targetStart, sourceStart, sourceEnd) {
+      const t = targetStart || 0;
+      const s = sourceStart || 0;
+      const e = Math.min(sourceEnd === undefined ? this.length : sourceEnd, this.length, s + target.length - t);
+      if (e <= s) return 0;
+      target.set(this.subarray(s, e), t);
+      return e - s;
+    }
+
     compare(other) {
       const n = Math.min(this.length, other.length);
       for (let i = 0; i < n; i++) {
@@ -316,24 +325,35 @@
 
   // ---- console and the session logger ----
 
-  function show(value) {
-    if (typeof value === 'string') return value;
-    if (value instanceof Error) return value.stack ? value.name + ': ' + value.message + '\n' + value.stack : String(value);
-    if (value instanceof Map) return 'Map(' + value.size + ')';
-    if (typeof value === 'object' && value !== null) {
-      try { return JSON.stringify(value); } catch (e) { return String(value); }
-    }
-    return String(value);
+  // Arguments as Node's console prints them (util.format). Plain strings skip util, which is
+  // compiled only when a line needs it.
+  function formatArgs(args) {
+    let plain = true;
+    for (let i = 0; plain && i < args.length; i++) plain = typeof args[i] === 'string';
+    if (plain && args.length > 1 && args[0].includes('%')) plain = false;
+    return plain ? args.join(' ') : builtin('util').format(...args);
+  }
+
+  // console.group's indentation, kept with the rest of console in node/internal/console.js.
+  const consoleState = { indent: '' };
+  function write(level, text) {
+    const indent = consoleState.indent;
+    native.log(level, indent === '' ? text : indent + text.split('\n').join('\n' + indent));
   }
 
   function logAt(level) {
-    return function (...args) { native.log(level, args.map(show).join(' ')); };
+    return function (...args) { write(level, formatArgs(args)); };
   }
 
   const console = {
     log: logAt('info'), info: logAt('info'), warn: logAt('warn'), error: logAt('error'),
-    debug: logAt('debug'), trace: logAt('debug'),
+    debug: logAt('debug'),
   };
+  // The less used methods are compiled on first use.
+  for (const name of ['trace', 'assert', 'dir', 'dirxml', 'table', 'time', 'timeEnd', 'timeLog',
+    'count', 'countReset', 'group', 'groupCollapsed', 'groupEnd']) {
+    console[name] = (...args) => builtin('internal/console')[name](...args);
+  }
   const logger = {
     info: logAt('info'), warn: logAt('warn'), error: logAt('error'), debug: logAt('debug'),
   };
@@ -397,6 +417,12 @@
     }, { bigint() { return BigInt(Math.floor(native.uptimeMs() * 1e6)); } }),
     on() { return process; },
     once() { return process; },
+    // Figures of the script's QuickJS runtime: what it has allocated (rss, heapTotal), what
+    // is in use (heapUsed), and its ArrayBuffers' bytes (external, arrayBuffers).
+    memoryUsage: Object.assign(function memoryUsage() {
+      const m = native.memoryUsage();
+      return { rss: m[0], heapTotal: m[1], heapUsed: m[2], external: m[3], arrayBuffers: m[4] };
+    }, { rss() { return native.memoryUsage()[0]; } }),
   };
 
   // ---- require: the script's own files and Node.js built-ins without I/O ----
@@ -411,7 +437,9 @@
   const BUILTINS = { buffer: { Buffer }, timers: { setTimeout, setInterval, setImmediate,
     clearTimeout: stopTimer, clearInterval: stopTimer, clearImmediate: stopTimer }, process };
   // What built-in modules may use of the prelude; scripts cannot reach it.
-  const internal = {};
+  const internal = {
+    promiseState: native.promiseState, uptimeMs: native.uptimeMs, write, formatArgs, consoleState,
+  };
   const builtins = new Map();
   const modules = new Map();
 
@@ -445,7 +473,7 @@
       if (typeof name !== 'string') throw new TypeError('require: the module name must be a string');
       if (!name.startsWith('./') && !name.startsWith('../') && !name.startsWith('/')) {
         const base = name.startsWith('node:') ? name.slice(5) : name;
-        const exports = builtin(base);
+        const exports = base.startsWith('internal/') ? undefined : builtin(base);
         if (exports !== undefined) return exports;
         if (IO_MODULES.has(base) || base.startsWith('aws-sdk') || base.startsWith('@aws-sdk/')) {
           throw new Error("Cannot use module '" + name + "': server scripts have no I/O, so " +
@@ -551,6 +579,21 @@
     setTimeout, setInterval, setImmediate, queueMicrotask,
     clearTimeout: stopTimer, clearInterval: stopTimer, clearImmediate: stopTimer,
   });
+
+  // Globals whose code is a built-in module: compiled on first use, when the accessor
+  // replaces itself by a plain property (as a script's own assignment does).
+  for (const [name, module, key] of [['URL', 'url', 'URL'],
+    ['URLSearchParams', 'url', 'URLSearchParams'],
+    ['structuredClone', 'internal/structured_clone', 'structuredClone']]) {
+    const define = (value) => Object.defineProperty(globalThis, name,
+      { value, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(globalThis, name, {
+      configurable: true,
+      enumerable: false,
+      get() { const value = builtin(module)[key]; define(value); return value; },
+      set: define,
+    });
+  }
 
   // ---- entry points for the engine ----
 
