@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
+use crate::core::Hooks;
 use crate::metrics::Metrics;
+use crate::protocol::PeerId;
 
 fn limits() -> Limits {
     Limits {
@@ -110,4 +112,27 @@ fn modules_that_do_io_are_refused_with_a_clear_error() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn the_connect_message_holds_the_player() {
+    // A tutorial's `onPlayerConnect` reads `connectMsg.player.peerId`; the guide's reads
+    // `connectMsg.peerId` and `connectMsg.payload`.
+    let started = run(&[(
+        "index.js",
+        r#"
+        exports.ssExports = {
+          onPlayerConnect(connectMsg) {
+            const { player } = connectMsg;
+            return JSON.stringify([player, Object.keys(player), connectMsg.peerId,
+                connectMsg.playerSessionId, connectMsg.getPayloadAsText()]) ===
+              JSON.stringify([{ peerId: 7, playerSessionId: 'psess-7' },
+                ['peerId', 'playerSessionId'], 7, 'psess-7', 'hi']);
+          },
+        };
+        "#,
+    )]);
+    let mut script = started.unwrap_or_else(|e| panic!("{e}"));
+    assert!(script.player_connect(PeerId(7), "psess-7", b"hi"));
+    assert!(!script.player_connect(PeerId(8), "psess-8", b"hi"));
 }

@@ -577,6 +577,7 @@
     onStartGameSession: (json) => { ss.onStartGameSession(JSON.parse(json)); },
     onHealthCheck: () => ss.onHealthCheck() !== false,
     onPlayerConnect: (peerId, playerSessionId, payload) => ss.onPlayerConnect({
+      player: new Player(peerId, playerSessionId),
       peerId, playerSessionId, payload: Buffer.from(payload),
       getPayloadAsText() { return utf8Decode(this.payload); },
     }) !== false,
