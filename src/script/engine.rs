@@ -1088,7 +1088,7 @@ fn natives<'js>(
     let files = Arc::clone(&bundle);
     native.set(
         "resolve",
-        Func::from(move |dir: String, name: String| resolve(&files, &dir, &name)),
+        Func::from(move |dir: String, name: String| super::resolve::resolve(&files, &dir, &name)),
     )?;
 
     let files = Arc::clone(&bundle);
@@ -1106,13 +1106,18 @@ fn natives<'js>(
         "builtin",
         Func::from(
             move |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Option<Function<'js>>> {
-                let Some(source) = super::node::source(&name) else {
+                // A built-in's name, or the path of a Realtime server file `resolve` found.
+                let found = match super::node::server_file(&name) {
+                    Some(internal) => Some(internal),
+                    None => super::node::source(&name).map(|source| (name.as_str(), source)),
+                };
+                let Some((module, source)) = found else {
                     return Ok(None);
                 };
                 let mut options = EvalOptions::default();
                 options.global = true;
                 options.strict = false;
-                options.filename = Some(format!("node:{name}"));
+                options.filename = Some(format!("node:{module}"));
                 ctx.eval_with_options(super::node::wrap(source), options)
                     .map(Some)
             },
@@ -1198,33 +1203,4 @@ fn log_line(shared: &Mutex<Shared>, metrics: &Metrics, level: &str, mut text: St
         "debug" => debug!(target: "script", "{text}"),
         _ => info!(target: "script", "{text}"),
     }
-}
-
-/// Resolves `require(name)` from directory `dir` to a file of the bundle, as Node.js does for
-/// relative paths: the exact file, then `.js`, `.json`, then `index.js` in a directory.
-/// Paths that climb above the script's root resolve to nothing.
-fn resolve(bundle: &Bundle, dir: &str, name: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if name.starts_with('/') {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for part in name.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    let base = parts.join("/");
-    [
-        base.clone(),
-        format!("{base}.js"),
-        format!("{base}.json"),
-        format!("{base}/index.js"),
-    ]
-    .into_iter()
-    .find(|candidate| bundle.files.contains_key(candidate))
 }

@@ -4,6 +4,7 @@
 
 mod engine;
 mod node;
+mod resolve;
 pub mod store;
 
 pub use engine::{Configuration, Effect, Limits, ScriptInstance, StartError};
@@ -111,8 +112,15 @@ pub(crate) fn wrap_commonjs(source: &str) -> String {
     format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})")
 }
 
-/// Checks that the entry file exists and that every `.js` file compiles. The error names the
-/// file and QuickJS's message (with line and column).
+/// Whether `path` is inside a `node_modules` folder: a package the script bundles, whose files
+/// are checked only when the script loads them, as Node.js does (packages ship files no
+/// `require` reaches, such as ES module builds).
+pub(crate) fn in_node_modules(path: &str) -> bool {
+    path.split('/').any(|part| part == "node_modules")
+}
+
+/// Checks that the entry file exists and that every `.js` file outside `node_modules`
+/// compiles. The error names the file and QuickJS's message (with line and column).
 pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
     if !bundle.files.contains_key(&bundle.entry) {
         return Err(format!("the entry file {} is missing", bundle.entry));
@@ -122,7 +130,11 @@ pub fn compile_check(bundle: &Bundle) -> Result<(), String> {
     let context =
         Context::full(&runtime).map_err(|e| format!("cannot start the script engine: {e}"))?;
     context.with(|ctx| {
-        for (path, source) in bundle.files.iter().filter(|(p, _)| p.ends_with(".js")) {
+        let checked = bundle
+            .files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".js") && !in_node_modules(p));
+        for (path, source) in checked {
             let mut options = rquickjs::context::EvalOptions::default();
             options.global = true;
             options.strict = false;

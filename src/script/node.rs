@@ -20,12 +20,32 @@ const MODULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Modules compiled like built-ins that no name reaches: scripts get them only through
+/// [`SERVER_FILES`].
+const INTERNAL: &[(&str, &str)] = &[(
+    "internal/realtime_proto",
+    include_str!("node/realtime_proto.js"),
+)];
+
+/// The GameLift Realtime server's own files that scripts load by climbing out of their
+/// folder, which on GameLift sits beside the server's `src/` (an AWS sample does
+/// `require('../src/proto/Packet_pb')`): each by its path from the script's root, and the
+/// internal module that stands in for it.
+const SERVER_FILES: &[(&str, &str)] = &[("../src/proto/Packet_pb.js", "internal/realtime_proto")];
+
 /// The source of built-in module `name`.
 pub(super) fn source(name: &str) -> Option<&'static str> {
     MODULES
         .iter()
         .find(|(module, _)| *module == name)
         .map(|&(_, source)| source)
+}
+
+/// The internal module that stands in for the Realtime server's file at `path` (relative to
+/// the script's root, so starting with `../`), by name and source.
+pub(super) fn server_file(path: &str) -> Option<(&'static str, &'static str)> {
+    let &(_, name) = SERVER_FILES.iter().find(|(file, _)| *file == path)?;
+    INTERNAL.iter().find(|(module, _)| *module == name).copied()
 }
 
 /// Wraps a built-in module's source as [`super::wrap_commonjs`] does a script's file.

@@ -441,7 +441,10 @@
     promiseState: native.promiseState, uptimeMs: native.uptimeMs, write, formatArgs, consoleState,
   };
   const builtins = new Map();
-  const modules = new Map();
+  // The script's loaded modules by path, as Node's `require.cache`: deleting an entry makes
+  // the next `require` load the file again.
+  const cache = Object.create(null);
+  let mainModule;
 
   // Built-in module `name` (without `node:`), or undefined when Node.js has none without I/O.
   function builtin(name) {
@@ -468,40 +471,115 @@
     return i < 0 ? '' : path.slice(0, i);
   }
 
-  function makeRequire(dir) {
-    return function require(name) {
-      if (typeof name !== 'string') throw new TypeError('require: the module name must be a string');
-      if (!name.startsWith('./') && !name.startsWith('../') && !name.startsWith('/')) {
-        const base = name.startsWith('node:') ? name.slice(5) : name;
-        const exports = base.startsWith('internal/') ? undefined : builtin(base);
-        if (exports !== undefined) return exports;
-        if (IO_MODULES.has(base) || base.startsWith('aws-sdk') || base.startsWith('@aws-sdk/')) {
-          throw new Error("Cannot use module '" + name + "': server scripts have no I/O, so " +
-            "Node.js modules that do I/O and the AWS SDK are not available");
-        }
-        throw new Error("Cannot find module '" + name + "': only the script's own files " +
-          "('./file') can be required");
-      }
-      const path = native.resolve(dir, name);
-      if (path === undefined) {
-        throw new Error("Cannot find module '" + name + "' from '" + (dir || '.') + "'");
-      }
-      return load(path);
-    };
+  function noIo(name) {
+    return new Error("Cannot use module '" + name + "': server scripts have no I/O, so " +
+      "Node.js modules that do I/O and the AWS SDK are not available");
   }
 
-  function load(path) {
-    const cached = modules.get(path);
-    if (cached) return cached.exports;
-    const module = { id: path, filename: path, exports: {}, loaded: false, children: [] };
-    modules.set(path, module);
-    if (path.endsWith('.json')) {
-      module.exports = JSON.parse(native.source(path));
-    } else {
-      const body = native.compile(path);
-      const dir = dirname(path);
-      module.require = makeRequire(dir);
-      body.call(module.exports, module.exports, module.require, module, path, dir);
+  // The built-ins scripts may require: those under `internal/` serve the others.
+  function publicBuiltin(name) {
+    return name.startsWith('internal/') ? undefined : builtin(name);
+  }
+
+  // What `require(name)` from directory `dir` loads: `{ exports }` of a built-in, or `{ path }`
+  // of a file (resolve.rs). Built-ins come first, and a `node:` name is only ever one.
+  function locate(dir, name) {
+    if (typeof name !== 'string') {
+      throw new TypeError('The "id" argument must be of type string. Received ' + typeof name);
+    }
+    if (name === '') throw new TypeError("The argument 'id' must be a non-empty string. Received ''");
+    if (name.startsWith('node:')) {
+      const exports = publicBuiltin(name.slice(5));
+      if (exports !== undefined) return { exports };
+      if (IO_MODULES.has(name.slice(5))) throw noIo(name);
+      const error = new Error('No such built-in module: ' + name);
+      error.code = 'ERR_UNKNOWN_BUILTIN_MODULE';
+      throw error;
+    }
+    const relative = name === '.' || name === '..' || name.startsWith('./') ||
+      name.startsWith('../') || name.startsWith('/');
+    if (!relative) {
+      const exports = publicBuiltin(name);
+      if (exports !== undefined) return { exports };
+      if (IO_MODULES.has(name)) throw noIo(name);
+    }
+    const path = native.resolve(dir, name);
+    if (path !== undefined) return { path };
+    if (name.startsWith('aws-sdk') || name.startsWith('@aws-sdk/')) throw noIo(name);
+    const error = new Error("Cannot find module '" + name + "' from '" + (dir || '.') + "'");
+    error.code = 'MODULE_NOT_FOUND';
+    throw error;
+  }
+
+  // The `node_modules` folders a module in `dir` looks in, nearest first (`module.paths`).
+  function lookupPaths(dir) {
+    const parts = dir === '' ? [] : dir.split('/');
+    const paths = [];
+    for (let end = parts.length; end >= 0; end--) {
+      if (end > 0 && parts[end - 1] === 'node_modules') continue;
+      paths.push(parts.slice(0, end).concat('node_modules').join('/'));
+    }
+    return paths;
+  }
+
+  function makeRequire(module) {
+    function require(name) {
+      const found = locate(module.path, name);
+      return found.path === undefined ? found.exports : load(found.path, module);
+    }
+    require.resolve = function resolve(name) {
+      const found = locate(module.path, name);
+      return found.path === undefined ? name : found.path;
+    };
+    require.cache = cache;
+    require.main = mainModule;
+    return require;
+  }
+
+  // Loads the module at `path` once; a module required again while it loads (a cycle) gives
+  // what it has exported so far, as in Node.js.
+  function load(path, parent) {
+    const cached = cache[path];
+    if (cached !== undefined) {
+      if (parent && !parent.children.includes(cached)) parent.children.push(cached);
+      return cached.exports;
+    }
+    const dir = dirname(path);
+    const module = {
+      id: path, path: dir, exports: {}, filename: path, loaded: false, children: [],
+      paths: lookupPaths(dir), parent: parent || null,
+    };
+    if (mainModule === undefined) {
+      mainModule = module;
+      module.id = '.';
+    }
+    module.require = makeRequire(module);
+    if (parent) parent.children.push(module);
+    cache[path] = module;
+    let loaded = false;
+    try {
+      if (path.endsWith('.json')) {
+        try {
+          module.exports = JSON.parse(native.source(path));
+        } catch (e) {
+          e.message = path + ': ' + e.message;
+          throw e;
+        }
+      } else if (path.startsWith('../')) {
+        // A file of the Realtime server beside the script's folder: Volley's stand-in.
+        native.builtin(path).call(module.exports, module.exports, requireBuiltin, module, path,
+          dir, internal);
+      } else {
+        native.compile(path).call(module.exports, module.exports, module.require, module, path,
+          dir);
+      }
+      loaded = true;
+    } finally {
+      // As in Node.js, a module that threw is forgotten: the next require runs it again.
+      if (!loaded) {
+        if (cache[path] === module) delete cache[path];
+        if (parent) parent.children.splice(parent.children.indexOf(module) >>> 0, 1);
+      }
     }
     module.loaded = true;
     return module.exports;
@@ -620,6 +698,7 @@
     onStartGameSession: (json) => { ss.onStartGameSession(JSON.parse(json)); },
     onHealthCheck: () => ss.onHealthCheck() !== false,
     onPlayerConnect: (peerId, playerSessionId, payload) => ss.onPlayerConnect({
+      player: new Player(peerId, playerSessionId),
       peerId, playerSessionId, payload: Buffer.from(payload),
       getPayloadAsText() { return utf8Decode(this.payload); },
     }) !== false,

@@ -22,7 +22,7 @@ use tracing::{debug, warn};
 use zip::ZipArchive;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
-use super::{Bundle, compile_check};
+use super::{Bundle, compile_check, in_node_modules};
 
 /// Largest zip accepted (the model's `ZipBlob` limit).
 pub const MAX_ZIP_BYTES: usize = 5_000_000;
@@ -517,14 +517,15 @@ pub(crate) fn unpack(zip: &[u8]) -> Result<Content, StoreError> {
     rooted(files)
 }
 
-/// A loadable file's text: UTF-8 without a byte order mark; JSON must parse.
+/// A loadable file's text: UTF-8 without a byte order mark; JSON must parse, outside
+/// `node_modules` ([`in_node_modules`]).
 fn text_file(path: &str, bytes: Vec<u8>) -> Result<String, StoreError> {
     let mut text =
         String::from_utf8(bytes).map_err(|_| invalid(format!("{path} is not UTF-8 text")))?;
     if text.starts_with('\u{feff}') {
         text.remove(0); // Node.js drops it too.
     }
-    if path.ends_with(".json") {
+    if path.ends_with(".json") && !in_node_modules(path) {
         serde_json::from_str::<serde::de::IgnoredAny>(&text)
             .map_err(|e| invalid(format!("{path} is not valid JSON: {e}")))?;
     }

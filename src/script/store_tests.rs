@@ -602,3 +602,104 @@ fn the_number_of_scripts_is_bounded() {
     store.delete(&first).expect("deleted");
     store.create(named("s", "again"), &zip).expect("room again");
 }
+
+/// A script that bundles a package, as AWS's sample bundles `node-gameloop`: with files no
+/// `require` reaches (an ES module build, a `tsconfig.json` with comments, type definitions).
+const WITH_PACKAGE: &[(&str, &[u8])] = &[
+    (
+        "index.js",
+        b"const loop = require('node-gameloop');\n\
+          exports.ssExports = { configuration: { maxPlayers: loop.players } };\n",
+    ),
+    (
+        "node_modules/node-gameloop/package.json",
+        b"{\"name\": \"node-gameloop\", \"main\": \"lib/main.js\"}",
+    ),
+    (
+        "node_modules/node-gameloop/lib/main.js",
+        b"exports.players = require('./count.json').players;\n",
+    ),
+    (
+        "node_modules/node-gameloop/lib/count.json",
+        b"{\"players\": 7}",
+    ),
+    (
+        "node_modules/node-gameloop/esm/main.js",
+        b"export const players = 7;\n",
+    ),
+    (
+        "node_modules/node-gameloop/tsconfig.json",
+        b"{ // comments, as TypeScript allows\n}",
+    ),
+    ("node_modules/node-gameloop/README.md", b"# node-gameloop"),
+    (
+        "node_modules/node-gameloop/index.d.ts",
+        b"export const players: number;",
+    ),
+];
+
+/// The files a bundle with [`WITH_PACKAGE`]'s content keeps: JavaScript and JSON only.
+const KEPT: [&str; 6] = [
+    "index.js",
+    "node_modules/node-gameloop/esm/main.js",
+    "node_modules/node-gameloop/lib/count.json",
+    "node_modules/node-gameloop/lib/main.js",
+    "node_modules/node-gameloop/package.json",
+    "node_modules/node-gameloop/tsconfig.json",
+];
+
+/// Starts a game session's script from `bundle` and answers its `maxPlayers`.
+fn max_players_of(bundle: Arc<Bundle>) -> Option<usize> {
+    let limits = crate::script::Limits {
+        callback_timeout: Duration::from_millis(500),
+        start_timeout: Duration::from_secs(2),
+        cpu_budget: Duration::from_secs(1),
+        memory_limit_bytes: 32 << 20,
+        deny_on_error: false,
+        max_consecutive_failures: 0,
+        max_queued_send_bytes: 512 << 10,
+    };
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    crate::script::ScriptInstance::start(bundle, "gs-1", limits, 4096, metrics)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .configuration()
+        .max_players
+}
+
+#[test]
+fn bundled_node_modules_are_kept_and_loaded() {
+    let dir = TempDir::new();
+    let store = ScriptStore::open(dir.scripts()).expect("open");
+    let created = store
+        .create(NewScript::default(), &zip_of(WITH_PACKAGE))
+        .expect("created");
+    let bundle = store.bundle(&created.id).expect("bundle");
+    let paths: Vec<&str> = bundle.files.keys().map(String::as_str).collect();
+    assert_eq!(paths, KEPT);
+    assert_eq!(max_players_of(bundle), Some(7));
+
+    // The same from a directory, whose hidden `node_modules/.bin` is skipped.
+    let game = dir.0.join("game");
+    for (path, content) in WITH_PACKAGE {
+        let path = game.join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, content).expect("write");
+    }
+    fs::create_dir_all(game.join("node_modules/.bin")).expect("mkdir");
+    fs::write(game.join("node_modules/.bin/tool.js"), b"\xff not text").expect("write");
+    let registered = store.register_path(&game).expect("registered");
+    let bundle = store.bundle(&registered.id).expect("bundle");
+    let paths: Vec<&str> = bundle.files.keys().map(String::as_str).collect();
+    assert_eq!(paths, KEPT);
+    assert_eq!(max_players_of(bundle), Some(7));
+
+    // The script's own files are still checked when stored.
+    let message = create_error(&[
+        ("index.js", HELLO),
+        ("lib/esm.js", b"export const x = 1;\n"),
+    ]);
+    assert!(
+        message.starts_with("lib/esm.js does not compile"),
+        "{message}"
+    );
+}
