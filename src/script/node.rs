@@ -4,7 +4,10 @@
 //! shares with built-ins and not with scripts (its encoders, the native crypto functions).
 
 /// Every built-in module by the name scripts require it by (without `node:`).
-const MODULES: &[(&str, &str)] = &[("path", include_str!("node/path.js"))];
+const MODULES: &[(&str, &str)] = &[
+    ("buffer", include_str!("node/buffer.js")),
+    ("path", include_str!("node/path.js")),
+];
 
 /// The source of built-in module `name`.
 pub(super) fn source(name: &str) -> Option<&'static str> {
