@@ -6,6 +6,7 @@
 /// Every built-in module by the name scripts require it by (without `node:`).
 const MODULES: &[(&str, &str)] = &[
     ("buffer", include_str!("node/buffer.js")),
+    ("crypto", include_str!("node/crypto.js")),
     ("path", include_str!("node/path.js")),
 ];
 

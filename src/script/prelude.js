@@ -986,11 +986,15 @@
     },
   };
 
-  // ---- what built-in modules share ----
+  // ---- what built-in modules share; the global `crypto` of Node.js 20, made on first use ----
 
   Object.assign(internal, {
     Buffer, latin1, nodeError, domError, argTypeError, rangeError, checkInteger,
     kMaxLength: K_MAX_LENGTH,
+    crypto: native.crypto,
+  });
+  Object.defineProperty(globalThis, 'crypto', {
+    get() { return requireBuiltin('crypto').webcrypto; }, enumerable: true, configurable: true,
   });
 
   Object.assign(globalThis, {
