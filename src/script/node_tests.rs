@@ -624,3 +624,28 @@ fn the_buffer_constructor_warns_once_per_game_session() {
         logged(|| checks("Buffer.from('a'); Buffer.alloc(1); Buffer.from('ab').subarray(1);"));
     assert!(!quiet.contains("DEP0005"), "{quiet}");
 }
+
+#[test]
+fn cut_and_malformed_utf8_decodes_as_node() {
+    checks_with_helpers(
+        r#"
+        const text = (bytes) => Buffer.from(bytes).toString();
+        check(text([0xe2, 0x82]), '\ufffd', 'a sequence cut short is one U+FFFD');
+        check(text([0xe2, 0x82, 0x41]), '\ufffdA');
+        check(text([0xe0, 0x80, 0x80]), '\ufffd\ufffd\ufffd', 'overlong');
+        check(text([0xed, 0xa0, 0x80]), '\ufffd\ufffd\ufffd', 'a surrogate');
+        check(text([0xf4, 0x90, 0x80, 0x80]), '\ufffd\ufffd\ufffd\ufffd', 'past U+10FFFF');
+        check(text([0xf0, 0x9f, 0x98, 0x80, 0xc3]), '😀\ufffd');
+        check(text([0xc0, 0xaf, 0xff, 0x80, 0xc3, 0xa9]), '\ufffd\ufffd\ufffd\ufffdé');
+        check(new TextDecoder().decode(new Uint8Array([0xe2, 0x82, 0xac, 0xe2, 0x82])), '€\ufffd');
+        const { isAscii, isUtf8 } = require('buffer');
+        check([isAscii(Buffer.from('abc')), isAscii(Buffer.from('é')), isUtf8(Buffer.from('héllo 😀')),
+          isUtf8(Buffer.from([0xe2, 0x82])), isUtf8(Buffer.from([0xed, 0xa0, 0x80])), isUtf8(new ArrayBuffer(2))],
+          [true, false, true, false, false, true]);
+        check(thrown(() => isUtf8('x')), ['TypeError', 'ERR_INVALID_ARG_TYPE',
+          'The "input" argument must be an instance of ArrayBuffer, Buffer, or TypedArray. Received type string (\'x\')']);
+        check([Buffer.alloc(3, 1, 'utf8').toString('hex'), Buffer.from('ab').toLocaleString('hex')], ['010101', '6162']);
+        check(thrown(() => Buffer.alloc(1).write(5)), ['TypeError', 'ERR_INVALID_ARG_TYPE', 'argument must be a string']);
+        "#,
+    );
+}

@@ -39,16 +39,21 @@
       else if (b >= 0xe0 && b < 0xf0) n = 3;
       else if (b >= 0xf0 && b < 0xf5) n = 4;
       if (n > 1) {
+        // As WHATWG's decoder (and Node.js): the second byte's range rules out overlong forms,
+        // surrogates and code points past U+10FFFF; a sequence cut short is one U+FFFD.
         let v = b & (0xff >> (n + 1));
-        let ok = i + n <= bytes.length;
-        for (let k = 1; ok && k < n; k++) {
+        let lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+        let upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+        let k = 1;
+        for (; k < n && i + k < bytes.length; k++) {
           const x = bytes[i + k];
-          if ((x & 0xc0) !== 0x80) ok = false;
-          else v = (v << 6) | (x & 63);
+          if (x < lower || x > upper) break;
+          v = (v << 6) | (x & 63);
+          lower = 0x80;
+          upper = 0xbf;
         }
-        const min = n === 2 ? 0x80 : n === 3 ? 0x800 : 0x10000;
-        if (ok && v >= min && v <= 0x10ffff && !(v >= 0xd800 && v <= 0xdfff)) c = v;
-        else n = 1;
+        if (k === n) c = v;
+        n = k;
       }
       i += n;
       if (c >= 0x10000) {
@@ -269,10 +274,6 @@
       return decodeBytes(this.subarray(start, end), encoding);
     },
 
-    toLocaleString(encoding, start, end) {
-      return this.toString(encoding, start, end);
-    },
-
     toJSON() {
       return { type: 'Buffer', data: Array.from(this) };
     },
@@ -341,7 +342,7 @@
     },
 
     write(text, offset, length, encoding) {
-      if (typeof text !== 'string') throw argTypeError('The "argument" argument', 'of type string', text);
+      if (typeof text !== 'string') throw nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', 'argument must be a string');
       if (offset === undefined) {
         offset = 0;
         length = this.length;
@@ -570,6 +571,8 @@
     };
   }
 
+  proto.toLocaleString = proto.toString;
+
   // Node.js spells unsigned both UInt and Uint.
   for (const key of Object.keys(proto)) {
     if (key.includes('UInt')) proto[key.replace('UInt', 'Uint')] = proto[key];
@@ -665,35 +668,22 @@
   const bufferAlloc = function alloc(size, fill, encoding) {
     checkSize(size);
     const buffer = new FastBuffer(size);
-    if (fill !== undefined && fill !== 0 && buffer.length > 0) buffer.fill(fill, encoding);
+    if (fill !== undefined && fill !== 0 && buffer.length > 0) buffer.fill(fill, 0, buffer.length, encoding);
     return buffer;
+  };
+
+  const allocUnsafe = function allocUnsafe(size) {
+    checkSize(size);
+    return new FastBuffer(size);
   };
 
   Object.assign(Buffer, {
     poolSize: 8192,
     from: bufferFrom,
-    copyBytesFrom: function copyBytesFrom(view, offset, length) {
-      if (!ArrayBuffer.isView(view) || view instanceof DataView) {
-        throw argTypeError('The "view" argument', 'an instance of TypedArray', view);
-      }
-      const start = offset === undefined ? 0 : offset;
-      checkInteger(start, 'offset', 0, Number.MAX_SAFE_INTEGER);
-      if (length !== undefined) checkInteger(length, 'length', 0, Number.MAX_SAFE_INTEGER);
-      const end = Math.min(view.length, length === undefined ? view.length : start + length);
-      if (start >= end) return new FastBuffer(0);
-      const size = view.BYTES_PER_ELEMENT;
-      return fromArrayLike(new Uint8Array(view.buffer, view.byteOffset + start * size, (end - start) * size));
-    },
     of: (...items) => fromArrayLike(items),
     alloc: bufferAlloc,
-    allocUnsafe: function allocUnsafe(size) {
-      checkSize(size);
-      return new FastBuffer(size);
-    },
-    allocUnsafeSlow: function allocUnsafeSlow(size) {
-      checkSize(size);
-      return new FastBuffer(size);
-    },
+    allocUnsafe,
+    allocUnsafeSlow: allocUnsafe,
     isBuffer: function isBuffer(value) {
       return value instanceof Buffer;
     },
