@@ -27,6 +27,8 @@
     return out;
   }
 
+  // As WHATWG's decoder (and Node.js): the second byte's range rules out overlong forms,
+  // surrogates and code points past U+10FFFF; a sequence cut short is one U+FFFD.
   function utf8Decode(bytes) {
     let out = '';
     const chunk = [];
@@ -39,8 +41,6 @@
       else if (b >= 0xe0 && b < 0xf0) n = 3;
       else if (b >= 0xf0 && b < 0xf5) n = 4;
       if (n > 1) {
-        // As WHATWG's decoder (and Node.js): the second byte's range rules out overlong forms,
-        // surrogates and code points past U+10FFFF; a sequence cut short is one U+FFFD.
         let v = b & (0xff >> (n + 1));
         let lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
         let upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
