@@ -920,6 +920,7 @@ fn natives<'js>(
     metrics: Arc<Metrics>,
 ) -> rquickjs::Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
+    native.set("crypto", super::crypto::natives(ctx)?)?;
 
     let s = Arc::clone(&shared);
     native.set(
