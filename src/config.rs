@@ -128,6 +128,9 @@ pub struct ScriptsConfig {
     /// Threads that run the game sessions with a script, apart from the threads that serve
     /// sockets and pure-relay game sessions.
     pub threads: usize,
+    /// Most CPU time the slow lane (game sessions whose script is slow) may use in any one
+    /// second, all of them together.
+    pub slow_lane_cpu_budget: Duration,
 }
 
 /// `[control]`: the GameLift service API.
@@ -394,6 +397,7 @@ struct ScriptsFile {
     health_check_interval_secs: u64,
     terminate_grace_secs: u64,
     threads: usize,
+    slow_lane_cpu_budget_ms: u64,
 }
 
 impl Default for ScriptsFile {
@@ -410,6 +414,7 @@ impl Default for ScriptsFile {
             health_check_interval_secs: 60,
             terminate_grace_secs: 30,
             threads: 0,
+            slow_lane_cpu_budget_ms: 50,
         }
     }
 }
@@ -887,6 +892,11 @@ impl File {
             "scripts.threads",
             "must be between 0 (one per core) and 1024",
         )?;
+        check(
+            (1..=1_000_000).contains(&sc.slow_lane_cpu_budget_ms),
+            "scripts.slow_lane_cpu_budget_ms",
+            "must be between 1 and 1000000",
+        )?;
         if let Err(reason) = check_log_filter(&self.server.log_level) {
             check(false, "server.log_level", reason)?;
         }
@@ -936,6 +946,7 @@ impl File {
                     0 => std::thread::available_parallelism().map_or(2, usize::from),
                     n => n,
                 },
+                slow_lane_cpu_budget: Duration::from_millis(sc.slow_lane_cpu_budget_ms),
             },
             game: GameConfig {
                 listen: self.game.listen,

@@ -342,7 +342,10 @@ impl Host {
             certs,
             catalog,
         } = resources;
-        let script_pool = script_pool::ScriptPool::new(config.scripts.threads);
+        let script_pool = script_pool::ScriptPool::new(
+            config.scripts.threads,
+            config.scripts.slow_lane_cpu_budget,
+        );
         Self {
             live: Arc::new(LiveSettings::new(Live::of(&config))),
             config,

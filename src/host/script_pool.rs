@@ -3,13 +3,14 @@
 //! sessions: a script callback may run up to its time cap, and on a socket thread that would
 //! hold up every connection queued behind it.
 //!
-//! A game session whose wakes take milliseconds ([`Offload`]) has them run on the slow lane:
-//! threads at the lowest scheduling priority, so a looping script holds up neither the other
-//! game sessions' threads nor their share of the cores. It leaves the lane once its wakes have
-//! been quick for a while.
+//! A game session whose wakes take milliseconds of CPU ([`Offload`]) has them run on the slow
+//! lane: one thread at the lowest scheduling priority, which runs at most
+//! `[scripts] slow_lane_cpu_budget_ms` a second for all such game sessions together, so
+//! looping scripts hold up neither the other game sessions' threads nor much of the cores.
+//! A game session leaves the lane once its wakes have been quick for a while.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use thread_priority::{
@@ -32,6 +33,10 @@ const SLOW_FOR: Duration = Duration::from_secs(10);
 /// so this only bounds a burst of slow game sessions, which wait for room.
 const SLOW_QUEUE: usize = 1024;
 
+/// The slow lane's threads. One: its budget is a fraction of one core, and slow scripts
+/// spinning on every core at once would hold up every other thread, whatever their priority.
+const SLOW_LANE_THREADS: usize = 1;
+
 /// A wake's work, sent to the slow lane.
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -40,15 +45,18 @@ pub struct ScriptPool {
     threads: usize,
     runtime: OnceLock<Option<Runtime>>,
     slow_lane: OnceLock<flume::Sender<Job>>,
+    slow_lane_budget: Arc<LaneBudget>,
 }
 
 impl ScriptPool {
-    /// A pool of `threads` threads (and as many on the slow lane), not started yet.
-    pub fn new(threads: usize) -> Self {
+    /// A pool of `threads` threads and the slow lane, which runs at most `slow_lane_budget`
+    /// of CPU time a second, not started yet.
+    pub fn new(threads: usize, slow_lane_budget: Duration) -> Self {
         Self {
             threads: threads.max(1),
             runtime: OnceLock::new(),
             slow_lane: OnceLock::new(),
+            slow_lane_budget: Arc::new(LaneBudget::new(slow_lane_budget)),
         }
     }
 
@@ -87,15 +95,18 @@ impl ScriptPool {
     fn slow_lane(&self) -> &flume::Sender<Job> {
         self.slow_lane.get_or_init(|| {
             let (tx, rx) = flume::bounded::<Job>(SLOW_QUEUE);
-            for n in 0..self.threads {
+            for n in 0..SLOW_LANE_THREADS {
                 let rx = rx.clone();
+                let budget = Arc::clone(&self.slow_lane_budget);
                 let started = std::thread::Builder::new()
                     .name(format!("volley-script-slow-{n}"))
                     .spawn(move || {
                         lowest_priority();
                         // Ends when the pool is dropped with the server.
                         while let Ok(job) = rx.recv() {
-                            job();
+                            budget.wait_for_room();
+                            let ((), took) = cpu_timed(job);
+                            budget.spend(took);
                         }
                     });
                 if let Err(e) = started {
@@ -104,6 +115,51 @@ impl ScriptPool {
             }
             tx
         })
+    }
+}
+
+/// The CPU time the slow lane may use in each second. Priority alone does not protect the
+/// others: a core kept busy answers later even to the threads it favours, so what slow scripts
+/// may burn in all is capped, however many there are.
+struct LaneBudget {
+    per_second: Duration,
+    /// The current second and what the lane used of it.
+    used: Mutex<(Instant, Duration)>,
+}
+
+impl LaneBudget {
+    fn new(per_second: Duration) -> Self {
+        Self {
+            per_second,
+            used: Mutex::new((Instant::now(), Duration::ZERO)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Instant, Duration)> {
+        // Nothing panics while holding it; recover the figures if something ever did.
+        self.used.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the lane has CPU time left in the current second.
+    fn wait_for_room(&self) {
+        loop {
+            let wait = {
+                let mut used = self.lock();
+                let now = Instant::now();
+                if now.duration_since(used.0) >= Duration::from_secs(1) {
+                    *used = (now, Duration::ZERO);
+                }
+                if used.1 < self.per_second {
+                    return;
+                }
+                (used.0 + Duration::from_secs(1)).saturating_duration_since(now)
+            };
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn spend(&self, took: Duration) {
+        self.lock().1 += took;
     }
 }
 
@@ -241,5 +297,27 @@ mod tests {
         assert!(offload.is_slow(now + SLOW_FOR / 2, &metrics));
         assert!(!offload.is_slow(now + SLOW_FOR, &metrics));
         assert_eq!(metrics.snapshot().script_sessions_slow, 0);
+    }
+
+    #[test]
+    fn the_slow_lane_waits_for_the_next_second_once_its_budget_is_spent() {
+        let budget = LaneBudget::new(Duration::from_millis(10));
+        budget.wait_for_room();
+        budget.spend(Duration::from_millis(4));
+        let began = Instant::now();
+        budget.wait_for_room();
+        assert!(
+            began.elapsed() < Duration::from_millis(100),
+            "room was left"
+        );
+        // Spent, with the second nearly over: the next job waits for the rest of it.
+        budget.spend(Duration::from_millis(6));
+        budget.lock().0 = Instant::now() - Duration::from_millis(950);
+        let began = Instant::now();
+        budget.wait_for_room();
+        let waited = began.elapsed();
+        assert!(waited >= Duration::from_millis(40), "{waited:?}");
+        assert!(waited < Duration::from_millis(900), "{waited:?}");
+        assert_eq!(budget.lock().1, Duration::ZERO);
     }
 }
