@@ -56,9 +56,10 @@ pub struct BenchArgs {
     #[arg(long, conflicts_with = "server")]
     pub script: Option<PathBuf>,
     /// Extra game sessions, named `runaway-N`, of one idle player each, whose script is meant
-    /// to run away (`benches/scripts/runaway.js` loops in them until each callback's time cap,
-    /// as often as their CPU budget allows): what they cost the measured game sessions.
-    #[arg(long, default_value_t = 0, requires = "script")]
+    /// to run away (`benches/scripts/runaway.js`, as `--script` or the script of the server
+    /// given with `--server`, loops in them until each callback's time cap, as often as their
+    /// CPU budget allows): what they cost the measured game sessions.
+    #[arg(long, default_value_t = 0)]
     pub runaway_sessions: usize,
     /// A running `volley serve --dev` to load (host:port) instead of starting one.
     #[arg(long)]

@@ -128,9 +128,15 @@ impl Drop for ScriptPool {
 }
 
 /// Whether one game session's wakes go to the slow lane.
+///
+/// CPU time decides, but reading a thread's CPU time is a system call, while reading the
+/// clock is not: a wake is timed by the clock, and only after one that took
+/// [`SLOW_WAKE`] by the clock is the next one timed by CPU to tell a slow script from a
+/// wait for a core.
 #[derive(Debug, Default)]
 pub struct Offload {
     slow_until: Option<Instant>,
+    suspect: bool,
 }
 
 impl Offload {
@@ -144,6 +150,19 @@ impl Offload {
             }
             None => false,
         }
+    }
+
+    /// Runs one wake's work in place and times it.
+    pub fn run<R>(&mut self, now: Instant, metrics: &Metrics, work: impl FnOnce() -> R) -> R {
+        if std::mem::take(&mut self.suspect) {
+            let (result, took) = cpu_timed(work);
+            self.record(now, took, metrics);
+            return result;
+        }
+        let began = Instant::now();
+        let result = work();
+        self.suspect = began.elapsed() >= SLOW_WAKE;
+        result
     }
 
     /// Records the CPU time a wake's work took.
@@ -182,4 +201,45 @@ pub fn cpu_timed<R>(work: impl FnOnce() -> R) -> (R, Duration) {
 fn thread_cpu_time() -> Option<Duration> {
     let time = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).ok()?;
     Some(Duration::from(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keeps the thread busy for `cpu` of CPU time.
+    fn spin(cpu: Duration) {
+        let start = thread_cpu_time().unwrap_or_default();
+        while thread_cpu_time().unwrap_or_default().saturating_sub(start) < cpu {
+            std::hint::spin_loop();
+        }
+    }
+
+    #[test]
+    fn a_wake_that_only_waited_does_not_make_a_script_slow() {
+        let metrics = Metrics::default();
+        let mut offload = Offload::default();
+        let now = Instant::now();
+        for _ in 0..3 {
+            offload.run(now, &metrics, || std::thread::sleep(SLOW_WAKE * 2));
+        }
+        assert!(!offload.is_slow(now, &metrics));
+        assert_eq!(metrics.snapshot().script_sessions_slow, 0);
+    }
+
+    #[test]
+    fn wakes_that_use_the_cpu_make_a_script_slow_until_it_has_been_quick_a_while() {
+        let metrics = Metrics::default();
+        let mut offload = Offload::default();
+        let now = Instant::now();
+        // The first is timed by the clock, the second, suspect, by the CPU.
+        offload.run(now, &metrics, || spin(SLOW_WAKE * 2));
+        assert!(!offload.is_slow(now, &metrics));
+        offload.run(now, &metrics, || spin(SLOW_WAKE * 2));
+        assert!(offload.is_slow(now, &metrics));
+        assert_eq!(metrics.snapshot().script_sessions_slow, 1);
+        assert!(offload.is_slow(now + SLOW_FOR / 2, &metrics));
+        assert!(!offload.is_slow(now + SLOW_FOR, &metrics));
+        assert_eq!(metrics.snapshot().script_sessions_slow, 0);
+    }
 }

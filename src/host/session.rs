@@ -161,6 +161,7 @@ pub(crate) async fn run(
     let mut inbox = rx.stream();
     let mut offload = Offload::default();
     let id = task.handle.id.clone();
+    let metrics = Arc::clone(&task.host.metrics);
     loop {
         let deadline = task.poll_timeout(&core);
         let wake = tokio::select! {
@@ -176,7 +177,7 @@ pub(crate) async fn run(
             () = sleep_until(deadline) => Wake::Timeout,
         };
         let now = Instant::now().into_std();
-        if has_script && offload.is_slow(now, &task.host.metrics) {
+        if has_script && offload.is_slow(now, &metrics) {
             let host = Arc::clone(&task.host);
             let rx = rx.clone();
             let work = move || {
@@ -189,10 +190,11 @@ pub(crate) async fn run(
                 return;
             };
             (task, core) = (back, back_core);
-            offload.record(now, took, &task.host.metrics);
+            offload.record(now, took, &metrics);
         } else if has_script {
-            let ((), took) = cpu_timed(|| wake_up(&mut task, &mut core, &rx, wake, now));
-            offload.record(now, took, &task.host.metrics);
+            offload.run(now, &metrics, || {
+                wake_up(&mut task, &mut core, &rx, wake, now);
+            });
         } else {
             wake_up(&mut task, &mut core, &rx, wake, now);
         }
@@ -213,7 +215,7 @@ pub(crate) async fn run(
             tokio::task::yield_now().await;
         }
     }
-    offload.leave(&task.host.metrics);
+    offload.leave(&metrics);
     task.finish(&mut core).await;
 }
 

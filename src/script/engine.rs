@@ -547,17 +547,34 @@ impl ScriptInstance {
         Some(effect)
     }
 
-    /// When the next timer is due.
+    /// When the next timer is due. While the script has used its CPU budget for the second,
+    /// its timers wait for the next second: a looping timer would otherwise wake its game
+    /// session at its own pace only to be skipped.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.stopped {
             return None;
         }
-        lock(&self.shared).timers.first().map(|&(at, _)| at)
+        let next = lock(&self.shared).timers.first().map(|&(at, _)| at)?;
+        Some(match self.budget_spent_until() {
+            Some(second_over) => next.max(second_over),
+            None => next,
+        })
     }
 
-    /// Fires the timers that are due (at most [`MAX_TIMERS_PER_WAKE`]).
+    /// The end of the current second, if the script has used its CPU budget in it.
+    fn budget_spent_until(&self) -> Option<Instant> {
+        let second_over = self.budget_window + Duration::from_secs(1);
+        (self.budget_used >= self.limits.cpu_budget && self.clock < second_over)
+            .then_some(second_over)
+    }
+
+    /// Fires the timers that are due (at most [`MAX_TIMERS_PER_WAKE`]), unless the script has
+    /// used its CPU budget for the second: then they wait for the next one.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.set_clock(now);
+        if self.budget_spent_until().is_some() {
+            return;
+        }
         for _ in 0..MAX_TIMERS_PER_WAKE {
             let due = {
                 let mut shared = lock(&self.shared);
@@ -903,6 +920,7 @@ fn natives<'js>(
     metrics: Arc<Metrics>,
 ) -> rquickjs::Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
+    native.set("crypto", super::crypto::natives(ctx)?)?;
 
     let s = Arc::clone(&shared);
     native.set(

@@ -2,6 +2,7 @@
 //! exporting `exports.ssExports`, run in QuickJS. [`store`] keeps script resources on disk;
 //! the engine runs one script instance per game session inside that session's task.
 
+mod crypto;
 mod engine;
 mod node;
 mod resolve;

@@ -7,6 +7,8 @@
 /// `internal/` ones serve the prelude's globals and cannot be required by scripts.
 const MODULES: &[(&str, &str)] = &[
     ("assert", include_str!("node/assert.js")),
+    ("buffer", include_str!("node/buffer.js")),
+    ("crypto", include_str!("node/crypto.js")),
     ("events", include_str!("node/events.js")),
     ("path", include_str!("node/path.js")),
     ("querystring", include_str!("node/querystring.js")),

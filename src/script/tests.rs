@@ -487,3 +487,42 @@ fn a_script_slow_on_every_message_is_held_to_its_cpu_budget() {
         begun.elapsed()
     );
 }
+
+#[test]
+fn timers_of_a_script_that_used_its_budget_wait_for_the_next_second() {
+    let budget = Limits {
+        callback_timeout: Duration::from_millis(20),
+        cpu_budget: Duration::from_millis(40),
+        ..limits()
+    };
+    let (mut s, metrics) = start_with(
+        &[(
+            "index.js",
+            "let ticks = 0;\n\
+             setInterval(() => { ticks++; for (;;) {} }, 1);\n\
+             exports.ssExports = { onHealthCheck() { return ticks < 3; } };",
+        )],
+        budget,
+    );
+    let second = Instant::now();
+    s.set_clock(second);
+    let mut now = second;
+    // Two ticks of 20 ms spend the second's 40 ms.
+    for _ in 0..2 {
+        now = s.poll_timeout().expect("a timer");
+        s.handle_timeout(now);
+    }
+    let m = metrics.snapshot();
+    assert_eq!((m.script_calls, m.script_timeouts), (2, 2), "{m:?}");
+    // The next tick waits for the second to be over, and a wake before it fires nothing.
+    let next = s.poll_timeout().expect("a timer");
+    // (The second began when the script started, just before `second`.)
+    assert!(next - now > Duration::from_millis(900), "{:?}", next - now);
+    s.handle_timeout(now + Duration::from_millis(5));
+    let m = metrics.snapshot();
+    assert_eq!((m.script_calls, m.script_calls_skipped), (2, 0), "{m:?}");
+    // In the next second it ticks again, as far as the budget goes.
+    s.handle_timeout(next);
+    let m = metrics.snapshot();
+    assert_eq!((m.script_calls, m.script_calls_skipped), (4, 0), "{m:?}");
+}
