@@ -1304,3 +1304,29 @@ fn cut_and_malformed_utf8_decodes_as_node() {
         "#,
     );
 }
+
+#[test]
+fn dirname_and_filename_are_absolute_from_the_scripts_root() {
+    // Node's are absolute paths; here the script's root is `/`, so the usual
+    // `require(path.join(__dirname, ...))` reaches the script's own files.
+    let started = run(&[
+        (
+            "index.js",
+            r#"
+            const path = require('path');
+            check([__filename, __dirname], ['/index.js', '/']);
+            check(require(path.join(__dirname, 'levels', 'arena.json')).title, 'Arena');
+            check(require('./lib/where'), ['/lib/where.js', '/lib', 'lib/where.js']);
+            check(path.relative(__dirname, require.resolve('./lib/where')), 'lib/where.js');
+            "#,
+        ),
+        ("levels/arena.json", r#"{"title": "Arena"}"#),
+        (
+            "lib/where.js",
+            "module.exports = [__filename, __dirname, module.filename];",
+        ),
+    ]);
+    if let Err(e) = started {
+        panic!("{e}");
+    }
+}

@@ -991,8 +991,10 @@
         native.builtin(path).call(module.exports, module.exports, requireBuiltin, module, path,
           dir, internal);
       } else {
-        native.compile(path).call(module.exports, module.exports, module.require, module, path,
-          dir);
+        // __filename and __dirname are absolute from the script's root, as Node's are from
+        // the file system's, so that `require(path.join(__dirname, 'x'))` finds `x` there.
+        native.compile(path).call(module.exports, module.exports, module.require, module,
+          '/' + path, '/' + dir);
       }
       loaded = true;
     } finally {
