@@ -221,7 +221,7 @@ impl Offload {
         result
     }
 
-    /// Records the CPU time a wake's work took.
+    /// Records how long a wake's work took: its CPU time in place, its elapsed time on the lane.
     pub fn record(&mut self, now: Instant, took: Duration, metrics: &Metrics) {
         if took >= SLOW_WAKE {
             if self.slow_until.is_none() {
@@ -244,7 +244,7 @@ impl Offload {
 }
 
 /// Runs `work` and measures the CPU time the calling thread spent in it.
-pub fn cpu_timed<R>(work: impl FnOnce() -> R) -> (R, Duration) {
+fn cpu_timed<R>(work: impl FnOnce() -> R) -> (R, Duration) {
     let before = thread_cpu_time();
     let result = work();
     let took = match (before, thread_cpu_time()) {
