@@ -25,7 +25,7 @@ use crate::metrics::Metrics;
 
 /// A wake of a game session that takes more CPU time than this sends its next ones to the
 /// slow lane. CPU time, not elapsed time: a wake that merely waited for a core under load
-/// is not slow.
+/// is not slow. (On the lane, where waiting is the point, elapsed time keeps it there.)
 const SLOW_WAKE: Duration = Duration::from_millis(2);
 /// How long a game session stays on the slow lane after its last slow wake.
 const SLOW_FOR: Duration = Duration::from_secs(10);
@@ -44,7 +44,8 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct ScriptPool {
     threads: usize,
     runtime: OnceLock<Option<Runtime>>,
-    slow_lane: OnceLock<flume::Sender<Job>>,
+    /// `None` if its thread could not be started: slow game sessions then stay where they are.
+    slow_lane: OnceLock<Option<flume::Sender<Job>>>,
     slow_lane_budget: Arc<LaneBudget>,
 }
 
@@ -79,7 +80,13 @@ impl ScriptPool {
             .map_or_else(Handle::current, |runtime| runtime.handle().clone())
     }
 
-    /// Runs `work` on the slow lane and gives back its result; `None` if it panicked.
+    /// True if the slow lane runs (starting it on first use).
+    pub fn has_slow_lane(&self) -> bool {
+        self.slow_lane().is_some()
+    }
+
+    /// Runs `work` on the slow lane and gives back its result; `None` if it panicked or the
+    /// lane does not run ([`ScriptPool::has_slow_lane`]).
     pub async fn run_slow<R: Send + 'static>(
         &self,
         work: impl FnOnce() -> R + Send + 'static,
@@ -88,13 +95,14 @@ impl ScriptPool {
         let job: Job = Box::new(move || {
             let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(work)));
         });
-        self.slow_lane().send_async(job).await.ok()?;
+        self.slow_lane().as_ref()?.send_async(job).await.ok()?;
         rx.await.ok()?.ok()
     }
 
-    fn slow_lane(&self) -> &flume::Sender<Job> {
+    fn slow_lane(&self) -> &Option<flume::Sender<Job>> {
         self.slow_lane.get_or_init(|| {
             let (tx, rx) = flume::bounded::<Job>(SLOW_QUEUE);
+            let mut running = 0;
             for n in 0..SLOW_LANE_THREADS {
                 let rx = rx.clone();
                 let budget = Arc::clone(&self.slow_lane_budget);
@@ -109,11 +117,12 @@ impl ScriptPool {
                             budget.spend(took);
                         }
                     });
-                if let Err(e) = started {
-                    error!(error = %e, "cannot start a thread for slow scripts");
+                match started {
+                    Ok(_) => running += 1,
+                    Err(e) => error!(error = %e, "cannot start a thread for slow scripts"),
                 }
             }
-            tx
+            (running > 0).then_some(tx)
         })
     }
 }

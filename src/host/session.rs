@@ -177,7 +177,7 @@ pub(crate) async fn run(
             () = sleep_until(deadline) => Wake::Timeout,
         };
         let now = Instant::now().into_std();
-        if has_script && offload.is_slow(now, &metrics) {
+        if has_script && offload.is_slow(now, &metrics) && task.host.script_pool.has_slow_lane() {
             let host = Arc::clone(&task.host);
             let rx = rx.clone();
             // Timed by the clock here: at the lowest priority a busy host gives a looping
