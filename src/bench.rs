@@ -360,6 +360,18 @@ async fn measure(
     })
 }
 
+/// How players connect in secure mode: trusting `ca_pem` for the name `localhost`.
+fn secure_config(ca_pem: Option<&[u8]>) -> anyhow::Result<Option<SecureConfig>> {
+    ca_pem
+        .map(|pem| {
+            Ok(SecureConfig {
+                server_name: Some("localhost".into()),
+                ..SecureConfig::from_ca_pem(pem)?
+            })
+        })
+        .transpose()
+}
+
 /// Connects every player: `room-R/player-P`, so dev mode puts each room in its own session.
 async fn connect_all(
     args: &BenchArgs,
@@ -367,13 +379,7 @@ async fn connect_all(
     port: u16,
     ca_pem: Option<&[u8]>,
 ) -> anyhow::Result<Vec<Client>> {
-    let secure = match ca_pem {
-        Some(pem) => Some(SecureConfig {
-            server_name: Some("localhost".into()),
-            ..SecureConfig::from_ca_pem(pem)?
-        }),
-        None => None,
-    };
+    let secure = secure_config(ca_pem)?;
     let fast = args.channel == BenchChannel::Fast;
     let secure = &secure;
     let ids: Vec<String> = (0..args.rooms)
@@ -411,13 +417,7 @@ async fn connect_runaways(
     port: u16,
     ca_pem: Option<&[u8]>,
 ) -> anyhow::Result<Vec<Client>> {
-    let secure = match ca_pem {
-        Some(pem) => Some(SecureConfig {
-            server_name: Some("localhost".into()),
-            ..SecureConfig::from_ca_pem(pem)?
-        }),
-        None => None,
-    };
+    let secure = secure_config(ca_pem)?;
     let mut clients = Vec::with_capacity(count);
     for n in 0..count {
         let config = ClientConfig {
