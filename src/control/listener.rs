@@ -27,7 +27,7 @@ use hyper::server::conn::http1;
 use hyper::service::{Service as _, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tokio_io_timeout::TimeoutStream;
@@ -100,6 +100,9 @@ pub(crate) async fn serve_connections(listener: TcpListener, admin: Admin, route
             slot,
             deadline,
         ));
+        // The new connection's task reads what has arrived before the next accept, which may
+        // evict it if it is still silent: a burst of accepts must not pass over it.
+        tokio::task::yield_now().await;
     }
 }
 
@@ -116,7 +119,10 @@ async fn connection(
     let mut stream = TimeoutStream::new(stream);
     stream.set_read_timeout(Some(idle_timeout));
     stream.set_write_timeout(Some(idle_timeout));
-    let stream: Pin<Box<dyn Io>> = Box::pin(stream);
+    let stream: Pin<Box<dyn Io>> = Box::pin(Heard {
+        stream: Box::pin(stream),
+        slot: Arc::clone(&slot),
+    });
     let io = match &shared.tls {
         None => stream,
         Some(acceptor) => {
@@ -199,6 +205,57 @@ async fn connection(
                 closing = true;
             }
         }
+    }
+}
+
+/// A connection's bytes, telling its slot when the first of them arrive.
+struct Heard<S> {
+    stream: S,
+    slot: Slot,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Heard<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.slot.heard();
+        }
+        read
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Heard<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 }
 

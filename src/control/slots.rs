@@ -3,13 +3,16 @@
 //! ([`super::listener`]) asks it to admit each accepted connection; the connection's
 //! exchanges ([`Slot::begin`]) tell it when the connection is busy.
 //!
-//! A connection beyond a limit does not wait for a free slot: it takes the place of the
-//! connection that has waited longest for a request (among those of its source when its
-//! source is at its limit), which is told to close through [`Slot::evicted`]. Holding
-//! connections open without sending requests therefore locks no one out: a backend's new
-//! connection sends its request at once, and is evicted only after every older idle one,
-//! even when the flood comes from the backend's own address (one NAT, one host). A
-//! connection is refused only when every connection that could make room is busy.
+//! A connection beyond a limit does not wait for a free slot: it takes the place of a
+//! connection waiting for a request (among those of its source when its source is at its
+//! limit), which is told to close through [`Slot::evicted`]. Silent connections, which have
+//! sent not a byte, go first, then those that have ([`Slot::heard`]: a request under way, or
+//! a keep-alive connection between requests); in each group the one that has waited longest.
+//! Holding connections open without sending requests therefore locks no one out: a backend's
+//! connections are evicted only once no silent one is left, and its new connection, which
+//! sends its request at once, only after every older silent one, even when the flood comes
+//! from the backend's own address (one NAT, one host). A connection is refused only when
+//! every connection that could make room is busy.
 //!
 //! Plain data behind one lock, with the time passed in: no sockets, no clock of its own.
 
@@ -59,6 +62,8 @@ struct Entry {
     waiting_since: Option<Instant>,
     /// Exchanges under way.
     exchanges: usize,
+    /// It has sent something.
+    heard: bool,
     evict: CancellationToken,
 }
 
@@ -71,6 +76,8 @@ pub(crate) struct SlotState {
     slots: Arc<Slots>,
     id: u64,
     evict: CancellationToken,
+    /// It has sent something (kept here too, so that only its first read takes the lock).
+    heard: AtomicBool,
     /// An exchange has begun on it.
     begun: AtomicBool,
 }
@@ -94,7 +101,7 @@ impl Slots {
         let source_full =
             table.per_source.get(&source).copied().unwrap_or(0) >= limits.max_per_source;
         let admission = if source_full || table.open.len() >= limits.max_connections {
-            let victim = table.longest_waiting(source_full.then_some(source))?;
+            let victim = table.eviction_victim(source_full.then_some(source))?;
             if let Some(entry) = table.remove(victim) {
                 entry.evict.cancel();
             }
@@ -111,6 +118,7 @@ impl Slots {
                 source,
                 waiting_since: Some(now),
                 exchanges: 0,
+                heard: false,
                 evict: evict.clone(),
             },
         );
@@ -119,6 +127,7 @@ impl Slots {
             slots: Arc::clone(self),
             id,
             evict,
+            heard: AtomicBool::new(false),
             begun: AtomicBool::new(false),
         });
         Some((slot, admission))
@@ -132,16 +141,17 @@ impl Slots {
 }
 
 impl Table {
-    /// The connection that has waited longest for a request, of `source` if given.
-    fn longest_waiting(&self, source: Option<IpAddr>) -> Option<u64> {
+    /// The connection to evict, of `source` if given: of those waiting for a request, a
+    /// silent one before one that has sent something, and the longest waiting of either.
+    fn eviction_victim(&self, source: Option<IpAddr>) -> Option<u64> {
         // A linear scan: it runs only when a limit is reached, over at most
         // `control.max_connections` entries.
         self.open
             .iter()
             .filter(|(_, entry)| source.is_none_or(|s| entry.source == s))
-            .filter_map(|(id, entry)| entry.waiting_since.map(|since| (since, *id)))
+            .filter_map(|(id, entry)| entry.waiting_since.map(|since| (entry.heard, since, *id)))
             .min()
-            .map(|(_, id)| id)
+            .map(|(_, _, id)| id)
     }
 
     /// Takes a connection out of the table (and out of its source's count).
@@ -163,8 +173,19 @@ impl SlotState {
         self.evict.cancelled().await;
     }
 
+    /// The connection has sent something: it is no longer silent.
+    pub fn heard(&self) {
+        if self.heard.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        if let Some(entry) = lock(&self.slots.table).open.get_mut(&self.id) {
+            entry.heard = true;
+        }
+    }
+
     /// An exchange begins: a complete request head arrived.
     pub fn begin(self: &Arc<Self>) -> Exchange {
+        self.heard();
         self.begun.store(true, Ordering::Relaxed);
         // An evicted connection is out of the table: nothing to count.
         if let Some(entry) = lock(&self.slots.table).open.get_mut(&self.id) {
@@ -315,6 +336,29 @@ mod tests {
         let evicted: Vec<bool> = held.iter().map(|s| s.evict.is_cancelled()).collect();
         assert_eq!(evicted, [false, true, false, false]);
         assert_eq!(slots.len(), 4);
+    }
+
+    #[test]
+    fn silent_connections_are_evicted_before_any_that_has_sent_something() {
+        let slots = Arc::new(Slots::default());
+        let mut clock = Clock(Instant::now());
+        let admit = |clock: &mut Clock| {
+            slots
+                .admit(ip("10.0.0.1"), clock.tick(), LIMITS)
+                .expect("admitted")
+                .0
+        };
+        // A keep-alive connection between requests, then a silent one that came later.
+        let pooled = admit(&mut clock);
+        drop(pooled.begin());
+        let silent = admit(&mut clock);
+        let newcomer = admit(&mut clock);
+        assert!(silent.evict.is_cancelled() && !pooled.evict.is_cancelled());
+        // A request under way counts as heard from too: with no silent one left, the longest
+        // waiting of the rest goes.
+        newcomer.heard();
+        let _last = admit(&mut clock);
+        assert!(pooled.evict.is_cancelled() && !newcomer.evict.is_cancelled());
     }
 
     #[test]
