@@ -195,6 +195,29 @@ pub struct FleetConfig {
     pub dns_name: Option<String>,
     /// Port game clients connect to; `None` means the game listener's.
     pub port: Option<u16>,
+    /// The fleet store shared by the fleet's hosts (`redis://` or `rediss://`, credentials
+    /// included); `None` keeps this host's catalog in memory, a fleet of one.
+    pub store: Option<Secret>,
+    /// This host's id in the fleet; `None` means `<hostname>-<game port>`, stable across
+    /// restarts so a restarted host takes its own place back.
+    pub host_id: Option<String>,
+    /// How `CreateGameSession` picks a host.
+    pub placement: PlacementPolicy,
+    /// How often this host renews its registration in the fleet store.
+    pub heartbeat: Duration,
+    /// How long a host stays in the fleet without a heartbeat: then it is taken out of
+    /// placement and its game sessions end (`INTERRUPTED`).
+    pub host_expiry: Duration,
+}
+
+/// How `CreateGameSession` picks among the hosts with room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlacementPolicy {
+    /// The fullest host with room first, so empty hosts can be scaled down.
+    Pack,
+    /// The emptiest host first, so load spreads evenly.
+    Spread,
 }
 
 /// `[game]`: where game clients connect.
@@ -450,6 +473,11 @@ struct FleetFile {
     ip_address: Option<IpAddr>,
     dns_name: Option<String>,
     port: Option<u16>,
+    store: String,
+    host_id: String,
+    placement: PlacementPolicy,
+    heartbeat_secs: u64,
+    host_expiry_secs: u64,
 }
 
 impl Default for ControlFile {
@@ -478,6 +506,11 @@ impl Default for FleetFile {
             ip_address: None,
             dns_name: None,
             port: None,
+            store: String::new(),
+            host_id: String::new(),
+            placement: PlacementPolicy::Pack,
+            heartbeat_secs: 1,
+            host_expiry_secs: 5,
         }
     }
 }
@@ -848,6 +881,31 @@ impl File {
                 "must be a port from 1 to 60000",
             )?;
         }
+        check(
+            f.store.is_empty()
+                || f.store.starts_with("redis://")
+                || f.store.starts_with("rediss://"),
+            "fleet.store",
+            "must be empty or a redis:// or rediss:// URL",
+        )?;
+        check(
+            f.host_id.len() <= 64
+                && f.host_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'),
+            "fleet.host_id",
+            "must be at most 64 letters, digits, dots, dashes or underscores",
+        )?;
+        check(
+            (1..=60).contains(&f.heartbeat_secs),
+            "fleet.heartbeat_secs",
+            "must be from 1 to 60",
+        )?;
+        check(
+            f.host_expiry_secs >= 2 * f.heartbeat_secs && f.host_expiry_secs <= 600,
+            "fleet.host_expiry_secs",
+            "must be at least twice fleet.heartbeat_secs and at most 600",
+        )?;
         let sc = &self.scripts;
         check(
             sc.script_id.is_empty()
@@ -999,6 +1057,11 @@ impl File {
                 ip_address: f.ip_address,
                 dns_name: f.dns_name.clone(),
                 port: f.port,
+                store: (!f.store.is_empty()).then(|| Secret::new(f.store.clone())),
+                host_id: (!f.host_id.is_empty()).then(|| f.host_id.clone()),
+                placement: f.placement,
+                heartbeat: Duration::from_secs(f.heartbeat_secs),
+                host_expiry: Duration::from_secs(f.host_expiry_secs),
             },
             sessions: SessionsConfig {
                 max_players: s.max_players,

@@ -117,6 +117,12 @@ fn load(args: &ServeArgs) -> anyhow::Result<Loaded> {
             .access_keys
             .push(config::AccessKey { id, secret });
     }
+    // The fleet store's URL may carry its password.
+    if let Ok(store) = std::env::var("VOLLEY_FLEET_STORE")
+        && !store.is_empty()
+    {
+        config.fleet.store = Some(volley::secret::Secret::new(store));
+    }
     // Likewise the bearer token that Prometheus scrapes /metrics with.
     if let Ok(token) = std::env::var("VOLLEY_METRICS_TOKEN")
         && !token.is_empty()

@@ -41,6 +41,7 @@ fn session(
         accepting_player_sessions: true,
         protected: false,
         script: None,
+        placement: None,
     }
 }
 

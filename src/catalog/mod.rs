@@ -13,6 +13,7 @@
 
 mod local;
 mod records;
+pub mod redis;
 
 use std::time::SystemTime;
 
@@ -20,9 +21,10 @@ use async_trait::async_trait;
 
 pub use local::LocalCatalog;
 pub use records::{
-    CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
+    CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate, Placement,
     PlayerSession, PlayerSessionStatus, Records, ScriptRef, StatusCounts,
 };
+pub use redis::{RedisCatalog, RedisSettings};
 
 use crate::core::{GameSessionId, LoginRefusal};
 

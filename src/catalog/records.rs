@@ -154,6 +154,22 @@ pub struct GameSession {
     pub protected: bool,
     /// The script content it runs, once started; `None` for a pure relay.
     pub script: Option<ScriptRef>,
+    /// The host it runs on, in a fleet of hosts; `None` when the catalog is this server's
+    /// own, where every game session runs here.
+    pub placement: Option<Placement>,
+}
+
+/// The host a game session runs on, and where its players connect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The host's id in the fleet.
+    pub host: String,
+    /// The IP address game clients connect to.
+    pub ip_address: String,
+    /// The DNS name game clients connect to.
+    pub dns_name: String,
+    /// The port game clients connect to.
+    pub port: u16,
 }
 
 /// Which script content a game session runs.
@@ -201,6 +217,8 @@ pub struct PlayerSession {
     pub sequence: u64,
     /// When it completed or timed out.
     pub termination_time: Option<SystemTime>,
+    /// Its game session's host, in a fleet of hosts (see [`GameSession::placement`]).
+    pub placement: Option<Placement>,
 }
 
 /// Why a catalog operation was refused.
@@ -235,6 +253,9 @@ pub enum CatalogError {
     /// The server is draining: it places no new game sessions or player sessions.
     #[error("the fleet is draining and places no new game sessions or player sessions")]
     Draining,
+    /// The fleet store failed or could not be reached; the call may be retried.
+    #[error("the fleet store is unavailable: {0}")]
+    Store(String),
 }
 
 /// How many remembered game sessions and player sessions are in each status.
@@ -317,6 +338,7 @@ impl Records {
             accepting_player_sessions: true,
             protected: false,
             script: None,
+            placement: None,
         };
         self.game_sessions.insert(id, record.clone());
         self.running += 1;
@@ -479,6 +501,7 @@ impl Records {
                 creation_time: now,
                 sequence: self.next_sequence,
                 termination_time: None,
+                placement: None,
             };
             self.next_sequence += 1;
             ids.push(id.clone());

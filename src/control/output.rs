@@ -5,7 +5,7 @@ use crate::api::model::{
     self, GameProperty, GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus,
     Timestamp,
 };
-use crate::catalog::{self, GameSession, PlayerSession};
+use crate::catalog::{self, GameSession, Placement, PlayerSession};
 use crate::config::FleetConfig;
 use crate::host::Endpoint;
 use crate::script::store::ScriptRecord;
@@ -49,9 +49,9 @@ impl Shapes<'_> {
                     value: value.clone(),
                 })
                 .collect(),
-            ip_address: self.endpoint.ip.to_string(),
-            dns_name: self.endpoint.dns_name.clone(),
-            port: self.endpoint.port,
+            ip_address: self.ip_address(g.placement.as_ref()),
+            dns_name: self.dns_name(g.placement.as_ref()),
+            port: self.port(g.placement.as_ref()),
             player_session_creation_policy: if g.accepting_player_sessions {
                 PlayerSessionCreationPolicy::AcceptAll
             } else {
@@ -77,11 +77,24 @@ impl Shapes<'_> {
             creation_time: Timestamp(p.creation_time),
             termination_time: p.termination_time.map(Timestamp),
             status: player_session_status(p.status),
-            ip_address: self.endpoint.ip.to_string(),
-            dns_name: self.endpoint.dns_name.clone(),
-            port: self.endpoint.port,
+            ip_address: self.ip_address(p.placement.as_ref()),
+            dns_name: self.dns_name(p.placement.as_ref()),
+            port: self.port(p.placement.as_ref()),
             player_data: p.player_data.clone(),
         }
+    }
+
+    /// Where players connect: the game session's host in a fleet, else this server.
+    fn ip_address(&self, placement: Option<&Placement>) -> String {
+        placement.map_or_else(|| self.endpoint.ip.to_string(), |p| p.ip_address.clone())
+    }
+
+    fn dns_name(&self, placement: Option<&Placement>) -> String {
+        placement.map_or_else(|| self.endpoint.dns_name.clone(), |p| p.dns_name.clone())
+    }
+
+    fn port(&self, placement: Option<&Placement>) -> u16 {
+        placement.map_or(self.endpoint.port, |p| p.port)
     }
 
     /// A script's ARN (control-api.md §3.6), with an empty account field like the fleet's.

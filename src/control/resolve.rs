@@ -57,6 +57,8 @@ pub fn catalog_error(error: CatalogError) -> ApiError {
         CatalogError::Draining => ErrorType::InvalidFleetStatus,
         // Ids are generated or come from idempotency tokens, which are matched above.
         CatalogError::Duplicate(_) => ErrorType::Internal,
+        // A fault: SDKs retry it.
+        CatalogError::Store(_) => ErrorType::Internal,
     };
     ApiError::new(kind, error.to_string())
 }

@@ -566,6 +566,7 @@ mod tests {
             current_player_sessions: count,
             accepting_player_sessions: true,
             protected: false,
+            placement: None,
             script: None,
         }
     }
