@@ -87,6 +87,9 @@ pub enum StartError {
     /// Secure mode or the HTTPS control API was asked for without certificate files.
     #[error("tls.mode \"secure\" or \"mixed\" and tls.control need tls.cert_file and tls.key_file")]
     NoCertificate,
+    /// The fleet store (`fleet.store`) could not be reached or joined.
+    #[error("cannot join the fleet store: {0}")]
+    FleetStore(catalog::CatalogError),
     /// `scripts.script_id` names no stored script.
     #[error("scripts.script_id {id} names no script stored in {}", dir.display())]
     UnknownScript {
@@ -177,10 +180,28 @@ impl Server {
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
         let endpoint = client_endpoint(&config, addresses.ws);
-        let catalog = Arc::new(catalog::LocalCatalog::new(
-            config.sessions.reservation_timeout,
-            config.sessions.retention,
-        ));
+        let fleet_store = match &config.fleet.store {
+            Some(url) => Some(Arc::new(
+                catalog::RedisCatalog::connect(catalog::RedisSettings {
+                    url: url.clone(),
+                    fleet_id: config.fleet.id.clone(),
+                    host: host_id(&config, addresses.ws),
+                    placement: config.fleet.placement,
+                    reservation_timeout: config.sessions.reservation_timeout,
+                    retention: config.sessions.retention,
+                })
+                .await
+                .map_err(StartError::FleetStore)?,
+            )),
+            None => None,
+        };
+        let catalog: Arc<dyn catalog::Catalog> = match &fleet_store {
+            Some(store) => Arc::clone(store) as Arc<dyn catalog::Catalog>,
+            None => Arc::new(catalog::LocalCatalog::new(
+                config.sessions.reservation_timeout,
+                config.sessions.retention,
+            )),
+        };
         let host = Arc::new(Host::new(
             config,
             endpoint,
@@ -192,8 +213,14 @@ impl Server {
                 fleet_script,
                 certs,
                 catalog,
+                fleet_store,
             },
         ));
+        if let Some(store) = &host.fleet_store {
+            host::fleet::join(&host, store)
+                .await
+                .map_err(StartError::FleetStore)?;
+        }
         if options.dev {
             let max_players = host.config.sessions.max_players;
             host.open_session(
@@ -282,6 +309,20 @@ impl Server {
             .spawn(transport::ws::serve(self.ws, Arc::clone(&game)));
         host.tasks.spawn(transport::udp::serve(self.udp, game));
         host.tasks.spawn(sweep(Arc::clone(&host)));
+        if let Some(store) = &host.fleet_store {
+            host.tasks
+                .spawn(host::fleet::heartbeat(Arc::clone(&host), Arc::clone(store)));
+            host.tasks.spawn(host::fleet::serve_inbox(
+                Arc::clone(&host),
+                Arc::clone(store),
+            ));
+        }
+        if let Some((_, changes)) = &host.record_changes {
+            host.tasks.spawn(host::store_writer::write(
+                Arc::clone(&host),
+                changes.clone(),
+            ));
+        }
         // The control plane gets the catalog, the library API and the admin handle.
         let admin = host::Admin::new(Arc::clone(&host));
         let api = control::router(Arc::new(control::Control::new(
@@ -431,6 +472,19 @@ fn client_endpoint(config: &Config, ws: SocketAddr) -> host::Endpoint {
             .unwrap_or_else(|| ip.to_string()),
         port: config.fleet.port.unwrap_or(ws.port()),
     }
+}
+
+/// This host's id in its fleet: `fleet.host_id`, or `<hostname>-<game port>`.
+fn host_id(config: &Config, ws: SocketAddr) -> String {
+    if let Some(id) = &config.fleet.host_id {
+        return id.clone();
+    }
+    let name = nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{name}-{}", ws.port())
 }
 
 async fn sweep(host: Arc<Host>) {

@@ -134,9 +134,16 @@ async fn out_of_descriptors_accepts_back_off_with_one_warning_and_recover() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(errors >= 5.0, "accepts kept failing: {errors}");
+    // One warning for the flooded listener. (The control listener may warn too: Linux
+    // takes a descriptor for an accept before it looks for a connection, so any accept
+    // attempt fails while none is left.)
     let warnings = lines_with(&server.stderr_so_far(), "accept failed");
+    let ws_warnings: Vec<&String> = warnings
+        .iter()
+        .filter(|line| line.contains("\"listener\":\"ws\""))
+        .collect();
     assert_eq!(
-        warnings.len(),
+        ws_warnings.len(),
         1,
         "{errors} failures, one warning: {warnings:?}"
     );

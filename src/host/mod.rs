@@ -5,9 +5,11 @@
 mod backoff;
 mod directory;
 mod fast_path;
+pub(crate) mod fleet;
 pub(crate) mod outbound;
 mod script_pool;
 mod session;
+pub(crate) mod store_writer;
 
 use std::net::UdpSocket;
 use std::sync::Arc;
@@ -28,9 +30,10 @@ pub(crate) use fast_path::FastPath;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
+use crate::catalog::redis::HostCommand;
 use crate::catalog::{
     Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
-    PlayerSession,
+    PlayerSession, RedisCatalog,
 };
 use crate::config::{AccessKey, Config, Limits};
 use crate::core::{GameSessionId, LoginRefusal, PeerIds, SecureLogin};
@@ -78,6 +81,14 @@ pub(crate) struct Host {
     /// The records of game sessions and player sessions (the control plane's), which the
     /// host updates as game sessions start and end and players come and go.
     pub catalog: Arc<dyn Catalog>,
+    /// The catalog again when it is a fleet's, shared with other hosts in Redis.
+    pub fleet_store: Option<Arc<RedisCatalog>>,
+    /// With a fleet store, the changes session tasks make to their records, on their way to
+    /// the store ([`store_writer`]).
+    pub record_changes: Option<(
+        flume::Sender<store_writer::RecordChange>,
+        flume::Receiver<store_writer::RecordChange>,
+    )>,
     /// The fast channel's routes and sending side.
     pub fast: Arc<FastPath>,
     pub metrics: Arc<Metrics>,
@@ -303,6 +314,8 @@ pub(crate) struct Resources {
     pub certs: Option<Arc<CertStore>>,
     /// The catalog of game sessions and player sessions.
     pub catalog: Arc<dyn Catalog>,
+    /// The same catalog when it is a fleet's, in Redis: this host's registration and inbox.
+    pub fleet_store: Option<Arc<RedisCatalog>>,
 }
 
 /// A game session's inbound queue.
@@ -341,6 +354,7 @@ impl Host {
             fleet_script,
             certs,
             catalog,
+            fleet_store,
         } = resources;
         let script_pool = script_pool::ScriptPool::new(
             config.scripts.threads,
@@ -354,6 +368,10 @@ impl Host {
             peer_ids: PeerIds::new(),
             directory: Directory::default(),
             catalog,
+            record_changes: fleet_store
+                .is_some()
+                .then(|| flume::bounded(store_writer::QUEUE)),
+            fleet_store,
             fast: Arc::new(FastPath::new(udp)),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),
@@ -464,6 +482,22 @@ impl Host {
         }
     }
 
+    /// Records a change a session task made: queued for the fleet store's writer, never
+    /// waiting on the store, or made at once in the in-memory catalog.
+    pub async fn record(&self, change: store_writer::RecordChange) {
+        match &self.record_changes {
+            Some((changes, _)) => {
+                if let Err(flume::TrySendError::Full(change)) = changes.try_send(change) {
+                    self.log_catalog_error(Err(CatalogError::Store(format!(
+                        "{} changes wait for the fleet store; this one is dropped: {change:?}",
+                        store_writer::QUEUE
+                    ))));
+                }
+            }
+            None => self.log_catalog_error(change.apply(&*self.catalog).await),
+        }
+    }
+
     fn dev_session(self: &Arc<Self>, name: &str) -> Result<SessionHandle, LoginRefusal> {
         let id = GameSessionId::new(name);
         if let Some(handle) = self.directory.session(&id) {
@@ -473,6 +507,46 @@ impl Host {
             return Err(LoginRefusal::SessionNotAccepting);
         }
         Ok(self.open_session(id, self.config.sessions.max_players, None, None))
+    }
+
+    /// Whether a game session with this record runs on another host of the fleet.
+    fn runs_elsewhere(&self, record: &GameSession) -> Option<String> {
+        let placement = record.placement.as_ref()?;
+        let store = self.fleet_store.as_ref()?;
+        (placement.host != store.host()).then(|| placement.host.clone())
+    }
+
+    /// Starts a game session recorded `ACTIVATING` here: `ACTIVE` once its task runs and its
+    /// script (if the fleet has one) has started, `ERROR` if the script failed to start (or
+    /// is held back after failing shortly before).
+    pub async fn start_game_session(
+        self: &Arc<Self>,
+        record: GameSession,
+    ) -> Result<(), CatalogError> {
+        let id = record.id.clone();
+        // Logins need a reservation, and the catalog keeps reservations within the game
+        // session's maximum (which UpdateGameSession may lower without evicting anyone), so
+        // the running session only enforces the hard limit.
+        let (ready, started) = oneshot::channel();
+        self.open_session(
+            id.clone(),
+            MAX_PLAYERS_PER_GAME_SESSION,
+            Some(record),
+            Some(ready),
+        );
+        // The task always answers: the script's start is bounded by its own time caps.
+        let started = started
+            .await
+            .unwrap_or_else(|_| Err("the game session stopped while starting".into()));
+        match started {
+            Ok(script) => self.catalog.activate(&id, script).await,
+            Err(_) => {
+                let now = SystemTime::now();
+                self.catalog
+                    .end_game_session(now, &id, GameSessionStatus::Error, None)
+                    .await
+            }
+        }
     }
 
     /// The script content new game sessions run, if the fleet has a script.
@@ -558,11 +632,17 @@ impl Sessions {
             "arn:aws:gamelift:{}::gamesession/{}/{suffix}",
             fleet.region, fleet.id
         ));
-        if self.host.drain.is_cancelled() {
+        // A draining host places nothing; in a fleet it places on the other hosts.
+        let draining = self.host.drain.is_cancelled();
+        if draining && self.host.fleet_store.is_none() {
             return Err(CatalogError::Draining);
         }
         let now = SystemTime::now();
-        let max_running = self.host.live().limits.max_game_sessions;
+        let max_running = if draining {
+            0
+        } else {
+            self.host.live().limits.max_game_sessions
+        };
         let catalog = &self.host.catalog;
         let (record, created) = catalog
             .create_game_session(now, id.clone(), spec, max_running)
@@ -570,30 +650,34 @@ impl Sessions {
         if !created {
             return Ok(record);
         }
-        // Logins need a reservation, and the catalog keeps reservations within the game
-        // session's maximum (which UpdateGameSession may lower without evicting anyone), so
-        // the running session only enforces the hard limit.
-        let (ready, started) = oneshot::channel();
-        self.host.open_session(
-            id.clone(),
-            MAX_PLAYERS_PER_GAME_SESSION,
-            Some(record.clone()),
-            Some(ready),
-        );
-        // The task always answers: the script's start is bounded by its own time caps.
-        let started = started
-            .await
-            .unwrap_or_else(|_| Err("the game session stopped while starting".into()));
-        match started {
-            Ok(script) => catalog.activate(&id, script).await?,
-            Err(_) => {
-                let now = SystemTime::now();
-                catalog
-                    .end_game_session(now, &id, GameSessionStatus::Error, None)
-                    .await?;
-            }
+        if self.host.runs_elsewhere(&record).is_some() {
+            // Its host starts it: answer once it has, as a game session started here does.
+            return self.started_elsewhere(record).await;
         }
+        self.host.start_game_session(record.clone()).await?;
         Ok(catalog.game_session(&id).await?.unwrap_or(record))
+    }
+
+    /// Waits for another host to start a game session placed on it: its record once it is no
+    /// longer `ACTIVATING`, or as it is after the longest a script start may take.
+    async fn started_elsewhere(&self, record: GameSession) -> Result<GameSession, CatalogError> {
+        let deadline = tokio::time::Instant::now()
+            + self.host.config.scripts.activation_timeout
+            + Duration::from_secs(2);
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let latest = self.host.catalog.game_session(&record.id).await?;
+            match latest {
+                Some(latest) if latest.status != GameSessionStatus::Activating => {
+                    return Ok(latest);
+                }
+                Some(latest) if tokio::time::Instant::now() >= deadline => return Ok(latest),
+                None => return Ok(record),
+                Some(_) => {}
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
     }
 
     /// Reserves one slot per `(player id, player data)` in a game session, all or nothing,
@@ -631,6 +715,15 @@ impl Sessions {
             return Err(CatalogError::NotFound(game_session.to_string()));
         }
         catalog.terminating(game_session, reason).await?;
+        if let Some(record) = catalog.game_session(game_session).await?
+            && let Some(owner) = self.host.runs_elsewhere(&record)
+            && let Some(store) = &self.host.fleet_store
+        {
+            let id = game_session.as_str().to_owned();
+            return store
+                .tell(&owner, &HostCommand::Terminate { id, force })
+                .await;
+        }
         match self.host.directory.session(game_session) {
             Some(handle)
                 if handle

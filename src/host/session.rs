@@ -18,6 +18,7 @@ use super::fast_path::Flushed;
 use super::outbound::Outbound;
 use super::outbound::Refused;
 use super::script_pool::Offload;
+use super::store_writer::RecordChange;
 use super::{Host, SessionHandle};
 use crate::catalog::{GameSession, GameSessionSpec, GameSessionStatus, ScriptRef};
 use crate::core::{
@@ -550,15 +551,18 @@ impl SessionTask {
 
     /// Sends the catalog what changed, in order.
     async fn send_catalog_updates(&mut self) {
-        let catalog = &self.host.catalog;
         for update in std::mem::take(&mut self.catalog_updates) {
-            let sent = match update {
-                CatalogUpdate::Completed(id) => catalog.complete(SystemTime::now(), &id).await,
-                CatalogUpdate::Terminating(reason) => {
-                    catalog.terminating(&self.handle.id, reason).await
-                }
+            let change = match update {
+                CatalogUpdate::Completed(player_session) => RecordChange::Completed {
+                    at: SystemTime::now(),
+                    player_session,
+                },
+                CatalogUpdate::Terminating(reason) => RecordChange::Terminating {
+                    game_session: self.handle.id.clone(),
+                    reason,
+                },
             };
-            self.host.log_catalog_error(sent);
+            self.host.record(change).await;
         }
     }
 
@@ -691,13 +695,13 @@ impl SessionTask {
         }
         self.host.directory.remove_session(&self.handle.id);
         self.send_catalog_updates().await;
-        let ended = self.host.catalog.end_game_session(
-            SystemTime::now(),
-            &self.handle.id,
-            GameSessionStatus::Terminated,
-            None,
-        );
-        self.host.log_catalog_error(ended.await);
+        self.host
+            .record(RecordChange::Ended {
+                at: SystemTime::now(),
+                game_session: self.handle.id.clone(),
+                status: GameSessionStatus::Terminated,
+            })
+            .await;
         debug!("session ended");
     }
 
