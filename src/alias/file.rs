@@ -69,7 +69,8 @@ impl FileAliasStore {
         let mut names = Vec::new();
         for (seen, item) in listing.into_iter().flatten().enumerate() {
             if seen == MAX_DIR_ENTRIES {
-                warn!(path = %dir.display(), limit = MAX_DIR_ENTRIES, "too many files; the rest are ignored");
+                let limit = MAX_DIR_ENTRIES;
+                warn!(path = %dir.display(), limit, "too many files; the rest are ignored");
                 break;
             }
             let item = item.map_err(|source| io_error("read", &dir, source))?;
@@ -103,11 +104,6 @@ impl FileAliasStore {
             state: Mutex::new(aliases),
             writes: tokio::sync::Mutex::new(()),
         })
-    }
-
-    /// The directory the aliases live in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     fn current(&self, id: &str) -> Option<AliasRecord> {
