@@ -5,6 +5,7 @@
 //! [`Server`] is the one place that wires the modules together: [`Server::bind`] opens the
 //! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
+pub mod alias;
 pub mod api;
 pub mod catalog;
 pub mod certgen;
@@ -36,6 +37,7 @@ use tracing::info;
 
 pub use host::{DEV_DEFAULT_SESSION, Sessions};
 
+use alias::{AliasError, AliasStore, FileAliasStore};
 use config::Config;
 use host::Host;
 use metrics::Snapshot;
@@ -73,6 +75,9 @@ pub enum StartError {
     /// The stored scripts could not be read.
     #[error("cannot open the script store: {0}")]
     ScriptStore(StoreError),
+    /// The stored aliases could not be read.
+    #[error("cannot open the alias store: {0}")]
+    AliasStore(AliasError),
     /// The script of `--script` could not be stored.
     #[error("cannot use --script {}: {error}", path.display())]
     Script {
@@ -124,6 +129,7 @@ pub struct Addresses {
 /// A bound, not yet running server.
 pub struct Server {
     host: Arc<Host>,
+    aliases: Arc<dyn AliasStore>,
     ws: tokio::net::TcpListener,
     control: tokio::net::TcpListener,
     udp: tokio::net::UdpSocket,
@@ -195,6 +201,18 @@ impl Server {
             )),
             None => None,
         };
+        // A fleet keeps its aliases in its store; one host keeps them beside the scripts, in
+        // the data directory, which holds what survives a restart.
+        let aliases: Arc<dyn AliasStore> = match &fleet_store {
+            Some(store) => {
+                let (connection, prefix) = store.connection();
+                Arc::new(alias::RedisAliasStore::new(connection, prefix))
+            }
+            None => Arc::new(
+                FileAliasStore::open(config.scripts.data_dir.join("aliases"))
+                    .map_err(StartError::AliasStore)?,
+            ),
+        };
         let catalog: Arc<dyn catalog::Catalog> = match &fleet_store {
             Some(store) => Arc::clone(store) as Arc<dyn catalog::Catalog>,
             None => Arc::new(catalog::LocalCatalog::new(
@@ -232,6 +250,7 @@ impl Server {
         }
         Ok(Self {
             host,
+            aliases,
             ws,
             control,
             udp,
@@ -323,12 +342,14 @@ impl Server {
                 changes.clone(),
             ));
         }
-        // The control plane gets the catalog, the library API and the admin handle.
+        // The control plane gets the catalog, the aliases, the library API and the admin
+        // handle.
         let admin = host::Admin::new(Arc::clone(&host));
         let api = control::router(Arc::new(control::Control::new(
             admin.clone(),
             Sessions::new(Arc::clone(&host)),
             Arc::clone(&host.catalog),
+            self.aliases,
             self.addresses,
         )));
         host.tasks

@@ -23,6 +23,10 @@ pub enum ErrorType {
     InvalidFleetStatus,
     /// Tags failed validation.
     TaggingFailed,
+    /// The alias routes nowhere; the message is the alias's own.
+    TerminalRoutingStrategy,
+    /// A resource would pass its quota.
+    LimitExceeded,
     /// A missing or unknown `X-Amz-Target`.
     UnknownOperation,
     /// The body is over the size limit: `InvalidRequestException`, modeled for every
@@ -47,6 +51,8 @@ impl ErrorType {
             Self::FleetCapacityExceeded => "FleetCapacityExceededException",
             Self::InvalidFleetStatus => "InvalidFleetStatusException",
             Self::TaggingFailed => "TaggingFailedException",
+            Self::TerminalRoutingStrategy => "TerminalRoutingStrategyException",
+            Self::LimitExceeded => "LimitExceededException",
             Self::UnknownOperation => "UnknownOperationException",
             Self::Auth(name) => name,
             Self::Internal => "InternalServiceException",

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::aliases::alias_id;
 use super::error::{ApiError, ErrorType};
 use super::ids::is_fleet_id_or_arn;
 use super::model::{
@@ -421,19 +422,7 @@ pub fn fleet_or_alias(fleet: Option<&str>, alias: Option<&str>) -> Result<(), Ap
                 Err(pattern_error("FleetId", FLEET_ID_PATTERN))
             }
         }
-        (None, Some(alias)) => {
-            length("AliasId", alias, 1, 512)?;
-            let valid = alias.starts_with("alias-") && alias.len() > 6
-                || alias.starts_with("arn:") && alias.contains(":alias/alias-");
-            if valid && !alias.chars().any(char::is_whitespace) {
-                Ok(())
-            } else {
-                Err(pattern_error(
-                    "AliasId",
-                    "^(alias-\\S+|arn:.*:alias\\/alias-\\S+)$",
-                ))
-            }
-        }
+        (None, Some(alias)) => alias_id("AliasId", alias),
     }
 }
 

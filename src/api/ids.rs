@@ -1,5 +1,5 @@
 //! Resource ids and ARNs as the model's patterns describe them (`FleetIdOrArn`,
-//! `ScriptIdOrArn`, `BuildIdOrArn`), and the id an ARN names.
+//! `ScriptIdOrArn`, `AliasIdOrArn`, `BuildIdOrArn`), and the id an ARN names.
 
 use crate::config::is_fleet_id;
 
@@ -33,6 +33,11 @@ pub fn is_id_or_arn(value: &str, kind: &str) -> bool {
 /// The fleet id of a `FleetIdOrArn`.
 pub fn fleet_id_of(id: &str) -> &str {
     id.rsplit_once("fleet/").map_or(id, |(_, id)| id)
+}
+
+/// The alias id of an `AliasIdOrArn`: `alias-...` or an ARN ending in `alias/alias-...`.
+pub fn alias_id_of(value: &str) -> &str {
+    value.rsplit_once(":alias/").map_or(value, |(_, id)| id)
 }
 
 /// The script id of a `ScriptIdOrArn`: `script-...` or an ARN ending in `script/script-...`.
@@ -73,5 +78,10 @@ mod tests {
             "script-1"
         );
         assert_eq!(script_id_of("script-1"), "script-1");
+        assert_eq!(
+            alias_id_of("arn:aws:gamelift:local::alias/alias-1"),
+            "alias-1"
+        );
+        assert_eq!(alias_id_of("alias-1"), "alias-1");
     }
 }

@@ -4,7 +4,7 @@
 //! is public and runs with no server in the process: both can use this one. It holds every
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
-//! [`scripts`], [`admin`]), the objects they carry ([`model`]), the model's constraints on
+//! [`scripts`], [`aliases`], [`admin`]), the objects they carry ([`model`]), the model's constraints on
 //! input members ([`validate`]) and the errors ([`ApiError`]). Types are named after the
 //! GameLift model's shapes (`CreateGameSessionInput`, `GameSession`), which is the reference
 //! for their members; serde gives the wire form (AWS JSON 1.1: PascalCase members, absent
@@ -15,6 +15,7 @@
 //! [`Request`] impl, a handler in `control`, and a test.
 
 pub mod admin;
+pub mod aliases;
 mod error;
 pub mod fleets;
 pub mod game_sessions;

@@ -1,7 +1,8 @@
 //! The objects operations exchange, as the GameLift model names them (`GameSession`,
-//! `PlayerSession`, `Script`, the fleet descriptions), and the wire forms of their values:
-//! [`Timestamp`] (epoch seconds with a millisecond fraction), [`Blob`] (base64 text) and the
-//! model's enums. Members are PascalCase; absent optional members are omitted, never `null`.
+//! `PlayerSession`, `Script`, `Alias`, the fleet descriptions), and the wire forms of their
+//! values: [`Timestamp`] (epoch seconds with a millisecond fraction), [`Blob`] (base64 text)
+//! and the model's enums. Members are PascalCase; absent optional members are omitted, never
+//! `null`.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -292,6 +293,53 @@ pub struct PlayerSession {
     /// The developer's data for the player.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub player_data: Option<String>,
+}
+
+/// How an alias routes (`RoutingStrategy`): to a fleet (`SIMPLE`), or nowhere, with a
+/// message for the players (`TERMINAL`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoutingStrategy {
+    /// `SIMPLE` or `TERMINAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<RoutingStrategyType>,
+    /// The fleet of a `SIMPLE` alias: an id, not an ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet_id: Option<String>,
+    /// The message of a `TERMINAL` alias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The kinds of [`RoutingStrategy`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RoutingStrategyType {
+    /// The alias resolves to one fleet.
+    Simple,
+    /// The alias resolves to no fleet: using it is `TerminalRoutingStrategyException`.
+    Terminal,
+}
+
+/// An alias (control-api.md §3.10).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Alias {
+    /// Its id, `alias-<uuid>`.
+    pub alias_id: String,
+    /// Its name; names need not be unique.
+    pub name: String,
+    /// Its ARN.
+    pub alias_arn: String,
+    /// Its description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where it routes.
+    pub routing_strategy: RoutingStrategy,
+    /// When it was created.
+    pub creation_time: Timestamp,
+    /// When it was last changed.
+    pub last_updated_time: Timestamp,
 }
 
 /// A script (control-api.md §3.6); `StorageLocation` is never sent, since scripts live on

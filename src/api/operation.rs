@@ -40,6 +40,18 @@ pub enum Operation {
     ListScripts,
     /// `GameLift.DeleteScript`.
     DeleteScript,
+    /// `GameLift.CreateAlias`.
+    CreateAlias,
+    /// `GameLift.DescribeAlias`.
+    DescribeAlias,
+    /// `GameLift.ListAliases`.
+    ListAliases,
+    /// `GameLift.UpdateAlias`.
+    UpdateAlias,
+    /// `GameLift.DeleteAlias`.
+    DeleteAlias,
+    /// `GameLift.ResolveAlias`.
+    ResolveAlias,
     /// `Volley.DescribeServer`: Volley's own, outside the GameLift model.
     DescribeServer,
     /// `Volley.StartDrain`: Volley's own, outside the GameLift model.
@@ -53,7 +65,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 26] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -72,6 +84,12 @@ impl Operation {
         Self::DescribeScript,
         Self::ListScripts,
         Self::DeleteScript,
+        Self::CreateAlias,
+        Self::DescribeAlias,
+        Self::ListAliases,
+        Self::UpdateAlias,
+        Self::DeleteAlias,
+        Self::ResolveAlias,
         Self::DescribeServer,
         Self::StartDrain,
     ];
@@ -97,6 +115,12 @@ impl Operation {
             Self::DescribeScript => "GameLift.DescribeScript",
             Self::ListScripts => "GameLift.ListScripts",
             Self::DeleteScript => "GameLift.DeleteScript",
+            Self::CreateAlias => "GameLift.CreateAlias",
+            Self::DescribeAlias => "GameLift.DescribeAlias",
+            Self::ListAliases => "GameLift.ListAliases",
+            Self::UpdateAlias => "GameLift.UpdateAlias",
+            Self::DeleteAlias => "GameLift.DeleteAlias",
+            Self::ResolveAlias => "GameLift.ResolveAlias",
             Self::DescribeServer => "Volley.DescribeServer",
             Self::StartDrain => "Volley.StartDrain",
         }

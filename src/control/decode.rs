@@ -561,6 +561,11 @@ mod tests {
             "FleetIds",
             "ScriptId",
             "Location",
+            "RoutingStrategy",
+            "Type",
+            "Message",
+            "Description",
+            "RoutingStrategyType",
             "Other",
         ]);
         let leaf = prop_oneof![
@@ -570,6 +575,7 @@ mod tests {
             any::<f64>().prop_map(Value::from),
             "[a-zA-Z0-9+/=_ -]{0,12}".prop_map(Value::from),
             Just(Value::from("FORCE_TERMINATE")),
+            Just(Value::from("TERMINAL")),
         ];
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
@@ -591,7 +597,9 @@ mod tests {
 
     /// Reads `body` as the input of every operation.
     fn read_every_input(body: &Value) {
-        use crate::api::{Operation, admin, fleets, game_sessions, player_sessions, scripts};
+        use crate::api::{
+            Operation, admin, aliases, fleets, game_sessions, player_sessions, scripts,
+        };
         // A match, so a new operation cannot be left out.
         for op in Operation::ALL {
             match op {
@@ -637,6 +645,12 @@ mod tests {
                 Operation::DescribeScript => read::<scripts::DescribeScriptInput>(op, body),
                 Operation::ListScripts => read::<scripts::ListScriptsInput>(op, body),
                 Operation::DeleteScript => read::<scripts::DeleteScriptInput>(op, body),
+                Operation::CreateAlias => read::<aliases::CreateAliasInput>(op, body),
+                Operation::DescribeAlias => read::<aliases::DescribeAliasInput>(op, body),
+                Operation::ListAliases => read::<aliases::ListAliasesInput>(op, body),
+                Operation::UpdateAlias => read::<aliases::UpdateAliasInput>(op, body),
+                Operation::DeleteAlias => read::<aliases::DeleteAliasInput>(op, body),
+                Operation::ResolveAlias => read::<aliases::ResolveAliasInput>(op, body),
                 Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
                 Operation::StartDrain => read::<admin::StartDrainInput>(op, body),
             }

@@ -35,7 +35,8 @@ pub(super) async fn create_game_session(
         control,
         input.fleet_id.as_deref(),
         input.alias_id.as_deref(),
-    )?;
+    )
+    .await?;
     location(control, input.location.as_deref())?;
     let token = input.idempotency_token()?.map(str::to_owned);
     let spec = GameSessionSpec {
@@ -110,7 +111,7 @@ async fn select_game_sessions(
 ) -> Result<(Vec<GameSession>, Option<String>), ApiError> {
     let game_session = selection.game_session_id.map(GameSessionId::new);
     if game_session.is_none() {
-        fleet_or_alias(control, selection.fleet_id, selection.alias_id)?;
+        fleet_or_alias(control, selection.fleet_id, selection.alias_id).await?;
     }
     location(control, selection.location)?;
     let status = match selection.status_filter {
@@ -158,7 +159,8 @@ pub(super) async fn search_game_sessions(
         control,
         input.fleet_id.as_deref(),
         input.alias_id.as_deref(),
-    )?;
+    )
+    .await?;
     location(control, input.location.as_deref())?;
     let syntax = |member: &str, e: search::SyntaxError| {
         ApiError::new(ErrorType::InvalidRequest, format!("invalid {member}: {e}"))

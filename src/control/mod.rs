@@ -7,12 +7,14 @@
 //! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
-//! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`scripts`], [`admin`]).
+//! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`scripts`], [`aliases`],
+//! [`admin`]).
 //! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
 //! checked by the input's `validate`, resolves what it names against this server
 //! ([`resolve`]) and returns the typed output, built with [`output`].
 
 mod admin;
+mod aliases;
 mod body;
 mod decode;
 mod error;
@@ -45,6 +47,7 @@ pub use error::{ApiError, ErrorType};
 pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
+use crate::alias::AliasStore;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
@@ -59,6 +62,8 @@ pub(crate) struct Control {
     sessions: Sessions,
     /// The records of game sessions and player sessions.
     catalog: Arc<dyn Catalog>,
+    /// The aliases.
+    aliases: Arc<dyn AliasStore>,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
     /// The listeners' bound addresses.
@@ -70,11 +75,13 @@ impl Control {
         admin: Admin,
         sessions: Sessions,
         catalog: Arc<dyn Catalog>,
+        aliases: Arc<dyn AliasStore>,
         addresses: crate::Addresses,
     ) -> Self {
         Self {
             sessions,
             catalog,
+            aliases,
             admin,
             started: SystemTime::now(),
             addresses,
@@ -320,6 +327,12 @@ async fn dispatch(
         Operation::DescribeScript => run(control, operation, body, scripts::describe_script).await,
         Operation::ListScripts => run(control, operation, body, scripts::list_scripts).await,
         Operation::DeleteScript => run(control, operation, body, scripts::delete_script).await,
+        Operation::CreateAlias => run(control, operation, body, aliases::create_alias).await,
+        Operation::DescribeAlias => run(control, operation, body, aliases::describe_alias).await,
+        Operation::ListAliases => run(control, operation, body, aliases::list_aliases).await,
+        Operation::UpdateAlias => run(control, operation, body, aliases::update_alias).await,
+        Operation::DeleteAlias => run(control, operation, body, aliases::delete_alias).await,
+        Operation::ResolveAlias => run(control, operation, body, aliases::resolve_alias).await,
         Operation::DescribeServer => run(control, operation, body, admin::describe_server).await,
         Operation::StartDrain => run(control, operation, body, admin::start_drain).await,
     }

@@ -1,9 +1,11 @@
-//! The objects the API returns (control-api.md §3.2, §3.4, §3.5), built from the host's
+//! The objects the API returns (control-api.md §3.2, §3.4, §3.5, §3.10), built from the host's
 //! records: [`Shapes`] fills in this server's fleet and client endpoint.
 
+use super::aliases::routing_type;
+use crate::alias::{AliasRecord, Routing};
 use crate::api::model::{
     self, GameProperty, GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus,
-    Timestamp,
+    RoutingStrategy, Timestamp,
 };
 use crate::catalog::{self, GameSession, Placement, PlayerSession};
 use crate::config::FleetConfig;
@@ -21,10 +23,39 @@ pub struct Shapes<'a> {
 impl Shapes<'_> {
     /// The fleet's ARN.
     pub fn fleet_arn(&self) -> String {
-        format!(
-            "arn:aws:gamelift:{}::fleet/{}",
-            self.fleet.region, self.fleet.id
-        )
+        self.arn_of_fleet(&self.fleet.id)
+    }
+
+    /// The ARN of fleet `id` in this server's region (an alias may name a fleet this server
+    /// no longer is, after `fleet.id` changed).
+    pub fn arn_of_fleet(&self, id: &str) -> String {
+        format!("arn:aws:gamelift:{}::fleet/{id}", self.fleet.region)
+    }
+
+    /// An alias's ARN (control-api.md §3.6), with an empty account field like the fleet's.
+    pub fn alias_arn(&self, id: &str) -> String {
+        format!("arn:aws:gamelift:{}::alias/{id}", self.fleet.region)
+    }
+
+    /// An `Alias` object.
+    pub fn alias(&self, a: &AliasRecord) -> model::Alias {
+        let (fleet_id, message) = match &a.routing {
+            Routing::Simple { fleet_id } => (Some(fleet_id.clone()), None),
+            Routing::Terminal { message } => (None, Some(message.clone())),
+        };
+        model::Alias {
+            alias_id: a.id.clone(),
+            name: a.name.clone(),
+            alias_arn: self.alias_arn(&a.id),
+            description: a.description.clone(),
+            routing_strategy: RoutingStrategy {
+                r#type: Some(routing_type(&a.routing)),
+                fleet_id,
+                message,
+            },
+            creation_time: Timestamp(a.creation_time),
+            last_updated_time: Timestamp(a.last_updated_time),
+        }
     }
 
     /// A `GameSession` object.

@@ -2,15 +2,16 @@
 //! its game sessions; and the catalog's refusals as API errors. The model's own constraints
 //! on these members are checked before, by the inputs' `validate`.
 
-use super::Control;
 use super::error::{ApiError, ErrorType};
+use super::{Control, aliases};
 use crate::api::ids::fleet_id_of;
 use crate::catalog::CatalogError;
 use crate::core::GameSessionId;
 
-/// Fails unless `FleetId` names this server's fleet; an alias never does, since this server
-/// has none. The input's `validate` made sure exactly one is given.
-pub fn fleet_or_alias(
+/// Fails unless `FleetId`, or the fleet `AliasId` routes to, is this server's fleet: an
+/// unknown fleet or alias is `NotFoundException`, a terminal alias
+/// `TerminalRoutingStrategyException`. The input's `validate` made sure exactly one is given.
+pub async fn fleet_or_alias(
     control: &Control,
     fleet: Option<&str>,
     alias: Option<&str>,
@@ -18,7 +19,17 @@ pub fn fleet_or_alias(
     match (fleet, alias) {
         (Some(fleet), _) if fleet_id_of(fleet) == control.fleet().id => Ok(()),
         (Some(fleet), _) => Err(ApiError::not_found(format!("No fleet matches {fleet}"))),
-        (None, Some(alias)) => Err(ApiError::not_found(format!("No alias matches {alias}"))),
+        (None, Some(alias)) => {
+            let fleet = aliases::resolve(control, alias).await?;
+            if fleet == control.fleet().id {
+                Ok(())
+            } else {
+                // Stored when the server was another fleet (`fleet.id` changed since).
+                Err(ApiError::not_found(format!(
+                    "No fleet matches {fleet}, the fleet of alias {alias}"
+                )))
+            }
+        }
         (None, None) => Err(ApiError::new(
             ErrorType::InvalidRequest,
             "one of FleetId and AliasId is required",

@@ -268,3 +268,21 @@ def test_drain_takes_a_host_out_of_placement_first(fleet, line_client):
     assert set(ports) == {b.ws[1]}, ports
     assert a.alive()
     a.stopped = True
+
+
+def test_aliases_are_the_fleets_whichever_host_is_asked(fleet):
+    a = fleet("host-a")
+    b = fleet("host-b")
+    alias = make_client(a).create_alias(
+        Name="live", RoutingStrategy={"Type": "SIMPLE", "FleetId": FLEET_ID})["Alias"]
+    through_b = make_client(b)
+    assert through_b.resolve_alias(AliasId=alias["AliasId"])["FleetId"] == FLEET_ID
+    game = through_b.create_game_session(AliasId=alias["AliasId"], MaximumPlayerSessionCount=2)
+    assert game["GameSession"]["Status"] == "ACTIVE"
+    through_b.update_alias(AliasId=alias["AliasId"],
+                           RoutingStrategy={"Type": "TERMINAL", "Message": "gone fishing"})
+    with expect_error("TerminalRoutingStrategyException", "gone fishing"):
+        make_client(a).resolve_alias(AliasId=alias["AliasId"])
+    assert [x["AliasId"] for x in make_client(a).list_aliases()["Aliases"]] == [alias["AliasId"]]
+    through_b.delete_alias(AliasId=alias["AliasId"])
+    assert make_client(a).list_aliases()["Aliases"] == []

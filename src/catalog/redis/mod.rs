@@ -145,6 +145,12 @@ impl RedisCatalog {
         })
     }
 
+    /// A connection to the store, for the fleet's other state (its aliases), and the
+    /// fleet's key prefix.
+    pub fn connection(&self) -> (ConnectionManager, &str) {
+        (self.connection.clone(), &self.prefix)
+    }
+
     /// This host's id.
     pub fn host(&self) -> &str {
         &self.host
