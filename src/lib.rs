@@ -156,6 +156,10 @@ impl Server {
             return Err(StartError::NoAccessKeys(control.listen));
         }
         let (scripts, fleet_script) = open_scripts(&config, options.script.as_deref())?;
+        // A fleet's hosts may find the fleet's script in the store rather than on disk.
+        if config.fleet.store.is_none() {
+            check_fleet_script(&scripts, fleet_script.as_deref())?;
+        }
         let certs = open_certs(&config)?;
         let bind_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let ws = tokio::net::TcpListener::bind(ws_addr)
@@ -213,6 +217,12 @@ impl Server {
                     .map_err(StartError::AliasStore)?,
             ),
         };
+        if let Some(store) = &fleet_store {
+            host::fleet_scripts::sync(&scripts, store)
+                .await
+                .map_err(StartError::FleetStore)?;
+            check_fleet_script(&scripts, fleet_script.as_deref())?;
+        }
         let catalog: Arc<dyn catalog::Catalog> = match &fleet_store {
             Some(store) => Arc::clone(store) as Arc<dyn catalog::Catalog>,
             None => Arc::new(catalog::LocalCatalog::new(
@@ -450,15 +460,18 @@ fn open_scripts(
         }
         None => config.scripts.script_id.clone(),
     };
-    if let Some(id) = &fleet_script
-        && store.get(id).is_none()
-    {
-        return Err(StartError::UnknownScript {
-            id: id.clone(),
-            dir: store.dir().to_owned(),
-        });
-    }
     Ok((Arc::new(store), fleet_script))
+}
+
+/// Fails unless the fleet's script (if it has one) is stored.
+fn check_fleet_script(store: &ScriptStore, fleet_script: Option<&str>) -> Result<(), StartError> {
+    match fleet_script {
+        Some(id) if store.get(id).is_none() => Err(StartError::UnknownScript {
+            id: id.to_owned(),
+            dir: store.dir().to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Loads the certificate when a listener uses TLS (`[tls]`), or when files are given anyway

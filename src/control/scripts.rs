@@ -12,6 +12,7 @@ use tracing::error;
 use super::Control;
 use super::error::{ApiError, ErrorType};
 use super::paging::{Page, key};
+use super::resolve::catalog_error;
 use crate::api::Operation;
 use crate::api::ids::script_id_of;
 use crate::api::scripts::{
@@ -38,6 +39,12 @@ pub(super) async fn create_script(
     };
     let store = Arc::clone(control.admin.scripts());
     let record = blocking(move || store.create(script, &zip)).await?;
+    // In a fleet, it is created once the fleet has it; else it is not created at all.
+    if let Err(e) = control.admin.share_script(&record.id, None).await {
+        let (store, id) = (Arc::clone(control.admin.scripts()), record.id.clone());
+        blocking(move || store.delete(&id)).await?;
+        return Err(catalog_error(e));
+    }
     Ok(CreateScriptOutput {
         script: control.shapes().script(&record),
     })
@@ -53,8 +60,27 @@ pub(super) async fn update_script(
         version: input.version,
         zip: input.zip_file.map(|zip| zip.0),
     };
+    // In a fleet, the update applies to the fleet's latest revision, and is shared only if
+    // no other host changed the script meanwhile.
+    control.admin.sync_scripts().await.map_err(catalog_error)?;
+    let before = control.admin.scripts().get(&id).map(|r| r.revision);
     let store = Arc::clone(control.admin.scripts());
     let record = blocking(move || store.update(&id, update)).await?;
+    let shared = control.admin.share_script(&record.id, before).await;
+    if !matches!(shared, Ok(true)) {
+        // This host's copy goes back to the fleet's.
+        let _ = control.admin.sync_scripts().await;
+        return Err(match shared {
+            Err(e) => catalog_error(e),
+            Ok(_) => ApiError::new(
+                ErrorType::Internal,
+                format!(
+                    "script {} was changed through another host meanwhile; try again",
+                    record.id
+                ),
+            ),
+        });
+    }
     Ok(UpdateScriptOutput {
         script: control.shapes().script(&record),
     })
@@ -65,6 +91,7 @@ pub(super) async fn describe_script(
     input: DescribeScriptInput,
 ) -> Result<DescribeScriptOutput, ApiError> {
     let id = script_id_of(&input.script_id).to_owned();
+    control.admin.sync_scripts().await.map_err(catalog_error)?;
     let record = control
         .admin
         .scripts()
@@ -85,6 +112,7 @@ pub(super) async fn list_scripts(
         Operation::ListScripts,
         &(),
     )?;
+    control.admin.sync_scripts().await.map_err(catalog_error)?;
     let (records, next_token) = page.apply(control.admin.scripts().list(), |r| {
         key(r.creation_time, &r.id)
     });
@@ -111,8 +139,15 @@ pub(super) async fn delete_script(
             ),
         ));
     }
+    control.admin.sync_scripts().await.map_err(catalog_error)?;
     let store = Arc::clone(control.admin.scripts());
-    blocking(move || store.delete(&id)).await?;
+    let gone = id.clone();
+    blocking(move || store.delete(&gone)).await?;
+    control
+        .admin
+        .unshare_script(&id)
+        .await
+        .map_err(catalog_error)?;
     Ok(DeleteScriptOutput {})
 }
 

@@ -73,6 +73,7 @@ pub(crate) async fn heartbeat(host: Arc<Host>, store: Arc<RedisCatalog>) {
         }
         let result = async {
             store.register(&info(&host, &store), fleet.host_expiry).await?;
+            super::fleet_scripts::sync(&host.scripts, &store).await?;
             let (_, gone) = store.hosts().await?;
             for id in gone {
                 let ended = store.reap(&id).await?;
@@ -131,7 +132,7 @@ pub(crate) async fn serve_inbox(host: Arc<Host>, store: Arc<RedisCatalog>) {
     }
 }
 
-async fn command_arrived(host: &Arc<Host>, store: &RedisCatalog, command: HostCommand) {
+async fn command_arrived(host: &Arc<Host>, store: &Arc<RedisCatalog>, command: HostCommand) {
     match command {
         HostCommand::Start { id } => {
             let id = GameSessionId::new(id);
@@ -145,7 +146,14 @@ async fn command_arrived(host: &Arc<Host>, store: &RedisCatalog, command: HostCo
             };
             // Its start may wait on the script: the inbox goes on meanwhile.
             let host_for_start = Arc::clone(host);
+            let store_for_start = Arc::clone(store);
             host.tasks.spawn(async move {
+                // The fleet's latest script revision, if it changed since the last beat.
+                if let Err(e) =
+                    super::fleet_scripts::sync(&host_for_start.scripts, &store_for_start).await
+                {
+                    warn!(error = %e, "the fleet's scripts could not be brought up to date before a start");
+                }
                 host_for_start.log_catalog_error(host_for_start.start_game_session(record).await);
             });
         }

@@ -6,6 +6,7 @@ mod backoff;
 mod directory;
 mod fast_path;
 pub(crate) mod fleet;
+pub(crate) mod fleet_scripts;
 pub(crate) mod outbound;
 mod script_pool;
 mod session;
@@ -228,6 +229,36 @@ impl Admin {
     /// The script new game sessions run, if any.
     pub fn fleet_script(&self) -> Option<&str> {
         self.0.fleet_script.as_deref()
+    }
+
+    /// In a fleet, brings this host's scripts up to date with the fleet's (see
+    /// [`fleet_scripts`]); on a single host there is nothing to do.
+    pub async fn sync_scripts(&self) -> Result<(), CatalogError> {
+        match &self.0.fleet_store {
+            Some(store) => fleet_scripts::sync(&self.0.scripts, store).await,
+            None => Ok(()),
+        }
+    }
+
+    /// In a fleet, shares script `id` as this host stored it, replacing the fleet's revision
+    /// `replaces`; false if the fleet's copy changed meanwhile. Always true on a single host.
+    pub async fn share_script(
+        &self,
+        id: &str,
+        replaces: Option<u64>,
+    ) -> Result<bool, CatalogError> {
+        match &self.0.fleet_store {
+            Some(store) => fleet_scripts::share(&self.0.scripts, store, id, replaces).await,
+            None => Ok(true),
+        }
+    }
+
+    /// In a fleet, deletes script `id` for every host.
+    pub async fn unshare_script(&self, id: &str) -> Result<(), CatalogError> {
+        match &self.0.fleet_store {
+            Some(store) => store.remove_script(id).await,
+            None => Ok(()),
+        }
     }
 
     /// The script resources.
@@ -653,6 +684,12 @@ impl Sessions {
         if self.host.runs_elsewhere(&record).is_some() {
             // Its host starts it: answer once it has, as a game session started here does.
             return self.started_elsewhere(record).await;
+        }
+        if let Some(store) = &self.host.fleet_store
+            && let Err(e) = fleet_scripts::sync(&self.host.scripts, store).await
+        {
+            // The copy of the last beat runs.
+            tracing::warn!(error = %e, "the fleet's scripts could not be brought up to date before a start");
         }
         self.host.start_game_session(record.clone()).await?;
         Ok(catalog.game_session(&id).await?.unwrap_or(record))

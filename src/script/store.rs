@@ -90,6 +90,18 @@ pub struct ScriptUpdate {
     pub zip: Option<Vec<u8>>,
 }
 
+/// A script as a fleet of hosts shares it: its record, the version its content was stored
+/// under, and its zip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedScript {
+    /// The record; `source` is this host's own and is not shared.
+    pub record: ScriptRecord,
+    /// The record's version when the content was stored (what game sessions report).
+    pub content_version: Option<String>,
+    /// The content.
+    pub zip: Vec<u8>,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -256,6 +268,62 @@ impl ScriptStore {
         lock(&self.state).remove(id);
         remove_leftover(&gone);
         Ok(record)
+    }
+
+    /// A script as the fleet shares it, read from disk.
+    pub fn export(&self, id: &str) -> Result<Option<SharedScript>, StoreError> {
+        let Some(entry) = lock(&self.state).get(id).cloned() else {
+            return Ok(None);
+        };
+        let path = self.dir.join(id).join(zip_name(entry.record.revision));
+        let zip = fs::read(&path).map_err(|e| io_error("read", &path, e))?;
+        let mut record = entry.record;
+        record.source = None;
+        Ok(Some(SharedScript {
+            record,
+            content_version: entry.bundle.version.clone(),
+            zip,
+        }))
+    }
+
+    /// Stores a script as another host of the fleet stored it: same id, revision and
+    /// times, replacing this host's copy. Its content is checked like an upload's.
+    pub fn import(&self, shared: SharedScript) -> Result<(), StoreError> {
+        let SharedScript {
+            record,
+            content_version,
+            zip,
+        } = shared;
+        if !record.id.starts_with("script-") || record.id.contains(['/', '\\', '.']) {
+            return Err(invalid(format!("{} is not a script id", record.id)));
+        }
+        let content = checked(&zip)?;
+        let _writes = lock(&self.writes);
+        let id = record.id.clone();
+        fs::create_dir_all(&self.dir).map_err(|e| io_error("create", &self.dir, e))?;
+        let staging = self.dir.join(format!(".tmp-{id}"));
+        remove_stale(&staging);
+        if let Err(e) = write_new(&staging, &record, content_version.as_deref(), &zip) {
+            remove_leftover(&staging);
+            return Err(e);
+        }
+        let path = self.dir.join(&id);
+        let old = self.dir.join(format!(".deleted-{id}"));
+        if path.exists() {
+            fs::rename(&path, &old).map_err(|e| io_error("replace", &path, e))?;
+        }
+        fs::rename(&staging, &path).map_err(|e| io_error("write", &path, e))?;
+        sync_dir(&self.dir);
+        remove_stale(&old);
+        let bundle = Arc::new(Bundle {
+            script_id: id.clone(),
+            revision: record.revision,
+            version: content_version,
+            entry: content.entry,
+            files: content.files,
+        });
+        lock(&self.state).insert(id, Entry { record, bundle });
+        Ok(())
     }
 
     /// A script's current content, shared: cheap, never touches the disk.
@@ -811,6 +879,13 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 fn sync_dir(dir: &Path) {
     if let Err(e) = fs::File::open(dir).and_then(|d| d.sync_all()) {
         debug!(path = %dir.display(), error = %e, "cannot sync a directory");
+    }
+}
+
+/// Removes what may be left at `path` from an earlier interrupted write, if anything.
+fn remove_stale(path: &Path) {
+    if path.exists() {
+        remove_leftover(path);
     }
 }
 

@@ -10,10 +10,12 @@ import subprocess
 import time
 
 import pytest
+from test_scripts import hello_zip, make_zip
 
 from conftest import (
     FLEET_ID,
     LineReader,
+    call,
     connect_client,
     create_game,
     describe_game,
@@ -286,3 +288,43 @@ def test_aliases_are_the_fleets_whichever_host_is_asked(fleet):
     assert [x["AliasId"] for x in make_client(a).list_aliases()["Aliases"]] == [alias["AliasId"]]
     through_b.delete_alias(AliasId=alias["AliasId"])
     assert make_client(a).list_aliases()["Aliases"] == []
+
+
+def script_of(server, game_session_id):
+    """The script a game session runs, as Volley reports it beside the GameLift members."""
+    response = call(server, {"GameSessionId": game_session_id},
+                    target="GameLift.DescribeGameSessions")
+    game = response.json()["GameSessions"][0]
+    return game.get("ScriptId"), game.get("ScriptRevision")
+
+
+def test_a_script_uploaded_through_one_host_runs_on_every_host(fleet, server_factory, redis):
+    a = fleet("host-a", max_game_sessions=1)
+    script = make_client(a).create_script(ZipFile=hello_zip(), Version="v1")["Script"]
+    # host-b names the script in its config; only the fleet store has it.
+    b = server_factory({
+        "fleet": {"store": redis.url, "host_id": "host-b", **HEARTBEAT},
+        "scripts": {"script_id": script["ScriptId"]},
+        "limits": {"max_game_sessions": 10},
+    })
+    through_a = make_client(a)
+    create_game(through_a)  # Fills host-a, which runs no script.
+    first = create_game(through_a)
+    assert owner_port(first) == b.ws[1]
+    assert script_of(a, first["GameSessionId"]) == (script["ScriptId"], 1)
+    # A new revision through host-a: new game sessions on host-b run it, the first keeps its.
+    updated = make_client(a).update_script(
+        ScriptId=script["ScriptId"], Version="v2",
+        ZipFile=make_zip({"index.js": "exports.ssExports = {};\n"}))["Script"]
+    assert updated["Version"] == "v2"
+    second = create_game(through_a)
+    assert script_of(b, second["GameSessionId"]) == (script["ScriptId"], 2)
+    assert script_of(b, first["GameSessionId"]) == (script["ScriptId"], 1)
+    described = make_client(b).describe_script(ScriptId=script["ScriptId"])["Script"]
+    assert described["Version"] == "v2"
+    # Another script, deleted through host-b, is gone for host-a too.
+    other = make_client(a).create_script(ZipFile=hello_zip())["Script"]
+    assert other["ScriptId"] in [s["ScriptId"] for s in make_client(b).list_scripts()["Scripts"]]
+    make_client(b).delete_script(ScriptId=other["ScriptId"])
+    with expect_error("NotFoundException"):
+        make_client(a).describe_script(ScriptId=other["ScriptId"])

@@ -18,6 +18,7 @@
 
 mod hosts;
 mod rows;
+mod scripts;
 
 use std::time::{Duration, SystemTime};
 
@@ -26,6 +27,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 
 pub use hosts::{HostCommand, HostInfo, HostStatus, Inbox};
+pub use scripts::StoredScript;
 
 use super::{
     Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
