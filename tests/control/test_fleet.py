@@ -14,6 +14,7 @@ from test_scripts import hello_zip, make_zip
 
 from conftest import (
     FLEET_ID,
+    failed_start,
     LineReader,
     call,
     connect_client,
@@ -47,8 +48,9 @@ class Redis:
     """A `redis-server` on a free loopback port, appending every write to its log before
     answering (`appendfsync always`), so a kill loses nothing it acknowledged."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, extra=()):
         self.directory = directory
+        self.extra = list(extra)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/"
@@ -59,7 +61,7 @@ class Redis:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.directory), "--save", "", "--appendonly", "yes",
-             "--appendfsync", "always"],
+             "--appendfsync", "always", *self.extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True,
         )
@@ -328,3 +330,20 @@ def test_a_script_uploaded_through_one_host_runs_on_every_host(fleet, server_fac
     make_client(b).delete_script(ScriptId=other["ScriptId"])
     with expect_error("NotFoundException"):
         make_client(a).describe_script(ScriptId=other["ScriptId"])
+
+
+def test_a_password_protected_store_is_used_and_its_password_never_logged(
+        server_factory, tmp_path):
+    secret = "s3cret-Redis-pw"
+    protected = Redis(tmp_path / "protected", extra=["--requirepass", secret])
+    try:
+        url = f"redis://:{secret}@127.0.0.1:{protected.port}/0"
+        host = server_factory({"fleet": {"store": url, "host_id": "host-a", **HEARTBEAT}})
+        assert create_game(make_client(host))["Status"] == "ACTIVE"
+        assert secret not in host.log()
+        wrong = f"redis://:not-{secret}@127.0.0.1:{protected.port}/0"
+        _, stderr = failed_start(tmp_path / "wrong", {"fleet": {"store": wrong}})
+        assert "fleet store" in stderr, stderr
+        assert secret not in stderr, stderr
+    finally:
+        protected.kill()
