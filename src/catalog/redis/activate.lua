@@ -3,6 +3,6 @@ local g = get(gs_key(ARGV[4]))
 if g and g.status == 'ACTIVATING' then
   gs_status(g, 'ACTIVE')
   if ARGV[5] ~= '' then g.script = cjson.decode(ARGV[5]) end
-  put(gs_key(g.id), g)
+  put_gs(g)
 end
 return 'OK'

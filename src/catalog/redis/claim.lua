@@ -12,6 +12,6 @@ ps_status(p, 'ACTIVE')
 put(ps_key(p.id), p)
 if g and not is_ended(g.status) then
   g.active = g.active + 1
-  put(gs_key(g.id), g)
+  put_gs(g)
 end
 return {'ok', p.gs}

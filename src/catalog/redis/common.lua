@@ -17,6 +17,16 @@ local function get(key)
 end
 local function put(key, record) redis.call('SET', key, cjson.encode(record)) end
 local function gs_key(id) return P .. 'gs:' .. id end
+-- Every change to a game session's row is announced in `gs-changes`, from which each host
+-- brings its copy of the rows up to date (a bounded stream: a host that fell behind its
+-- start reads every row again).
+local function changed(id)
+  redis.call('XADD', P .. 'gs-changes', 'MAXLEN', '~', 100000, '*', 'id', id)
+end
+local function put_gs(g)
+  redis.call('SET', gs_key(g.id), cjson.encode(g))
+  changed(g.id)
+end
 local function ps_key(id) return P .. 'ps:' .. id end
 local function players_key(id) return P .. 'gsp:' .. id end
 local function host_sessions_key(host) return P .. 'host-gs:' .. host end
@@ -42,7 +52,7 @@ local function end_player(p, at, status)
   if g and not is_ended(g.status) then
     g.players = math.max(0, g.players - 1)
     if from == 'ACTIVE' then g.active = math.max(0, g.active - 1) end
-    put(gs_key(g.id), g)
+    put_gs(g)
   end
   redis.call('ZADD', P .. 'ended-ps', at + RETENTION, p.id)
 end
@@ -66,7 +76,7 @@ local function end_game(id, status, reason)
   g.ended = NOW
   g.players = 0
   g.active = 0
-  put(gs_key(id), g)
+  put_gs(g)
   for _, psid in ipairs(redis.call('LRANGE', players_key(id), 0, -1)) do
     local p = get(ps_key(psid))
     if p and (p.status == 'RESERVED' or p.status == 'ACTIVE') then
@@ -109,6 +119,7 @@ local function expire()
       redis.call('DEL', players_key(id))
       count('gs:' .. g.status, -1)
       redis.call('DEL', gs_key(id))
+      changed(id)
       redis.call('ZREM', P .. 'gs', id)
     end
   end

@@ -41,6 +41,7 @@ g.dns_name = chosen_info[5]
 g.port = tonumber(chosen_info[6])
 local record = cjson.encode(g)
 redis.call('SET', gs_key(id), record)
+changed(id)
 redis.call('ZADD', P .. 'gs', g.seq, id)
 redis.call('SADD', host_sessions_key(chosen), id)
 count('gs:' .. g.status, 1)

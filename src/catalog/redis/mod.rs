@@ -17,6 +17,7 @@
 //! [`CatalogError::Store`]; the connection is re-established in the background.
 
 mod hosts;
+mod replica;
 mod rows;
 mod scripts;
 
@@ -105,6 +106,9 @@ pub struct RedisCatalog {
     timeout_ms: u64,
     retention_ms: u64,
     scripts: Scripts,
+    /// This host's copy of the game session rows, for the reads that list them; its lock is
+    /// held across a refresh, so concurrent reads wait for one rather than each making one.
+    replica: tokio::sync::Mutex<replica::Replica>,
 }
 
 impl std::fmt::Debug for RedisCatalog {
@@ -144,6 +148,7 @@ impl RedisCatalog {
             timeout_ms: duration_millis(settings.reservation_timeout),
             retention_ms: duration_millis(settings.retention),
             scripts: Scripts::new(),
+            replica: tokio::sync::Mutex::default(),
         })
     }
 
@@ -393,22 +398,22 @@ impl Catalog for RedisCatalog {
     }
 
     async fn game_sessions(&self) -> Result<Vec<GameSession>, CatalogError> {
-        self.game_rows()
+        Ok(self
+            .replicated()
             .await?
             .iter()
-            .map(|row| rows::game_session(row))
-            .collect()
+            .map(|row| row.0.clone())
+            .collect())
     }
 
     async fn running(&self) -> Result<Vec<(GameSession, usize)>, CatalogError> {
-        let mut running = Vec::new();
-        for row in self.game_rows().await? {
-            let (game, active) = rows::game_session_with_active(&row)?;
-            if !game.status.is_ended() {
-                running.push((game, active));
-            }
-        }
-        Ok(running)
+        Ok(self
+            .replicated()
+            .await?
+            .iter()
+            .filter(|row| !row.0.status.is_ended())
+            .map(|row| (row.0.clone(), row.1))
+            .collect())
     }
 
     async fn reserve(

@@ -32,5 +32,5 @@ for _, player in ipairs(wanted) do
   created[#created + 1] = record
 end
 g.players = g.players + #wanted
-put(gs_key(g.id), g)
+put_gs(g)
 return created

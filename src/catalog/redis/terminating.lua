@@ -3,6 +3,6 @@ local g = get(gs_key(ARGV[4]))
 if g and not is_ended(g.status) then
   gs_status(g, 'TERMINATING')
   g.reason = ARGV[5]
-  put(gs_key(g.id), g)
+  put_gs(g)
 end
 return 'OK'

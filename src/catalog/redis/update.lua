@@ -22,4 +22,5 @@ if change.accepting ~= nil then g.accepting = change.accepting end
 if change.protected ~= nil then g.protected = change.protected end
 local record = cjson.encode(g)
 redis.call('SET', gs_key(g.id), record)
+changed(g.id)
 return {'ok', record}
