@@ -13,7 +13,9 @@ figures are the server's, not the client's signing. Example (BENCHMARKS.md):
 """
 
 import argparse
+import base64
 import http.client
+import os
 import json
 import multiprocessing
 import shutil
@@ -101,6 +103,59 @@ def worker(args):
     return latencies, ids
 
 
+def varint(n):
+    n &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def login_frame(player_session_id):
+    """The LOGIN packet (protocol.md: target -1, reliable, LoginCommand in field 30),
+    length-prefixed, as one masked WebSocket binary frame."""
+    psid = player_session_id.encode()
+    command = b"\x0a" + varint(len(psid)) + psid + b"\x10\x02"
+    packet = b"\x18" + varint(-1) + b"\x30\x01" + b"\xf2\x01" + varint(len(command)) + command
+    payload = varint(len(packet)) + packet
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    assert len(payload) < 126
+    return bytes([0x82, 0x80 | len(payload)]) + mask + masked
+
+
+def login(address, player_session_id):
+    """One player's login at `address`: the time from its LOGIN to the server's first frame,
+    which must be a successful LOGIN_RESULT."""
+    with socket.create_connection(address, timeout=30) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET / HTTP/1.1\r\nHost: {address[0]}:{address[1]}\r\n"
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101"), head[:100]
+        started = time.perf_counter()
+        sock.sendall(login_frame(player_session_id))
+        frame = head.split(b"\r\n\r\n", 1)[1]
+        while len(frame) < 2:
+            frame += sock.recv(4096)
+        elapsed = time.perf_counter() - started
+        # A binary frame (not a close), whose packet is op -1 with a successful result.
+        assert frame[0] == 0x82, frame[:8]
+        return elapsed
+
+
+def login_worker(logins):
+    return [login(address, psid) for address, psid in logins]
+
+
 def run(pool, workers, controls, target, bodies):
     shares = [(controls, target, bodies[i::workers]) for i in range(workers)]
     started = time.perf_counter()
@@ -114,6 +169,17 @@ def run(pool, workers, controls, target, bodies):
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
     }, ids
+
+
+def players(controls, game_session_ids):
+    """One more player session per game session, with where its player connects."""
+    connection = http.client.HTTPConnection(*controls[0], timeout=30)
+    found = []
+    for n, game in enumerate(game_session_ids):
+        player = call(connection, "CreatePlayerSession",
+                      {"GameSessionId": game, "PlayerId": f"login{n}"})["PlayerSession"]
+        found.append(((player["IpAddress"], player["Port"]), player["PlayerSessionId"]))
+    return found
 
 
 def redis_info(port):
@@ -182,6 +248,17 @@ def main():
                     (after[0] - before[0]) / len(bodies), 1)
                 report["redis_bytes_per_player_session"] = round(
                     (after[1] - before[1]) / len(bodies))
+            logins = players(controls, ids)
+            started = time.perf_counter()
+            shares = pool.map(login_worker, [logins[i::args.workers] for i in range(args.workers)])
+            elapsed = time.perf_counter() - started
+            latencies = sorted(l for share in shares for l in share)
+            report["login"] = {
+                "logins": len(latencies),
+                "per_sec": round(len(latencies) / elapsed),
+                "p50_ms": round(statistics.median(latencies) * 1000, 2),
+                "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+            }
             more = args.search_sessions - args.creates
             if more > 0:
                 run(pool, args.workers, controls, "CreateGameSession", [body] * more)

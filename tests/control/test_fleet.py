@@ -14,6 +14,7 @@ from test_scripts import hello_zip, make_zip
 
 from conftest import (
     FLEET_ID,
+    aws_cli,
     failed_start,
     LineReader,
     call,
@@ -118,6 +119,13 @@ def test_creates_fill_one_host_then_the_next_and_answer_with_the_owning_hosts_ad
         assert {g["GameSessionId"] for g in found} == {g["GameSessionId"] for g in games}
         assert sorted(search_ids(make_client(host))) == sorted(
             g["GameSessionId"] for g in games)
+    # The AWS CLI, through host-b, on a game session host-a runs.
+    on_a = next(g for g in games if owner_port(g) == a.ws[1])
+    done = aws_cli(b, "describe-game-session-details", "--game-session-id",
+                   on_a["GameSessionId"])
+    assert done.returncode == 0, done.stderr
+    details = done.json()["GameSessionDetails"][0]["GameSession"]
+    assert (details["Port"], details["Status"]) == (a.ws[1], "ACTIVE")
 
 
 def test_spread_placement_alternates_between_hosts(fleet):
