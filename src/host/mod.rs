@@ -701,7 +701,7 @@ impl Sessions {
         let deadline = tokio::time::Instant::now()
             + self.host.config.scripts.activation_timeout
             + Duration::from_secs(2);
-        let mut pause = Duration::from_millis(2);
+        let mut pause = Duration::from_millis(1);
         loop {
             let latest = self.host.catalog.game_session(&record.id).await?;
             match latest {
@@ -713,7 +713,7 @@ impl Sessions {
                 Some(_) => {}
             }
             tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(50));
+            pause = (pause * 2).min(Duration::from_millis(20));
         }
     }
 
