@@ -17,10 +17,10 @@ use crate::catalog::{Catalog, GameSessionStatus, RedisCatalog};
 use crate::core::GameSessionId;
 use crate::log_limit::LogLimit;
 
-/// What this host registers now.
-fn info(host: &Host, store: &RedisCatalog) -> HostInfo {
+/// What this host, `id` in its fleet, registers now.
+pub(crate) fn info(host: &Host, id: &str) -> HostInfo {
     HostInfo {
-        id: store.host().to_owned(),
+        id: id.to_owned(),
         location: host.config.fleet.location.clone(),
         ip_address: host.endpoint.ip.to_string(),
         dns_name: host.endpoint.dns_name.clone(),
@@ -53,7 +53,7 @@ pub(crate) async fn join(
         info!(ended, "game sessions of this host's previous run ended");
     }
     store
-        .register(&info(host, store), host.config.fleet.host_expiry)
+        .register(&info(host, store.host()), host.config.fleet.host_expiry)
         .await
 }
 
@@ -72,7 +72,7 @@ pub(crate) async fn heartbeat(host: Arc<Host>, store: Arc<RedisCatalog>) {
             _ = beat.tick() => {}
         }
         let result = async {
-            store.register(&info(&host, &store), fleet.host_expiry).await?;
+            store.register(&info(&host, store.host()), fleet.host_expiry).await?;
             let (_, gone) = store.hosts().await?;
             for id in gone {
                 let ended = store.reap(&id).await?;

@@ -30,7 +30,7 @@ pub(crate) use fast_path::FastPath;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
-use crate::catalog::redis::HostCommand;
+use crate::catalog::redis::{HostCommand, HostStatus};
 use crate::catalog::{
     Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
     PlayerSession, RedisCatalog,
@@ -170,8 +170,9 @@ impl Lobby {
 }
 
 /// What the control plane may ask of the host beyond the catalog and [`Sessions`]: its
-/// settings and counters, its lifecycle (readiness, the drain, shutdown) and what it serves
-/// (where clients connect, the fleet's script). Not its game sessions' internals.
+/// settings and counters, its lifecycle (readiness, the drain, shutdown), what it serves
+/// (where clients connect, the fleet's script) and the fleet's hosts. Not its game
+/// sessions' internals.
 #[derive(Clone)]
 pub(crate) struct Admin(Arc<Host>);
 
@@ -248,6 +249,41 @@ impl Admin {
     /// TLS with the server's certificate, following its reloads, if it has one.
     pub fn tls(&self) -> &Option<TlsAcceptor> {
         &self.0.tls
+    }
+
+    /// This host's id in its fleet: the fleet store's, else `fleet.host_id` or
+    /// `<hostname>-<game port>`, as a store would have it.
+    pub fn host_id(&self) -> String {
+        if let Some(store) = &self.0.fleet_store {
+            return store.host().to_owned();
+        }
+        if let Some(id) = &self.0.config.fleet.host_id {
+            return id.clone();
+        }
+        let name = nix::unistd::gethostname()
+            .ok()
+            .and_then(|name| name.into_string().ok())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "host".into());
+        format!("{name}-{}", self.0.endpoint.port)
+    }
+
+    /// The fleet's live hosts, by id: as the fleet store has them now, or this server alone
+    /// (a fleet of one) when there is no store.
+    pub async fn fleet_hosts(&self) -> Result<Vec<HostStatus>, CatalogError> {
+        if let Some(store) = &self.0.fleet_store {
+            return Ok(store.hosts().await?.0);
+        }
+        let counts = self.0.catalog.status_counts().await?;
+        let game_sessions = GameSessionStatus::ALL
+            .into_iter()
+            .filter(|status| !status.is_ended())
+            .map(|status| counts.game_sessions[status as usize])
+            .sum();
+        Ok(vec![HostStatus {
+            info: fleet::info(&self.0, &self.host_id()),
+            game_sessions,
+        }])
     }
 }
 
