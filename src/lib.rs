@@ -190,12 +190,13 @@ impl Server {
             .advertised_fast_port
             .unwrap_or(addresses.udp.port());
         let endpoint = client_endpoint(&config, addresses.ws);
+        let host_id = host_id(&config, addresses.ws);
         let fleet_store = match &config.fleet.store {
             Some(url) => Some(Arc::new(
                 catalog::RedisCatalog::connect(catalog::RedisSettings {
                     url: url.clone(),
                     fleet_id: config.fleet.id.clone(),
-                    host: host_id(&config, addresses.ws),
+                    host: host_id.clone(),
                     placement: config.fleet.placement,
                     reservation_timeout: config.sessions.reservation_timeout,
                     retention: config.sessions.retention,
@@ -242,6 +243,7 @@ impl Server {
                 certs,
                 catalog,
                 fleet_store,
+                host_id,
             },
         ));
         if let Some(store) = &host.fleet_store {

@@ -288,6 +288,32 @@ metrics! {
         login_timeouts,
     }
     by_hand sessions;
+    gauge volley_fleet_hosts
+        "Live hosts of the fleet by state, as this host's last heartbeat found them in the \
+         fleet store; none without a store."
+    {
+        /// Live hosts of the fleet taking game sessions, at this host's last heartbeat (a
+        /// gauge).
+        [state = "active"] fleet_hosts_active,
+        /// Live hosts of the fleet draining, at this host's last heartbeat (a gauge).
+        [state = "draining"] fleet_hosts_draining,
+    }
+    gauge volley_fleet_store_up
+        "1 while this host's last heartbeat reached the fleet store; 0 after one failed, \
+         and without a store."
+    {
+        /// 1 if this host's last heartbeat reached the fleet store, else 0 (a gauge).
+        fleet_store_up,
+    }
+    counter volley_fleet_store_errors
+        "Failed calls to the fleet store by what made them: this host's heartbeat (once per \
+         beat) or its inbox."
+    {
+        /// Heartbeats that did not reach the fleet store.
+        [task = "heartbeat"] fleet_store_heartbeat_errors,
+        /// Reads of this host's inbox in the fleet store that failed.
+        [task = "inbox"] fleet_store_inbox_errors,
+    }
 
     counter volley_messages
         "WebSocket frames (reliable) and fast-channel datagrams (fast) received and sent."
@@ -521,6 +547,11 @@ impl Metrics {
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Sets a gauge.
+    pub fn set(gauge: &AtomicU64, value: u64) {
+        gauge.store(value, Ordering::Relaxed);
     }
 
     /// Takes one from a gauge.

@@ -1,8 +1,8 @@
 //! `volley status` and `volley health`: an operator's view of a running server through its
 //! control API ([`volley::control_client`]). `status` calls `Volley.DescribeServer` (signed
-//! with an access key) and prints the server, its game sessions and its headline counters at
-//! a glance, or the raw JSON; `health` asks `/health` or `/ready` and exits 0 only on 200,
-//! which is what the Docker image's HEALTHCHECK runs.
+//! with an access key) and prints the server, the fleet's hosts, its game sessions and its
+//! headline counters at a glance, or the raw JSON; `health` asks `/health` or `/ready` and
+//! exits 0 only on 200, which is what the Docker image's HEALTHCHECK runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use volley::api::Request;
-use volley::api::admin::{DescribeServerInput, DescribeServerOutput, StartDrainInput};
+use volley::api::admin::{DescribeServerInput, DescribeServerOutput, ServerFleet, StartDrainInput};
 use volley::config::Config;
 use volley::control_client::{
     ClientOptions, ControlClient, ControlClientError, Credentials, DEFAULT_ENDPOINT, Endpoint,
@@ -315,6 +315,10 @@ fn render(endpoint: &Endpoint, output: &DescribeServerOutput) -> String {
         None => "none (pure relay)".to_owned(),
     };
     out.push_str(&format!("  script {script_text}\n\n"));
+    if let Some(fleet) = &output.fleet {
+        out.push_str(&fleet_text(fleet));
+        out.push('\n');
+    }
 
     let sessions = &output.game_sessions;
     let total = output.game_session_count;
@@ -390,6 +394,59 @@ fn render(endpoint: &Endpoint, output: &DescribeServerOutput) -> String {
         "scripts: {} errors, {} timeouts, {} out of memory\n",
         c.script_errors, c.script_timeouts, c.script_out_of_memory,
     ));
+    out
+}
+
+/// The fleet's hosts and locations: a line, then a table of the hosts.
+fn fleet_text(fleet: &ServerFleet) -> String {
+    let this = printable(&fleet.host_id, 64);
+    if let Some(error) = &fleet.store_error {
+        return format!(
+            "fleet store unreadable from {this}: {}\n",
+            printable(error, 200)
+        );
+    }
+    let hosts = fleet.host_count;
+    let locations = fleet.locations.len() as u64;
+    let store = if fleet.shared {
+        "sharing a fleet store"
+    } else {
+        "no fleet store"
+    };
+    let mut out = format!(
+        "fleet of {hosts} host{} in {locations} location{} ({}), {store}; this is {this}\n",
+        plural(hosts),
+        plural(locations),
+        printable(&fleet.locations.join(", "), 200),
+    );
+    let mut rows = vec![
+        [
+            "HOST",
+            "LOCATION",
+            "ADDRESS",
+            "STATE",
+            "GAME SESSIONS",
+            "PLAYERS",
+            "VERSION",
+        ]
+        .map(String::from),
+    ];
+    for h in &fleet.hosts {
+        rows.push([
+            printable(&h.host_id, 40),
+            printable(&h.location, 64),
+            format!("{}:{}", printable(&h.dns_name, 64), h.port),
+            if h.draining { "draining" } else { "active" }.to_owned(),
+            format!("{}/{}", h.game_session_count, h.max_game_sessions),
+            h.player_count.to_string(),
+            printable(&h.version, 16),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    let shown = fleet.hosts.len() as u64;
+    if shown < hosts {
+        out.push_str(&format!("{shown} of {hosts} hosts shown\n"));
+    }
     out
 }
 
@@ -477,7 +534,7 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
 #[cfg(test)]
 mod tests {
     use volley::api::admin::{
-        ClientEndpoint, Counters, Listeners, Server, ServerGameSession, ServerScript,
+        ClientEndpoint, Counters, FleetHost, Listeners, Server, ServerGameSession, ServerScript,
     };
     use volley::api::model::{GameSessionStatus, Timestamp};
 
@@ -549,6 +606,7 @@ mod tests {
                 messages_in: 10,
                 ..Counters::default()
             },
+            fleet: None,
         };
         let endpoint = Endpoint::parse("http://127.0.0.1:8080").expect("endpoint");
         let text = render(&endpoint, &output);
@@ -560,6 +618,69 @@ mod tests {
         );
         assert!(text.contains("1 game session, 2 player sessions"), "{text}");
         assert!(text.contains("logins 5 accepted, 0 refused"), "{text}");
+    }
+
+    #[test]
+    fn renders_the_fleets_hosts() {
+        let host = |id: &str, location: &str, draining: bool| FleetHost {
+            host_id: id.into(),
+            location: location.into(),
+            ip_address: "10.0.0.1".into(),
+            dns_name: "game.example.com".into(),
+            port: 1935,
+            draining,
+            max_game_sessions: 10,
+            game_session_count: 2,
+            player_count: 7,
+            version: "0.1.0".into(),
+        };
+        let mut fleet = ServerFleet {
+            shared: true,
+            host_id: "host-a".into(),
+            locations: vec!["custom-ams-1".into(), "us-east-1".into()],
+            hosts: vec![
+                host("host-a", "us-east-1", false),
+                host("host-b", "custom-ams-1", true),
+            ],
+            host_count: 3,
+            store_error: None,
+        };
+        let text = fleet_text(&fleet);
+        assert!(
+            text.starts_with(
+                "fleet of 3 hosts in 2 locations (custom-ams-1, us-east-1), sharing a fleet \
+                 store; this is host-a\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "host-b  custom-ams-1  game.example.com:1935  draining  2/10           7"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("2 of 3 hosts shown\n"), "{text}");
+        fleet.store_error = Some("connection refused".into());
+        assert_eq!(
+            fleet_text(&fleet),
+            "fleet store unreadable from host-a: connection refused\n"
+        );
+        let output = DescribeServerOutput {
+            fleet: Some(ServerFleet {
+                host_id: "solo".into(),
+                locations: vec!["local".into()],
+                hosts: vec![host("solo", "local", false)],
+                host_count: 1,
+                ..ServerFleet::default()
+            }),
+            ..DescribeServerOutput::default()
+        };
+        let endpoint = Endpoint::parse("http://127.0.0.1:8080").expect("endpoint");
+        let text = render(&endpoint, &output);
+        assert!(
+            text.contains("fleet of 1 host in 1 location (local), no fleet store; this is solo"),
+            "{text}"
+        );
     }
 
     #[test]

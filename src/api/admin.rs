@@ -13,6 +13,9 @@ use super::{Operation, Request};
 /// Most game sessions one `DescribeServer` lists; the count always covers them all.
 pub const MAX_DESCRIBE_SERVER_LIMIT: i64 = 1000;
 
+/// Most hosts one `DescribeServer` lists; the count always covers them all.
+pub const MAX_LISTED_HOSTS: usize = 1000;
+
 /// `Volley.DescribeServer`: the server, its game sessions that have not ended and its
 /// headline counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +40,9 @@ pub struct DescribeServerOutput {
     pub player_session_count: u64,
     /// The counters an operator looks at first; every counter is on the metrics endpoint.
     pub counters: Counters,
+    /// The fleet this server is a host of; absent from servers older than fleets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<ServerFleet>,
 }
 
 impl Request for DescribeServerInput {
@@ -77,6 +83,51 @@ pub struct Server {
     /// The fleet's script, if it runs one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<ServerScript>,
+}
+
+/// The fleet this server is a host of: its live hosts and their locations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ServerFleet {
+    /// Whether hosts share a fleet store; without one, this server is the fleet's one host.
+    pub shared: bool,
+    /// This server's id in the fleet.
+    pub host_id: String,
+    /// The live hosts' locations, by name.
+    pub locations: Vec<String>,
+    /// The live hosts by id, at most 1000 of them.
+    pub hosts: Vec<FleetHost>,
+    /// All live hosts.
+    pub host_count: u64,
+    /// Why the fleet store could not be read, if it could not: the rest is then empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
+}
+
+/// A live host of the fleet, as it last registered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FleetHost {
+    /// Its id.
+    pub host_id: String,
+    /// Its location.
+    pub location: String,
+    /// Where game clients connect: IP address.
+    pub ip_address: String,
+    /// Where game clients connect: DNS name.
+    pub dns_name: String,
+    /// Where game clients connect: WebSocket port.
+    pub port: u16,
+    /// Whether it is draining.
+    pub draining: bool,
+    /// Most game sessions it runs at once (its `limits.max_game_sessions`).
+    pub max_game_sessions: u64,
+    /// Game sessions it runs that have not ended.
+    pub game_session_count: u64,
+    /// Players connected to it.
+    pub player_count: u64,
+    /// Its Volley version.
+    pub version: String,
 }
 
 /// The server's bound addresses.

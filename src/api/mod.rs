@@ -4,9 +4,10 @@
 //! is public and runs with no server in the process: both can use this one. It holds every
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
-//! [`scripts`], [`aliases`], [`admin`]), the objects they carry ([`model`]), the model's constraints on
-//! input members ([`validate`]) and the errors ([`ApiError`]). Types are named after the
-//! GameLift model's shapes (`CreateGameSessionInput`, `GameSession`), which is the reference
+//! [`locations`], [`scripts`], [`aliases`], [`admin`]), the objects they carry
+//! ([`model`]), the model's constraints on input members ([`validate`]) and the errors
+//! ([`ApiError`]). Types are named after the GameLift model's shapes
+//! (`CreateGameSessionInput`, `GameSession`), which is the reference
 //! for their members; serde gives the wire form (AWS JSON 1.1: PascalCase members, absent
 //! optional members omitted). It depends on nothing of the server but the fleet id rule of
 //! [`crate::config`].
@@ -20,6 +21,7 @@ mod error;
 pub mod fleets;
 pub mod game_sessions;
 pub mod ids;
+pub mod locations;
 pub mod model;
 mod operation;
 pub mod player_sessions;

@@ -1,8 +1,8 @@
 //! The objects operations exchange, as the GameLift model names them (`GameSession`,
-//! `PlayerSession`, `Script`, `Alias`, the fleet descriptions), and the wire forms of their
-//! values: [`Timestamp`] (epoch seconds with a millisecond fraction), [`Blob`] (base64 text)
-//! and the model's enums. Members are PascalCase; absent optional members are omitted, never
-//! `null`.
+//! `PlayerSession`, `Script`, `Alias`, the fleet and location descriptions), and the wire
+//! forms of their values: [`Timestamp`] (epoch seconds with a millisecond fraction),
+//! [`Blob`] (base64 text) and the model's enums. Members are PascalCase; absent optional
+//! members are omitted, never `null`.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -463,6 +463,35 @@ pub struct FleetUtilization {
     pub current_player_session_count: u64,
     /// Their most player sessions, together.
     pub maximum_player_session_count: u64,
+}
+
+/// A location where the fleet hosts game sessions (`ListLocations`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LocationModel {
+    /// Its name, such as `us-east-1` or `custom-ams-1`.
+    pub location_name: String,
+    /// Its ARN: custom locations (named `custom-...`) only, as in the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_arn: Option<String>,
+}
+
+/// One location of a fleet (`DescribeFleetLocationAttributes`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LocationAttributes {
+    /// The location and its status.
+    pub location_state: LocationState,
+}
+
+/// A fleet location's status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LocationState {
+    /// The location.
+    pub location: String,
+    /// `ACTIVE`, or `DELETING` once every host there drains.
+    pub status: String,
 }
 
 #[cfg(test)]

@@ -30,6 +30,14 @@ pub enum Operation {
     DescribeFleetUtilization,
     /// `GameLift.ListFleets`.
     ListFleets,
+    /// `GameLift.ListLocations`.
+    ListLocations,
+    /// `GameLift.DescribeFleetLocationAttributes`.
+    DescribeFleetLocationAttributes,
+    /// `GameLift.DescribeFleetLocationCapacity`.
+    DescribeFleetLocationCapacity,
+    /// `GameLift.DescribeFleetLocationUtilization`.
+    DescribeFleetLocationUtilization,
     /// `GameLift.CreateScript`.
     CreateScript,
     /// `GameLift.UpdateScript`.
@@ -65,7 +73,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 30] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -79,6 +87,10 @@ impl Operation {
         Self::DescribeFleetCapacity,
         Self::DescribeFleetUtilization,
         Self::ListFleets,
+        Self::ListLocations,
+        Self::DescribeFleetLocationAttributes,
+        Self::DescribeFleetLocationCapacity,
+        Self::DescribeFleetLocationUtilization,
         Self::CreateScript,
         Self::UpdateScript,
         Self::DescribeScript,
@@ -110,6 +122,10 @@ impl Operation {
             Self::DescribeFleetCapacity => "GameLift.DescribeFleetCapacity",
             Self::DescribeFleetUtilization => "GameLift.DescribeFleetUtilization",
             Self::ListFleets => "GameLift.ListFleets",
+            Self::ListLocations => "GameLift.ListLocations",
+            Self::DescribeFleetLocationAttributes => "GameLift.DescribeFleetLocationAttributes",
+            Self::DescribeFleetLocationCapacity => "GameLift.DescribeFleetLocationCapacity",
+            Self::DescribeFleetLocationUtilization => "GameLift.DescribeFleetLocationUtilization",
             Self::CreateScript => "GameLift.CreateScript",
             Self::UpdateScript => "GameLift.UpdateScript",
             Self::DescribeScript => "GameLift.DescribeScript",

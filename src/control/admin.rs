@@ -1,9 +1,11 @@
 //! Volley's own control operations, outside the GameLift model: `X-Amz-Target: Volley.<Op>`,
 //! with the same AWS JSON 1.1 bodies, errors and authentication as the GameLift operations
 //! ([`super::dispatch`] routes them here). `DescribeServer` is the snapshot `volley
-//! status` prints: the server, its running game sessions and its headline counters.
+//! status` prints: the server, its running game sessions, its headline counters and the
+//! fleet's hosts.
 //! `StartDrain` drains the server as SIGTERM does (`volley drain`).
 
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use super::Control;
@@ -11,11 +13,13 @@ use super::error::ApiError;
 use super::output::game_session_status;
 use super::resolve::catalog_error;
 use crate::api::admin::{
-    ClientEndpoint, Counters, DescribeServerInput, DescribeServerOutput, Listeners, Server,
-    ServerGameSession, ServerScript, StartDrainInput, StartDrainOutput,
+    ClientEndpoint, Counters, DescribeServerInput, DescribeServerOutput, FleetHost, Listeners,
+    MAX_LISTED_HOSTS, Server, ServerFleet, ServerGameSession, ServerScript, StartDrainInput,
+    StartDrainOutput,
 };
 use crate::api::model::Timestamp;
 use crate::catalog::GameSession;
+use crate::catalog::redis::HostStatus;
 use crate::config::SecureMode;
 use crate::metrics::Snapshot;
 
@@ -45,7 +49,7 @@ pub(super) async fn start_drain(
 
 /// The server at a glance: version, uptime, readiness, listeners and fleet script; the game
 /// sessions that have not ended, oldest first, at most `Limit` of them with the total in
-/// `GameSessionCount`; and the headline counters.
+/// `GameSessionCount`; the headline counters; and the fleet's hosts and locations.
 pub(super) async fn describe_server(
     control: &Control,
     input: DescribeServerInput,
@@ -69,7 +73,49 @@ pub(super) async fn describe_server(
         game_session_count: count(total),
         player_session_count: players,
         counters: counters(&control.admin.metrics().snapshot()),
+        fleet: Some(fleet(control).await),
     })
+}
+
+/// The fleet's live hosts and locations. An unreadable store is reported, not an error:
+/// the rest of the snapshot is what an operator needs most then.
+async fn fleet(control: &Control) -> ServerFleet {
+    let admin = &control.admin;
+    let mut fleet = ServerFleet {
+        shared: admin.config().fleet.store.is_some(),
+        host_id: admin.host_id(),
+        ..ServerFleet::default()
+    };
+    match admin.fleet_hosts().await {
+        Ok(hosts) => {
+            let locations: BTreeSet<&str> =
+                hosts.iter().map(|h| h.info.location.as_str()).collect();
+            fleet.locations = locations.into_iter().map(str::to_owned).collect();
+            fleet.host_count = count(hosts.len());
+            fleet.hosts = hosts
+                .iter()
+                .take(MAX_LISTED_HOSTS)
+                .map(fleet_host)
+                .collect();
+        }
+        Err(e) => fleet.store_error = Some(e.to_string()),
+    }
+    fleet
+}
+
+fn fleet_host(h: &HostStatus) -> FleetHost {
+    FleetHost {
+        host_id: h.info.id.clone(),
+        location: h.info.location.clone(),
+        ip_address: h.info.ip_address.clone(),
+        dns_name: h.info.dns_name.clone(),
+        port: h.info.port,
+        draining: h.info.draining,
+        max_game_sessions: count(h.info.capacity),
+        game_session_count: count(h.game_sessions),
+        player_count: count(h.info.players),
+        version: h.info.version.clone(),
+    }
 }
 
 fn server(control: &Control, now: SystemTime) -> Server {

@@ -561,6 +561,8 @@ mod tests {
             "FleetIds",
             "ScriptId",
             "Location",
+            "Locations",
+            "Filters",
             "RoutingStrategy",
             "Type",
             "Message",
@@ -598,7 +600,7 @@ mod tests {
     /// Reads `body` as the input of every operation.
     fn read_every_input(body: &Value) {
         use crate::api::{
-            Operation, admin, aliases, fleets, game_sessions, player_sessions, scripts,
+            Operation, admin, aliases, fleets, game_sessions, locations, player_sessions, scripts,
         };
         // A match, so a new operation cannot be left out.
         for op in Operation::ALL {
@@ -640,6 +642,16 @@ mod tests {
                     read::<fleets::DescribeFleetUtilizationInput>(op, body)
                 }
                 Operation::ListFleets => read::<fleets::ListFleetsInput>(op, body),
+                Operation::ListLocations => read::<locations::ListLocationsInput>(op, body),
+                Operation::DescribeFleetLocationAttributes => {
+                    read::<locations::DescribeFleetLocationAttributesInput>(op, body)
+                }
+                Operation::DescribeFleetLocationCapacity => {
+                    read::<locations::DescribeFleetLocationCapacityInput>(op, body)
+                }
+                Operation::DescribeFleetLocationUtilization => {
+                    read::<locations::DescribeFleetLocationUtilizationInput>(op, body)
+                }
                 Operation::CreateScript => read::<scripts::CreateScriptInput>(op, body),
                 Operation::UpdateScript => read::<scripts::UpdateScriptInput>(op, body),
                 Operation::DescribeScript => read::<scripts::DescribeScriptInput>(op, body),

@@ -1,5 +1,7 @@
-//! The fleet operations (control-api.md §2.6): this server is its fleet's one instance, so
-//! each describes that fleet, if the input names it or names none.
+//! The fleet operations (control-api.md §2.6): each describes this server's fleet, if the
+//! input names it or names none. The fleet's instances are its live hosts (this server
+//! alone without a fleet store); [`instance_counts`] and [`utilization`] sum over them, for
+//! the whole fleet here and for one location in [`super::locations`].
 
 use super::Control;
 use super::error::ApiError;
@@ -17,6 +19,7 @@ use crate::api::model::{
     ProtectionPolicy, Timestamp,
 };
 use crate::catalog::GameSession;
+use crate::catalog::redis::HostStatus;
 
 pub(super) async fn describe_fleet_attributes(
     control: &Control,
@@ -29,6 +32,7 @@ pub(super) async fn describe_fleet_attributes(
         input.limit,
         input.next_token.as_deref(),
     )?;
+    let hosts = hosts_if(control, selected).await?;
     let fleet_attributes = selected
         .then(|| {
             let fleet = control.fleet();
@@ -41,12 +45,7 @@ pub(super) async fn describe_fleet_attributes(
                 instance_type: "c5.large".into(),
                 name: fleet.name.clone(),
                 creation_time: Timestamp(control.started),
-                status: if Capacity::now(control).draining {
-                    "DELETING"
-                } else {
-                    "ACTIVE"
-                }
-                .into(),
+                status: fleet_status(&hosts).into(),
                 new_game_session_protection_policy: ProtectionPolicy::NoProtection,
                 operating_system: "AMAZON_LINUX_2023".into(),
                 metric_groups: vec!["default".into()],
@@ -77,28 +76,16 @@ pub(super) async fn describe_fleet_capacity(
         input.limit,
         input.next_token.as_deref(),
     )?;
-    let hosted = running_if(control, selected).await?;
+    let hosts = hosts_if(control, selected).await?;
     let fleet_capacity = selected
         .then(|| {
             let fleet = control.fleet();
-            let draining = Capacity::now(control).draining;
-            // This server is the fleet's one instance; a drain terminates it.
-            let (active, terminating) = if draining { (0, 1) } else { (1, 0) };
-            let idle = !draining && hosted.is_empty();
             FleetCapacity {
                 fleet_id: fleet.id.clone(),
                 fleet_arn: control.shapes().fleet_arn(),
                 instance_type: "c5.large".into(),
                 location: fleet.location.clone(),
-                instance_counts: Ec2InstanceCounts {
-                    desired: 1,
-                    minimum: 1,
-                    maximum: 1,
-                    pending: 0,
-                    active,
-                    idle: u32::from(idle),
-                    terminating,
-                },
+                instance_counts: instance_counts(&hosts),
             }
         })
         .into_iter()
@@ -120,29 +107,12 @@ pub(super) async fn describe_fleet_utilization(
         input.limit,
         input.next_token.as_deref(),
     )?;
+    let hosts = hosts_if(control, selected).await?;
     let hosted = running_if(control, selected).await?;
     let fleet_utilization = selected
         .then(|| {
             let fleet = control.fleet();
-            let capacity = Capacity::now(control);
-            let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-            FleetUtilization {
-                fleet_id: fleet.id.clone(),
-                fleet_arn: control.shapes().fleet_arn(),
-                location: fleet.location.clone(),
-                active_server_process_count: count(
-                    hosted.len() + capacity.free_game_sessions(hosted.len()),
-                ),
-                active_game_session_count: count(hosted.len()),
-                current_player_session_count: hosted
-                    .iter()
-                    .map(|(g, _)| u64::from(g.current_player_sessions))
-                    .sum(),
-                maximum_player_session_count: hosted
-                    .iter()
-                    .map(|(g, _)| u64::from(g.spec.max_players))
-                    .sum(),
-            }
+            utilization(control, &fleet.location, &hosts, &hosted)
         })
         .into_iter()
         .collect();
@@ -181,35 +151,78 @@ fn selected(
         .is_none_or(|ids| ids.iter().any(|id| fleet_id_of(id) == fleet)))
 }
 
-/// What CreateGameSession accepts now, as the fleet operations report it. GameLift hosts one
-/// game session per server process, so the fleet shows one process per game session that
-/// has not ended (they all count against `limits.max_game_sessions`) plus one per game
-/// session it would still start: free processes are exactly the CreateGameSession calls
-/// that would succeed, under the limits in force (a reload may change them).
-struct Capacity {
-    /// `limits.max_game_sessions` now.
-    max_game_sessions: usize,
-    /// A drain started: no game session is placed any more.
-    draining: bool,
+/// The fleet's live hosts, when the call describes this fleet; read only then.
+async fn hosts_if(control: &Control, selected: bool) -> Result<Vec<HostStatus>, ApiError> {
+    if selected {
+        control.admin.fleet_hosts().await.map_err(catalog_error)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
-impl Capacity {
-    fn now(control: &Control) -> Self {
-        Self {
-            max_game_sessions: control.admin.live().limits.max_game_sessions,
-            draining: control.admin.draining(),
-        }
+/// `ACTIVE` while a host takes game sessions, `DELETING` once every host drains.
+pub(super) fn fleet_status(hosts: &[HostStatus]) -> &'static str {
+    if hosts.iter().any(|h| !h.info.draining) {
+        "ACTIVE"
+    } else {
+        "DELETING"
     }
+}
 
-    /// How many more game sessions CreateGameSession would start while `running` have not
-    /// ended.
-    fn free_game_sessions(&self, running: usize) -> usize {
-        if self.draining {
-            0
-        } else {
-            self.max_game_sessions.saturating_sub(running)
-        }
+/// The instances of `hosts`: each live host is one, active, or terminating once it drains;
+/// an active host with no game session is idle. The fleet is the hosts it has: no scaling.
+pub(super) fn instance_counts(hosts: &[HostStatus]) -> Ec2InstanceCounts {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let active = hosts.iter().filter(|h| !h.info.draining);
+    Ec2InstanceCounts {
+        desired: count(hosts.len()),
+        minimum: count(hosts.len()),
+        maximum: count(hosts.len()),
+        pending: 0,
+        active: count(active.clone().count()),
+        idle: count(active.filter(|h| h.game_sessions == 0).count()),
+        terminating: count(hosts.iter().filter(|h| h.info.draining).count()),
     }
+}
+
+/// The use of `hosts` in `location`, running `hosted` (the game sessions that have not
+/// ended). GameLift hosts one game session per server process, so each host shows one
+/// process per game session that has not ended (they all count against its capacity,
+/// `limits.max_game_sessions`) plus one per game session it would still start: free
+/// processes are exactly the CreateGameSession calls that would succeed, under the limits
+/// in force (a reload may change them). A draining host starts none.
+pub(super) fn utilization(
+    control: &Control,
+    location: &str,
+    hosts: &[HostStatus],
+    hosted: &[(GameSession, usize)],
+) -> FleetUtilization {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    let free = free_processes(hosts);
+    FleetUtilization {
+        fleet_id: control.fleet().id.clone(),
+        fleet_arn: control.shapes().fleet_arn(),
+        location: location.to_owned(),
+        active_server_process_count: count(hosted.len().saturating_add(free)),
+        active_game_session_count: count(hosted.len()),
+        current_player_session_count: hosted
+            .iter()
+            .map(|(g, _)| u64::from(g.current_player_sessions))
+            .sum(),
+        maximum_player_session_count: hosted
+            .iter()
+            .map(|(g, _)| u64::from(g.spec.max_players))
+            .sum(),
+    }
+}
+
+/// The game sessions `hosts` would still start: a draining host starts none.
+fn free_processes(hosts: &[HostStatus]) -> usize {
+    hosts
+        .iter()
+        .filter(|h| !h.info.draining)
+        .map(|h| h.info.capacity.saturating_sub(h.game_sessions))
+        .fold(0, usize::saturating_add)
 }
 
 pub(super) async fn list_fleets(
@@ -236,4 +249,79 @@ pub(super) async fn list_fleets(
             .collect(),
         next_token: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::redis::HostInfo;
+
+    fn host(id: &str, capacity: usize, game_sessions: usize, draining: bool) -> HostStatus {
+        HostStatus {
+            info: HostInfo {
+                id: id.into(),
+                location: "local".into(),
+                ip_address: "127.0.0.1".into(),
+                dns_name: "localhost".into(),
+                port: 7000,
+                capacity,
+                players: 0,
+                draining,
+                version: "0".into(),
+            },
+            game_sessions,
+        }
+    }
+
+    fn counts(c: &Ec2InstanceCounts) -> [u32; 7] {
+        [
+            c.desired,
+            c.minimum,
+            c.maximum,
+            c.pending,
+            c.active,
+            c.idle,
+            c.terminating,
+        ]
+    }
+
+    #[test]
+    fn one_host_is_the_one_instance_it_always_was() {
+        assert_eq!(
+            counts(&instance_counts(&[host("a", 2, 0, false)])),
+            [1, 1, 1, 0, 1, 1, 0]
+        );
+        assert_eq!(
+            counts(&instance_counts(&[host("a", 2, 1, false)])),
+            [1, 1, 1, 0, 1, 0, 0]
+        );
+        assert_eq!(
+            counts(&instance_counts(&[host("a", 2, 0, true)])),
+            [1, 1, 1, 0, 0, 0, 1]
+        );
+        assert_eq!(free_processes(&[host("a", 2, 1, false)]), 1);
+        assert_eq!(
+            free_processes(&[host("a", 2, 3, false)]),
+            0,
+            "after a reload"
+        );
+        assert_eq!(free_processes(&[host("a", 2, 0, true)]), 0);
+        assert_eq!(fleet_status(&[host("a", 2, 0, false)]), "ACTIVE");
+        assert_eq!(fleet_status(&[host("a", 2, 0, true)]), "DELETING");
+    }
+
+    #[test]
+    fn hosts_add_up() {
+        let hosts = [
+            host("a", 2, 2, false),
+            host("b", 3, 0, false),
+            host("c", 5, 1, true),
+        ];
+        assert_eq!(counts(&instance_counts(&hosts)), [3, 3, 3, 0, 2, 1, 1]);
+        // A full host and a draining one have no free process.
+        assert_eq!(free_processes(&hosts), 3);
+        assert_eq!(fleet_status(&hosts), "ACTIVE");
+        assert_eq!(fleet_status(&[]), "DELETING");
+        assert_eq!(counts(&instance_counts(&[])), [0; 7]);
+    }
 }

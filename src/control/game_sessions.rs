@@ -37,7 +37,7 @@ pub(super) async fn create_game_session(
         input.alias_id.as_deref(),
     )
     .await?;
-    location(control, input.location.as_deref())?;
+    location(control, input.location.as_deref()).await?;
     let token = input.idempotency_token()?.map(str::to_owned);
     let spec = GameSessionSpec {
         // In range 0..=200 by the input's validation.
@@ -113,7 +113,7 @@ async fn select_game_sessions(
     if game_session.is_none() {
         fleet_or_alias(control, selection.fleet_id, selection.alias_id).await?;
     }
-    location(control, selection.location)?;
+    location(control, selection.location).await?;
     let status = match selection.status_filter {
         None => None,
         Some(name) => Some(GameSessionStatus::parse(name).ok_or_else(|| {
@@ -161,7 +161,7 @@ pub(super) async fn search_game_sessions(
         input.alias_id.as_deref(),
     )
     .await?;
-    location(control, input.location.as_deref())?;
+    location(control, input.location.as_deref()).await?;
     let syntax = |member: &str, e: search::SyntaxError| {
         ApiError::new(ErrorType::InvalidRequest, format!("invalid {member}: {e}"))
     };

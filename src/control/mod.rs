@@ -7,8 +7,8 @@
 //! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
-//! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`scripts`], [`aliases`],
-//! [`admin`]).
+//! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`locations`], [`scripts`],
+//! [`aliases`], [`admin`]).
 //! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
 //! checked by the input's `validate`, resolves what it names against this server
 //! ([`resolve`]) and returns the typed output, built with [`output`].
@@ -22,6 +22,7 @@ mod fleets;
 mod game_sessions;
 mod health;
 mod listener;
+mod locations;
 mod output;
 mod paging;
 mod player_sessions;
@@ -322,6 +323,34 @@ async fn dispatch(
             run(control, operation, body, fleets::describe_fleet_utilization).await
         }
         Operation::ListFleets => run(control, operation, body, fleets::list_fleets).await,
+        Operation::ListLocations => run(control, operation, body, locations::list_locations).await,
+        Operation::DescribeFleetLocationAttributes => {
+            run(
+                control,
+                operation,
+                body,
+                locations::describe_fleet_location_attributes,
+            )
+            .await
+        }
+        Operation::DescribeFleetLocationCapacity => {
+            run(
+                control,
+                operation,
+                body,
+                locations::describe_fleet_location_capacity,
+            )
+            .await
+        }
+        Operation::DescribeFleetLocationUtilization => {
+            run(
+                control,
+                operation,
+                body,
+                locations::describe_fleet_location_utilization,
+            )
+            .await
+        }
         Operation::CreateScript => run(control, operation, body, scripts::create_script).await,
         Operation::UpdateScript => run(control, operation, body, scripts::update_script).await,
         Operation::DescribeScript => run(control, operation, body, scripts::describe_script).await,

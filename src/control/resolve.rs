@@ -1,11 +1,13 @@
-//! What a request names, resolved against this server: its fleet or alias, its location and
-//! its game sessions; and the catalog's refusals as API errors. The model's own constraints
-//! on these members are checked before, by the inputs' `validate`.
+//! What a request names, resolved against this server: its fleet or alias, its location (any
+//! live host's of the fleet) and its game sessions; and the catalog's refusals as API
+//! errors. The model's own constraints on these members are checked before, by the inputs'
+//! `validate`.
 
 use super::error::{ApiError, ErrorType};
 use super::{Control, aliases};
 use crate::api::ids::fleet_id_of;
 use crate::catalog::CatalogError;
+use crate::catalog::redis::HostStatus;
 use crate::core::GameSessionId;
 
 /// Fails unless `FleetId`, or the fleet `AliasId` routes to, is this server's fleet: an
@@ -37,18 +39,34 @@ pub async fn fleet_or_alias(
     }
 }
 
-/// Fails unless `location`, when given, is this fleet's.
-pub fn location(control: &Control, location: Option<&str>) -> Result<(), ApiError> {
+/// Fails unless `location`, when given, is a location of the fleet: this host's, or that
+/// of one of the fleet's live hosts (read only for another location than this host's).
+pub async fn location(control: &Control, location: Option<&str>) -> Result<(), ApiError> {
     match location {
-        Some(location) if location != control.fleet().location => Err(ApiError::new(
-            ErrorType::InvalidRequest,
-            format!(
-                "location {location} is not a location of fleet {}",
-                control.fleet().id
-            ),
-        )),
+        Some(location) if location != control.fleet().location => {
+            let hosts = control.admin.fleet_hosts().await.map_err(catalog_error)?;
+            location_of(control, &hosts, location)
+        }
         _ => Ok(()),
     }
+}
+
+/// Fails unless `location` is the location of one of `hosts`, the fleet's live hosts.
+pub fn location_of(
+    control: &Control,
+    hosts: &[HostStatus],
+    location: &str,
+) -> Result<(), ApiError> {
+    if hosts.iter().any(|h| h.info.location == location) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorType::InvalidRequest,
+        format!(
+            "location {location} is not a location of fleet {}",
+            control.fleet().id
+        ),
+    ))
 }
 
 /// `NotFoundException` for a game session id no game session has.

@@ -3,8 +3,9 @@
 //! and its players), ends the game sessions of hosts whose registration expired, and does
 //! what other hosts ask of the game sessions it owns (start one placed here, terminate one).
 //!
-//! Store failures are logged (a few lines a minute) and retried at the next beat: the game
-//! sessions running here never wait on the store.
+//! Store failures are logged (a few lines a minute), counted, and retried at the next beat:
+//! the game sessions running here never wait on the store. Each beat also refreshes the
+//! fleet gauges: the live hosts as the store has them, and whether it answered.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -12,15 +13,16 @@ use std::time::{Duration, Instant, SystemTime};
 use tracing::{info, warn};
 
 use super::{Host, SessionMsg};
-use crate::catalog::redis::{HostCommand, HostInfo};
+use crate::catalog::redis::{HostCommand, HostInfo, HostStatus};
 use crate::catalog::{Catalog, GameSessionStatus, RedisCatalog};
 use crate::core::GameSessionId;
 use crate::log_limit::LogLimit;
+use crate::metrics::Metrics;
 
-/// What this host registers now.
-fn info(host: &Host, store: &RedisCatalog) -> HostInfo {
+/// What this host, `id` in its fleet, registers now.
+pub(crate) fn info(host: &Host, id: &str) -> HostInfo {
     HostInfo {
-        id: store.host().to_owned(),
+        id: id.to_owned(),
         location: host.config.fleet.location.clone(),
         ip_address: host.endpoint.ip.to_string(),
         dns_name: host.endpoint.dns_name.clone(),
@@ -42,6 +44,17 @@ fn players_connected(host: &Host) -> usize {
     .unwrap_or(usize::MAX)
 }
 
+/// Sets the gauges of the fleet's hosts to the live ones this host's heartbeat just read.
+fn seen(metrics: &Metrics, live: &[HostStatus]) {
+    let draining = live.iter().filter(|h| h.info.draining).count();
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    Metrics::set(
+        &metrics.fleet_hosts_active,
+        count(live.len().saturating_sub(draining)),
+    );
+    Metrics::set(&metrics.fleet_hosts_draining, count(draining));
+}
+
 /// Joins the fleet: the game sessions a previous run of this host left behind end (they
 /// are not running any more), then this host registers.
 pub(crate) async fn join(
@@ -53,7 +66,7 @@ pub(crate) async fn join(
         info!(ended, "game sessions of this host's previous run ended");
     }
     store
-        .register(&info(host, store), host.config.fleet.host_expiry)
+        .register(&info(host, store.host()), host.config.fleet.host_expiry)
         .await
 }
 
@@ -72,9 +85,10 @@ pub(crate) async fn heartbeat(host: Arc<Host>, store: Arc<RedisCatalog>) {
             _ = beat.tick() => {}
         }
         let result = async {
-            store.register(&info(&host, &store), fleet.host_expiry).await?;
+            store.register(&info(&host, store.host()), fleet.host_expiry).await?;
             super::fleet_scripts::sync(&host.scripts, &store).await?;
-            let (_, gone) = store.hosts().await?;
+            let (live, gone) = store.hosts().await?;
+            seen(&host.metrics, &live);
             for id in gone {
                 let ended = store.reap(&id).await?;
                 warn!(host = %id, ended, "a host stopped renewing its registration: its game sessions ended");
@@ -82,6 +96,10 @@ pub(crate) async fn heartbeat(host: Arc<Host>, store: Arc<RedisCatalog>) {
             Ok::<_, crate::catalog::CatalogError>(())
         }
         .await;
+        Metrics::set(&host.metrics.fleet_store_up, u64::from(result.is_ok()));
+        if result.is_err() {
+            Metrics::inc(&host.metrics.fleet_store_heartbeat_errors);
+        }
         if let Err(e) = result
             && let Some(held_back) = warnings.admit(Instant::now())
         {
@@ -119,6 +137,7 @@ pub(crate) async fn serve_inbox(host: Arc<Host>, store: Arc<RedisCatalog>) {
             Ok(None) => {}
             Ok(Some(command)) => command_arrived(&host, &store, command).await,
             Err(e) => {
+                Metrics::inc(&host.metrics.fleet_store_inbox_errors);
                 if let Some(held_back) = warnings.admit(Instant::now()) {
                     warn!(error = %e, held_back, "this host's inbox in the fleet store failed");
                 }

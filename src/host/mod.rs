@@ -31,7 +31,7 @@ pub(crate) use fast_path::FastPath;
 pub(crate) use session::SessionMsg;
 use session::Start;
 
-use crate::catalog::redis::HostCommand;
+use crate::catalog::redis::{HostCommand, HostStatus};
 use crate::catalog::{
     Catalog, CatalogError, GameSession, GameSessionSpec, GameSessionStatus, GameSessionUpdate,
     PlayerSession, RedisCatalog,
@@ -84,6 +84,8 @@ pub(crate) struct Host {
     pub catalog: Arc<dyn Catalog>,
     /// The catalog again when it is a fleet's, shared with other hosts in Redis.
     pub fleet_store: Option<Arc<RedisCatalog>>,
+    /// This host's id in its fleet (a fleet of one without a store).
+    pub host_id: String,
     /// With a fleet store, the changes session tasks make to their records, on their way to
     /// the store ([`store_writer`]).
     pub record_changes: Option<(
@@ -171,8 +173,9 @@ impl Lobby {
 }
 
 /// What the control plane may ask of the host beyond the catalog and [`Sessions`]: its
-/// settings and counters, its lifecycle (readiness, the drain, shutdown) and what it serves
-/// (where clients connect, the fleet's script). Not its game sessions' internals.
+/// settings and counters, its lifecycle (readiness, the drain, shutdown), what it serves
+/// (where clients connect, the fleet's script) and the fleet's hosts. Not its game
+/// sessions' internals.
 #[derive(Clone)]
 pub(crate) struct Admin(Arc<Host>);
 
@@ -280,6 +283,29 @@ impl Admin {
     pub fn tls(&self) -> &Option<TlsAcceptor> {
         &self.0.tls
     }
+
+    /// This host's id in its fleet (`fleet.host_id`, or `<hostname>-<game port>`).
+    pub fn host_id(&self) -> String {
+        self.0.host_id.clone()
+    }
+
+    /// The fleet's live hosts, by id: as the fleet store has them now, or this server alone
+    /// (a fleet of one) when there is no store.
+    pub async fn fleet_hosts(&self) -> Result<Vec<HostStatus>, CatalogError> {
+        if let Some(store) = &self.0.fleet_store {
+            return Ok(store.hosts().await?.0);
+        }
+        let counts = self.0.catalog.status_counts().await?;
+        let game_sessions = GameSessionStatus::ALL
+            .into_iter()
+            .filter(|status| !status.is_ended())
+            .map(|status| counts.game_sessions[status as usize])
+            .sum();
+        Ok(vec![HostStatus {
+            info: fleet::info(&self.0, &self.host_id()),
+            game_sessions,
+        }])
+    }
 }
 
 /// The settings that a config reload applies while the server runs.
@@ -347,6 +373,8 @@ pub(crate) struct Resources {
     pub catalog: Arc<dyn Catalog>,
     /// The same catalog when it is a fleet's, in Redis: this host's registration and inbox.
     pub fleet_store: Option<Arc<RedisCatalog>>,
+    /// This host's id in its fleet.
+    pub host_id: String,
 }
 
 /// A game session's inbound queue.
@@ -386,6 +414,7 @@ impl Host {
             certs,
             catalog,
             fleet_store,
+            host_id,
         } = resources;
         let script_pool = script_pool::ScriptPool::new(
             config.scripts.threads,
@@ -403,6 +432,7 @@ impl Host {
                 .is_some()
                 .then(|| flume::bounded(store_writer::QUEUE)),
             fleet_store,
+            host_id,
             fast: Arc::new(FastPath::new(udp)),
             metrics: Arc::new(Metrics::default()),
             shutdown: CancellationToken::new(),

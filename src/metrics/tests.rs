@@ -29,6 +29,10 @@ fn known_report() -> Report {
     c.slow_reader_closes = 1;
     c.script_sessions_unhealthy = 1;
     c.metrics_scrapes = 1;
+    c.fleet_hosts_active = 2;
+    c.fleet_hosts_draining = 1;
+    c.fleet_store_up = 1;
+    c.fleet_store_heartbeat_errors = 3;
     report.script.calls[Hook::Message as usize] = 12;
     report.script.errors[Hook::PlayerConnect as usize] = 1;
     report.script.timeouts[Hook::Timer as usize] = 3;
@@ -217,6 +221,9 @@ fn the_families_are_these_and_nothing_else() {
             "volley_game_sessions gauge",
             "volley_game_sessions_max gauge",
             "volley_player_sessions gauge",
+            "volley_fleet_hosts gauge",
+            "volley_fleet_store_up gauge",
+            "volley_fleet_store_errors counter",
             "volley_messages counter",
             "volley_message_bytes counter",
             "volley_messages_dropped counter",
@@ -291,7 +298,9 @@ fn counters_end_in_total_and_labels_come_from_fixed_sets() {
                     "reason",
                     "hook",
                     "le",
-                    "operation"
+                    "operation",
+                    "state",
+                    "task"
                 ]
                 .contains(&key),
                 "{sample}"

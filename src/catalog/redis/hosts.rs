@@ -123,8 +123,16 @@ impl RedisCatalog {
             .await
             .map_err(store_error)
             .and_then(|values| {
+                // Two answers per host; anything else is a store fault, not an index panic.
+                if values.len() != ids.len().saturating_mul(2) {
+                    return Err(CatalogError::Store(format!(
+                        "{} answers for {} hosts",
+                        values.len(),
+                        ids.len()
+                    )));
+                }
                 values
-                    .chunks(2)
+                    .chunks_exact(2)
                     .map(|pair| {
                         let fields = redis::from_redis_value(pair[0].clone())
                             .map_err(|e| CatalogError::Store(e.to_string()))?;
