@@ -754,8 +754,21 @@ impl Sessions {
         game_session: &GameSessionId,
         players: Vec<(String, Option<String>)>,
     ) -> Result<Vec<PlayerSession>, CatalogError> {
+        // A draining host places no one in its own game sessions; in a fleet it still
+        // reserves in the other hosts'.
         if self.host.drain.is_cancelled() {
-            return Err(CatalogError::Draining);
+            let elsewhere = match &self.host.fleet_store {
+                Some(_) => self
+                    .host
+                    .catalog
+                    .game_session(game_session)
+                    .await?
+                    .is_some_and(|record| self.host.runs_elsewhere(&record).is_some()),
+                None => false,
+            };
+            if !elsewhere {
+                return Err(CatalogError::Draining);
+            }
         }
         let players = players
             .into_iter()

@@ -278,6 +278,13 @@ def test_drain_takes_a_host_out_of_placement_first(fleet, line_client):
                what="placement passes the draining host by")
     ports = [owner_port(create_game(through_b)) for _ in range(3)]
     assert set(ports) == {b.ws[1]}, ports
+    # The draining host's control API still serves the fleet.
+    through_a = make_client(a)
+    placed = create_game(through_a)
+    assert owner_port(placed) == b.ws[1]
+    through_a.create_player_session(GameSessionId=placed["GameSessionId"], PlayerId="p2")
+    with expect_error("InvalidFleetStatusException"):
+        through_a.create_player_session(GameSessionId=held["GameSessionId"], PlayerId="p3")
     assert a.alive()
     a.stopped = True
 
