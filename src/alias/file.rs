@@ -9,12 +9,12 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use tracing::{debug, warn};
 
-use super::row::{Stored, record_of, stored, to_millis};
+use super::row::{Stored, record_of, stored};
 use super::{AliasError, AliasRecord, AliasStore, AliasUpdate, MAX_ALIASES, NewAlias};
 
 /// Largest alias file read back: a record's strings are bounded by the API's validation to a
@@ -113,15 +113,7 @@ impl AliasStore for FileAliasStore {
         if lock(&self.state).len() >= MAX_ALIASES {
             return Err(AliasError::LimitExceeded(MAX_ALIASES));
         }
-        let now = millis(now);
-        let record = AliasRecord {
-            id: format!("alias-{}", uuid::Uuid::new_v4()),
-            name: alias.name,
-            description: alias.description,
-            routing: alias.routing,
-            creation_time: now,
-            last_updated_time: now,
-        };
+        let record = alias.into_record(now);
         self.write(&record).await?;
         lock(&self.state).insert(record.id.clone(), record.clone());
         Ok(record)
@@ -147,17 +139,7 @@ impl AliasStore for FileAliasStore {
         let mut record = self
             .current(id)
             .ok_or_else(|| AliasError::NotFound(id.to_owned()))?;
-        if let Some(name) = update.name {
-            record.name = name;
-        }
-        if let Some(description) = update.description {
-            record.description = Some(description);
-        }
-        if let Some(routing) = update.routing {
-            record.routing = routing;
-        }
-        // Never before its creation, even if the clock stepped back.
-        record.last_updated_time = millis(now).max(record.creation_time);
+        update.apply(&mut record, now);
         self.write(&record).await?;
         lock(&self.state).insert(record.id.clone(), record.clone());
         Ok(record)
@@ -199,11 +181,6 @@ async fn blocking<T: Send + 'static>(
 
 fn file_name(id: &str) -> String {
     format!("{id}{EXTENSION}")
-}
-
-/// Truncated to the millisecond, as the record is stored, so a reloaded record is equal.
-fn millis(time: SystemTime) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(to_millis(time))
 }
 
 /// Reads the alias in `path`, whose file name is `name`: the id inside must match it.

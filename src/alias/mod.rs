@@ -74,6 +74,39 @@ pub struct AliasUpdate {
     pub routing: Option<Routing>,
 }
 
+impl NewAlias {
+    /// The record of a new alias with a fresh id, created and updated `now` (to the
+    /// millisecond, as stores keep it).
+    pub(crate) fn into_record(self, now: SystemTime) -> AliasRecord {
+        let now = row::to_millisecond(now);
+        AliasRecord {
+            id: format!("alias-{}", uuid::Uuid::new_v4()),
+            name: self.name,
+            description: self.description,
+            routing: self.routing,
+            creation_time: now,
+            last_updated_time: now,
+        }
+    }
+}
+
+impl AliasUpdate {
+    /// Applies the update to `record`, updated `now`: to the millisecond, and never before
+    /// its creation, even if the clock stepped back.
+    pub(crate) fn apply(self, record: &mut AliasRecord, now: SystemTime) {
+        if let Some(name) = self.name {
+            record.name = name;
+        }
+        if let Some(description) = self.description {
+            record.description = Some(description);
+        }
+        if let Some(routing) = self.routing {
+            record.routing = routing;
+        }
+        record.last_updated_time = row::to_millisecond(now).max(record.creation_time);
+    }
+}
+
 /// Why an alias store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AliasError {

@@ -3,13 +3,13 @@
 //! script, so the count that `create` checks is the count it adds to, and an update applies
 //! only to the row it read.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use redis::Script;
 use redis::aio::ConnectionManager;
 
-use super::row::{Stored, record_of, stored, to_millis};
+use super::row::{Stored, record_of, stored};
 use super::{AliasError, AliasRecord, AliasStore, AliasUpdate, MAX_ALIASES, NewAlias};
 
 /// Adds KEYS[1] field ARGV[1] = ARGV[2] unless ARGV[3] fields are there already.
@@ -69,22 +69,10 @@ fn json(record: &AliasRecord) -> String {
     serde_json::to_string(&stored(record)).unwrap_or_default()
 }
 
-/// Truncated to the millisecond, as stored.
-fn millis(time: SystemTime) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(to_millis(time))
-}
-
 #[async_trait]
 impl AliasStore for RedisAliasStore {
     async fn create(&self, now: SystemTime, alias: NewAlias) -> Result<AliasRecord, AliasError> {
-        let record = AliasRecord {
-            id: format!("alias-{}", uuid::Uuid::new_v4()),
-            name: alias.name,
-            description: alias.description,
-            routing: alias.routing,
-            creation_time: millis(now),
-            last_updated_time: millis(now),
-        };
+        let record = alias.into_record(now);
         let mut connection = self.connection.clone();
         let added: i64 = self
             .create
@@ -131,17 +119,7 @@ impl AliasStore for RedisAliasStore {
                 return Err(AliasError::NotFound(id.to_owned()));
             };
             let mut record = parse(&old)?;
-            if let Some(name) = update.name.clone() {
-                record.name = name;
-            }
-            if let Some(description) = update.description.clone() {
-                record.description = Some(description);
-            }
-            if let Some(routing) = update.routing.clone() {
-                record.routing = routing;
-            }
-            // Never before its creation, even if a host's clock is behind.
-            record.last_updated_time = millis(now).max(record.creation_time);
+            update.clone().apply(&mut record, now);
             let mut connection = self.connection.clone();
             let replaced: i64 = self
                 .replace

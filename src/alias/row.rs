@@ -24,9 +24,14 @@ enum StoredRouting {
     Terminal { message: String },
 }
 
-pub(super) fn to_millis(time: SystemTime) -> u64 {
+fn to_millis(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `time` truncated to the millisecond, as stores keep it, so a record read back is equal.
+pub(super) fn to_millisecond(time: SystemTime) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(to_millis(time))
 }
 
 pub(super) fn stored(record: &AliasRecord) -> Stored {
