@@ -20,7 +20,9 @@ pub mod fuzzing;
 mod host;
 mod log_limit;
 pub mod metrics;
+pub mod placement;
 pub mod protocol;
+pub mod queue;
 pub mod script;
 pub mod secret;
 pub mod tls;
@@ -37,7 +39,7 @@ use tracing::info;
 
 pub use host::{DEV_DEFAULT_SESSION, Sessions};
 
-use alias::{AliasError, AliasStore, FileAliasStore};
+use alias::{AliasError, FileAliasStore};
 use config::Config;
 use host::Host;
 use metrics::Snapshot;
@@ -78,6 +80,9 @@ pub enum StartError {
     /// The stored aliases could not be read.
     #[error("cannot open the alias store: {0}")]
     AliasStore(AliasError),
+    /// The stored game session queues could not be read.
+    #[error("cannot open the queue store: {0}")]
+    QueueStore(queue::QueueError),
     /// The script of `--script` could not be stored.
     #[error("cannot use --script {}: {error}", path.display())]
     Script {
@@ -129,7 +134,7 @@ pub struct Addresses {
 /// A bound, not yet running server.
 pub struct Server {
     host: Arc<Host>,
-    aliases: Arc<dyn AliasStore>,
+    stores: control::Stores,
     ws: tokio::net::TcpListener,
     control: tokio::net::TcpListener,
     udp: tokio::net::UdpSocket,
@@ -206,17 +211,29 @@ impl Server {
             )),
             None => None,
         };
-        // A fleet keeps its aliases in its store; one host keeps them beside the scripts, in
-        // the data directory, which holds what survives a restart.
-        let aliases: Arc<dyn AliasStore> = match &fleet_store {
+        // A fleet keeps its aliases, queues and placements in its store; one host keeps
+        // aliases and queues beside the scripts, in the data directory, which holds what
+        // survives a restart, and its placements in memory with its game sessions.
+        let stores = match &fleet_store {
             Some(store) => {
                 let (connection, prefix) = store.connection();
-                Arc::new(alias::RedisAliasStore::new(connection, prefix))
+                control::Stores {
+                    aliases: Arc::new(alias::RedisAliasStore::new(connection.clone(), prefix)),
+                    queues: Arc::new(queue::RedisQueueStore::new(connection.clone(), prefix)),
+                    placements: Arc::new(placement::RedisPlacementStore::new(connection, prefix)),
+                }
             }
-            None => Arc::new(
-                FileAliasStore::open(config.scripts.data_dir.join("aliases"))
-                    .map_err(StartError::AliasStore)?,
-            ),
+            None => control::Stores {
+                aliases: Arc::new(
+                    FileAliasStore::open(config.scripts.data_dir.join("aliases"))
+                        .map_err(StartError::AliasStore)?,
+                ),
+                queues: Arc::new(
+                    queue::FileQueueStore::open(config.scripts.data_dir.join("queues.json"))
+                        .map_err(StartError::QueueStore)?,
+                ),
+                placements: Arc::new(placement::MemoryPlacementStore::new()),
+            },
         };
         if let Some(store) = &fleet_store {
             host::fleet_scripts::sync(&scripts, store)
@@ -262,7 +279,7 @@ impl Server {
         }
         Ok(Self {
             host,
-            aliases,
+            stores,
             ws,
             control,
             udp,
@@ -354,16 +371,19 @@ impl Server {
                 changes.clone(),
             ));
         }
-        // The control plane gets the catalog, the aliases, the library API and the admin
+        // The control plane gets the catalog, its stores, the library API and the admin
         // handle.
         let admin = host::Admin::new(Arc::clone(&host));
-        let api = control::router(Arc::new(control::Control::new(
+        let control_plane = Arc::new(control::Control::new(
             admin.clone(),
             Sessions::new(Arc::clone(&host)),
             Arc::clone(&host.catalog),
-            self.aliases,
+            self.stores,
             self.addresses,
-        )));
+        ));
+        host.tasks
+            .spawn(control::placer::run(Arc::clone(&control_plane)));
+        let api = control::router(control_plane);
         host.tasks
             .spawn(control::serve_connections(self.control, admin, api));
         tokio::select! {

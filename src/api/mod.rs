@@ -4,7 +4,8 @@
 //! is public and runs with no server in the process: both can use this one. It holds every
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
-//! [`locations`], [`scripts`], [`aliases`], [`admin`]), the objects they carry
+//! [`locations`], [`scripts`], [`aliases`], [`queues`],
+//! [`placements`], [`admin`]), the objects they carry
 //! ([`model`]), the model's constraints on input members ([`validate`]) and the errors
 //! ([`ApiError`]). Types are named after the GameLift model's shapes
 //! (`CreateGameSessionInput`, `GameSession`), which is the reference
@@ -24,7 +25,9 @@ pub mod ids;
 pub mod locations;
 pub mod model;
 mod operation;
+pub mod placements;
 pub mod player_sessions;
+pub mod queues;
 pub mod scripts;
 pub mod validate;
 

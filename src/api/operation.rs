@@ -60,6 +60,20 @@ pub enum Operation {
     DeleteAlias,
     /// `GameLift.ResolveAlias`.
     ResolveAlias,
+    /// `GameLift.CreateGameSessionQueue`.
+    CreateGameSessionQueue,
+    /// `GameLift.DescribeGameSessionQueues`.
+    DescribeGameSessionQueues,
+    /// `GameLift.UpdateGameSessionQueue`.
+    UpdateGameSessionQueue,
+    /// `GameLift.DeleteGameSessionQueue`.
+    DeleteGameSessionQueue,
+    /// `GameLift.StartGameSessionPlacement`.
+    StartGameSessionPlacement,
+    /// `GameLift.DescribeGameSessionPlacement`.
+    DescribeGameSessionPlacement,
+    /// `GameLift.StopGameSessionPlacement`.
+    StopGameSessionPlacement,
     /// `Volley.DescribeServer`: Volley's own, outside the GameLift model.
     DescribeServer,
     /// `Volley.StartDrain`: Volley's own, outside the GameLift model.
@@ -73,7 +87,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 37] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -102,6 +116,13 @@ impl Operation {
         Self::UpdateAlias,
         Self::DeleteAlias,
         Self::ResolveAlias,
+        Self::CreateGameSessionQueue,
+        Self::DescribeGameSessionQueues,
+        Self::UpdateGameSessionQueue,
+        Self::DeleteGameSessionQueue,
+        Self::StartGameSessionPlacement,
+        Self::DescribeGameSessionPlacement,
+        Self::StopGameSessionPlacement,
         Self::DescribeServer,
         Self::StartDrain,
     ];
@@ -137,6 +158,13 @@ impl Operation {
             Self::UpdateAlias => "GameLift.UpdateAlias",
             Self::DeleteAlias => "GameLift.DeleteAlias",
             Self::ResolveAlias => "GameLift.ResolveAlias",
+            Self::CreateGameSessionQueue => "GameLift.CreateGameSessionQueue",
+            Self::DescribeGameSessionQueues => "GameLift.DescribeGameSessionQueues",
+            Self::UpdateGameSessionQueue => "GameLift.UpdateGameSessionQueue",
+            Self::DeleteGameSessionQueue => "GameLift.DeleteGameSessionQueue",
+            Self::StartGameSessionPlacement => "GameLift.StartGameSessionPlacement",
+            Self::DescribeGameSessionPlacement => "GameLift.DescribeGameSessionPlacement",
+            Self::StopGameSessionPlacement => "GameLift.StopGameSessionPlacement",
             Self::DescribeServer => "Volley.DescribeServer",
             Self::StartDrain => "Volley.StartDrain",
         }

@@ -568,6 +568,15 @@ mod tests {
             "Message",
             "Description",
             "RoutingStrategyType",
+            "PlacementId",
+            "GameSessionQueueName",
+            "PlayerLatencies",
+            "LatencyInMilliseconds",
+            "DesiredPlayerSessions",
+            "Destinations",
+            "PlayerLatencyPolicies",
+            "PriorityConfiguration",
+            "PriorityOrder",
             "Other",
         ]);
         let leaf = prop_oneof![
@@ -600,7 +609,8 @@ mod tests {
     /// Reads `body` as the input of every operation.
     fn read_every_input(body: &Value) {
         use crate::api::{
-            Operation, admin, aliases, fleets, game_sessions, locations, player_sessions, scripts,
+            Operation, admin, aliases, fleets, game_sessions, locations, placements,
+            player_sessions, queues, scripts,
         };
         // A match, so a new operation cannot be left out.
         for op in Operation::ALL {
@@ -663,6 +673,27 @@ mod tests {
                 Operation::UpdateAlias => read::<aliases::UpdateAliasInput>(op, body),
                 Operation::DeleteAlias => read::<aliases::DeleteAliasInput>(op, body),
                 Operation::ResolveAlias => read::<aliases::ResolveAliasInput>(op, body),
+                Operation::CreateGameSessionQueue => {
+                    read::<queues::CreateGameSessionQueueInput>(op, body)
+                }
+                Operation::DescribeGameSessionQueues => {
+                    read::<queues::DescribeGameSessionQueuesInput>(op, body)
+                }
+                Operation::UpdateGameSessionQueue => {
+                    read::<queues::UpdateGameSessionQueueInput>(op, body)
+                }
+                Operation::DeleteGameSessionQueue => {
+                    read::<queues::DeleteGameSessionQueueInput>(op, body)
+                }
+                Operation::StartGameSessionPlacement => {
+                    read::<placements::StartGameSessionPlacementInput>(op, body)
+                }
+                Operation::DescribeGameSessionPlacement => {
+                    read::<placements::DescribeGameSessionPlacementInput>(op, body)
+                }
+                Operation::StopGameSessionPlacement => {
+                    read::<placements::StopGameSessionPlacementInput>(op, body)
+                }
                 Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
                 Operation::StartDrain => read::<admin::StartDrainInput>(op, body),
             }

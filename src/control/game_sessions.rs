@@ -300,6 +300,6 @@ pub(super) async fn terminate_game_session(
 }
 
 /// Game properties as the catalog keeps them.
-fn properties(properties: Vec<GameProperty>) -> Vec<(String, String)> {
+pub(super) fn properties(properties: Vec<GameProperty>) -> Vec<(String, String)> {
     properties.into_iter().map(|p| (p.key, p.value)).collect()
 }

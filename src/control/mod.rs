@@ -8,7 +8,8 @@
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
 //! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`locations`], [`scripts`],
-//! [`aliases`], [`admin`]).
+//! [`aliases`], [`queues`], [`placements`], [`admin`]); the [`placer`] places the pending
+//! placements in the background.
 //! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
 //! checked by the input's `validate`, resolves what it names against this server
 //! ([`resolve`]) and returns the typed output, built with [`output`].
@@ -25,7 +26,10 @@ mod listener;
 mod locations;
 mod output;
 mod paging;
+mod placements;
+pub(crate) mod placer;
 mod player_sessions;
+mod queues;
 mod resolve;
 mod scrape;
 mod scripts;
@@ -53,9 +57,22 @@ use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFI
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
 use crate::host::Admin;
+use crate::placement::PlacementStore;
+use crate::queue::QueueStore;
 
 /// The service name in SigV4 credential scopes.
 const SERVICE: &str = "gamelift";
+
+/// The stores of the control plane's own records, beside the catalog: on disk or in memory
+/// for one server, in the fleet store for a fleet.
+pub(crate) struct Stores {
+    /// The aliases.
+    pub aliases: Arc<dyn AliasStore>,
+    /// The game session queues.
+    pub queues: Arc<dyn QueueStore>,
+    /// The game session placements.
+    pub placements: Arc<dyn PlacementStore>,
+}
 
 /// What the handlers share.
 pub(crate) struct Control {
@@ -65,6 +82,12 @@ pub(crate) struct Control {
     catalog: Arc<dyn Catalog>,
     /// The aliases.
     aliases: Arc<dyn AliasStore>,
+    /// The game session queues.
+    queues: Arc<dyn QueueStore>,
+    /// The game session placements.
+    placements: Arc<dyn PlacementStore>,
+    /// Wakes the placer when a placement starts.
+    placer: placer::Placer,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
     /// The listeners' bound addresses.
@@ -76,13 +99,16 @@ impl Control {
         admin: Admin,
         sessions: Sessions,
         catalog: Arc<dyn Catalog>,
-        aliases: Arc<dyn AliasStore>,
+        stores: Stores,
         addresses: crate::Addresses,
     ) -> Self {
         Self {
             sessions,
             catalog,
-            aliases,
+            aliases: stores.aliases,
+            queues: stores.queues,
+            placements: stores.placements,
+            placer: placer::Placer::new(),
             admin,
             started: SystemTime::now(),
             addresses,
@@ -105,6 +131,11 @@ impl Control {
 
     fn fleet(&self) -> &FleetConfig {
         &self.admin.config().fleet
+    }
+
+    /// Publishes an event for `target`; for now it is logged.
+    fn publish_event(&self, target: Option<&str>, event: serde_json::Value) {
+        debug!(target, %event, "event");
     }
 
     /// Builds response objects for this server.
@@ -362,6 +393,51 @@ async fn dispatch(
         Operation::UpdateAlias => run(control, operation, body, aliases::update_alias).await,
         Operation::DeleteAlias => run(control, operation, body, aliases::delete_alias).await,
         Operation::ResolveAlias => run(control, operation, body, aliases::resolve_alias).await,
+        Operation::CreateGameSessionQueue => {
+            run(control, operation, body, queues::create_game_session_queue).await
+        }
+        Operation::DescribeGameSessionQueues => {
+            run(
+                control,
+                operation,
+                body,
+                queues::describe_game_session_queues,
+            )
+            .await
+        }
+        Operation::UpdateGameSessionQueue => {
+            run(control, operation, body, queues::update_game_session_queue).await
+        }
+        Operation::DeleteGameSessionQueue => {
+            run(control, operation, body, queues::delete_game_session_queue).await
+        }
+        Operation::StartGameSessionPlacement => {
+            run(
+                control,
+                operation,
+                body,
+                placements::start_game_session_placement,
+            )
+            .await
+        }
+        Operation::DescribeGameSessionPlacement => {
+            run(
+                control,
+                operation,
+                body,
+                placements::describe_game_session_placement,
+            )
+            .await
+        }
+        Operation::StopGameSessionPlacement => {
+            run(
+                control,
+                operation,
+                body,
+                placements::stop_game_session_placement,
+            )
+            .await
+        }
         Operation::DescribeServer => run(control, operation, body, admin::describe_server).await,
         Operation::StartDrain => run(control, operation, body, admin::start_drain).await,
     }

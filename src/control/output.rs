@@ -37,6 +37,14 @@ impl Shapes<'_> {
         format!("arn:aws:gamelift:{}::alias/{id}", self.fleet.region)
     }
 
+    /// A game session queue's ARN, with an empty account field like the fleet's.
+    pub fn queue_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:gamelift:{}::gamesessionqueue/{name}",
+            self.fleet.region
+        )
+    }
+
     /// An `Alias` object.
     pub fn alias(&self, a: &AliasRecord) -> model::Alias {
         let (fleet_id, message) = match &a.routing {

@@ -684,15 +684,11 @@ impl Sessions {
         &self,
         spec: GameSessionSpec,
     ) -> Result<GameSession, CatalogError> {
-        let fleet = &self.host.config.fleet;
         let suffix = spec
             .idempotency_token
             .clone()
             .unwrap_or_else(|| format!("gsess-{}", uuid::Uuid::new_v4()));
-        let id = GameSessionId::new(format!(
-            "arn:aws:gamelift:{}::gamesession/{}/{suffix}",
-            fleet.region, fleet.id
-        ));
+        let id = self.game_session_id(&suffix);
         // A draining host places nothing; in a fleet it places on the other hosts.
         let draining = self.host.drain.is_cancelled();
         if draining && self.host.fleet_store.is_none() {
@@ -723,6 +719,16 @@ impl Sessions {
         }
         self.host.start_game_session(record.clone()).await?;
         Ok(catalog.game_session(&id).await?.unwrap_or(record))
+    }
+
+    /// The id of this fleet's game session whose last segment (idempotency token or
+    /// generated) is `suffix`.
+    pub fn game_session_id(&self, suffix: &str) -> GameSessionId {
+        let fleet = &self.host.config.fleet;
+        GameSessionId::new(format!(
+            "arn:aws:gamelift:{}::gamesession/{}/{suffix}",
+            fleet.region, fleet.id
+        ))
     }
 
     /// Waits for another host to start a game session placed on it: its record once it is no
