@@ -314,6 +314,19 @@ metrics! {
         /// Reads of this host's inbox in the fleet store that failed.
         [task = "inbox"] fleet_store_inbox_errors,
     }
+    counter volley_placements
+        "Game session placements this host ended, by final status."
+    {
+        /// Placements this host fulfilled.
+        [status = "fulfilled"] placements_fulfilled,
+        /// Placements stopped through this host while pending.
+        [status = "cancelled"] placements_cancelled,
+        /// Placements this host found past their queue's timeout.
+        [status = "timed_out"] placements_timed_out,
+        /// Placements this host could not place (queue gone, no destination of this fleet,
+        /// a game session that failed to start).
+        [status = "failed"] placements_failed,
+    }
 
     counter volley_messages
         "WebSocket frames (reliable) and fast-channel datagrams (fast) received and sent."

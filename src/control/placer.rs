@@ -30,6 +30,7 @@ use crate::api::placements::{
 use crate::api::queues::GameSessionQueue;
 use crate::catalog::{CatalogError, GameSession, GameSessionSpec, GameSessionStatus};
 use crate::log_limit::LogLimit;
+use crate::metrics::Metrics;
 use crate::placement::{Finished, choose};
 
 /// How often the store is asked for due placements when nothing wakes the placer sooner.
@@ -417,8 +418,8 @@ pub(super) fn to_millisecond(time: SystemTime) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
 }
 
-/// Publishes the event of a placement that just ended, to its queue's notification target
-/// (read again if `queue` is not given; a deleted queue's event goes to the default).
+/// Counts a placement that just ended and publishes its event, to its queue's notification
+/// target (read again if `queue` is not given; a deleted queue's event goes to the default).
 pub(super) async fn publish(
     control: &Control,
     placement: &GameSessionPlacement,
@@ -437,8 +438,23 @@ pub(super) async fn publish(
             read.as_ref()
         }
     };
+    count(control, placement.status);
     let event = event(control, placement, queue);
     control.publish_event(queue.and_then(|q| q.notification_target.as_deref()), event);
+}
+
+/// Counts a placement that just ended.
+fn count(control: &Control, status: GameSessionPlacementState) {
+    let metrics = control.admin.metrics();
+    let counter = match status {
+        GameSessionPlacementState::Fulfilled => &metrics.placements_fulfilled,
+        GameSessionPlacementState::Cancelled => &metrics.placements_cancelled,
+        GameSessionPlacementState::TimedOut => &metrics.placements_timed_out,
+        GameSessionPlacementState::Failed | GameSessionPlacementState::Pending => {
+            &metrics.placements_failed
+        }
+    };
+    Metrics::inc(counter);
 }
 
 /// A placement's event as GameLift writes it: `detail-type` "GameLift Queue Placement Event".

@@ -33,6 +33,8 @@ fn known_report() -> Report {
     c.fleet_hosts_draining = 1;
     c.fleet_store_up = 1;
     c.fleet_store_heartbeat_errors = 3;
+    c.placements_fulfilled = 5;
+    c.placements_timed_out = 1;
     report.script.calls[Hook::Message as usize] = 12;
     report.script.errors[Hook::PlayerConnect as usize] = 1;
     report.script.timeouts[Hook::Timer as usize] = 3;
@@ -224,6 +226,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_fleet_hosts gauge",
             "volley_fleet_store_up gauge",
             "volley_fleet_store_errors counter",
+            "volley_placements counter",
             "volley_messages counter",
             "volley_message_bytes counter",
             "volley_messages_dropped counter",
