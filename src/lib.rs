@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod placement;
 pub mod protocol;
 pub mod queue;
+mod redis_hash;
 pub mod script;
 pub mod secret;
 pub mod tls;

@@ -1,57 +1,28 @@
 //! [`RedisAliasStore`]: a fleet's aliases in its Redis store, so every host answers for them.
-//! They are one hash (`<prefix>aliases`: alias id -> its JSON row); every change is one Lua
-//! script, so the count that `create` checks is the count it adds to, and an update applies
-//! only to the row it read.
+//! They are one hash (`<prefix>aliases`: alias id -> its JSON row), a [`JsonHash`]: the count
+//! that `create` checks is the count it adds to, and an update applies only to the row it
+//! read.
 
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use redis::Script;
 use redis::aio::ConnectionManager;
 
 use super::row::{Stored, record_of, stored};
 use super::{AliasError, AliasRecord, AliasStore, AliasUpdate, MAX_ALIASES, NewAlias};
-
-/// Adds KEYS[1] field ARGV[1] = ARGV[2] unless ARGV[3] fields are there already.
-const CREATE: &str = "if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end \
-                      redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1";
-/// Sets KEYS[1] field ARGV[1] to ARGV[3] if it still holds ARGV[2]: 1, else 0 (changed
-/// meanwhile) or -1 (gone).
-const REPLACE: &str = "local now = redis.call('HGET', KEYS[1], ARGV[1]) \
-                       if not now then return -1 end \
-                       if now ~= ARGV[2] then return 0 end \
-                       redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1";
-
-/// Most tries of an update that other hosts' updates keep overtaking.
-const UPDATE_TRIES: usize = 10;
+use crate::redis_hash::{Created, JsonHash, Updated};
 
 /// A fleet's aliases in Redis.
 pub struct RedisAliasStore {
-    connection: ConnectionManager,
-    key: String,
-    create: Script,
-    replace: Script,
+    rows: JsonHash,
 }
 
 impl RedisAliasStore {
     /// The aliases under `prefix` (the fleet's key prefix) on `connection`.
     pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
         Self {
-            connection,
-            key: format!("{prefix}aliases"),
-            create: Script::new(CREATE),
-            replace: Script::new(REPLACE),
+            rows: JsonHash::new(connection, format!("{prefix}aliases")),
         }
-    }
-
-    async fn row(&self, id: &str) -> Result<Option<String>, AliasError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("HGET")
-            .arg(&self.key)
-            .arg(id)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)
     }
 }
 
@@ -73,33 +44,29 @@ fn json(record: &AliasRecord) -> String {
 impl AliasStore for RedisAliasStore {
     async fn create(&self, now: SystemTime, alias: NewAlias) -> Result<AliasRecord, AliasError> {
         let record = alias.into_record(now);
-        let mut connection = self.connection.clone();
-        let added: i64 = self
-            .create
-            .key(&self.key)
-            .arg(&record.id)
-            .arg(json(&record))
-            .arg(MAX_ALIASES)
-            .invoke_async(&mut connection)
+        let created = self
+            .rows
+            .create(&record.id, &json(&record), MAX_ALIASES)
             .await
             .map_err(store_error)?;
-        if added == 0 {
-            return Err(AliasError::LimitExceeded(MAX_ALIASES));
+        match created {
+            Created::Added => Ok(record),
+            // Ids are fresh uuids: a taken one is the store's fault, not the caller's.
+            Created::Exists => Err(AliasError::Internal(format!(
+                "alias {} exists already",
+                record.id
+            ))),
+            Created::Full => Err(AliasError::LimitExceeded(MAX_ALIASES)),
         }
-        Ok(record)
     }
 
     async fn get(&self, id: &str) -> Result<Option<AliasRecord>, AliasError> {
-        self.row(id).await?.map(|row| parse(&row)).transpose()
+        let row = self.rows.get(id).await.map_err(store_error)?;
+        row.map(|row| parse(&row)).transpose()
     }
 
     async fn list(&self) -> Result<Vec<AliasRecord>, AliasError> {
-        let mut connection = self.connection.clone();
-        let rows: Vec<String> = redis::cmd("HVALS")
-            .arg(&self.key)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)?;
+        let rows = self.rows.rows().await.map_err(store_error)?;
         let mut records = rows
             .iter()
             .map(|row| parse(row))
@@ -114,45 +81,29 @@ impl AliasStore for RedisAliasStore {
         id: &str,
         update: AliasUpdate,
     ) -> Result<AliasRecord, AliasError> {
-        for _ in 0..UPDATE_TRIES {
-            let Some(old) = self.row(id).await? else {
-                return Err(AliasError::NotFound(id.to_owned()));
-            };
-            let mut record = parse(&old)?;
-            update.clone().apply(&mut record, now);
-            let mut connection = self.connection.clone();
-            let replaced: i64 = self
-                .replace
-                .key(&self.key)
-                .arg(id)
-                .arg(&old)
-                .arg(json(&record))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(store_error)?;
-            match replaced {
-                1 => return Ok(record),
-                -1 => return Err(AliasError::NotFound(id.to_owned())),
-                _ => {}
-            }
+        let updated = self
+            .rows
+            .update(id, store_error, |old| {
+                let mut record = parse(old)?;
+                update.clone().apply(&mut record, now);
+                let row = json(&record);
+                Ok((record, row))
+            })
+            .await?;
+        match updated {
+            Updated::Done(record) => Ok(record),
+            Updated::Gone => Err(AliasError::NotFound(id.to_owned())),
+            Updated::Overtaken => Err(AliasError::Internal(format!(
+                "alias {id} kept changing under this update; try again"
+            ))),
         }
-        Err(AliasError::Internal(format!(
-            "alias {id} kept changing under this update; try again"
-        )))
     }
 
     async fn delete(&self, id: &str) -> Result<AliasRecord, AliasError> {
-        let Some(row) = self.row(id).await? else {
+        let Some(row) = self.rows.get(id).await.map_err(store_error)? else {
             return Err(AliasError::NotFound(id.to_owned()));
         };
-        let mut connection = self.connection.clone();
-        let removed: i64 = redis::cmd("HDEL")
-            .arg(&self.key)
-            .arg(id)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)?;
-        if removed == 0 {
+        if !self.rows.delete(id).await.map_err(store_error)? {
             return Err(AliasError::NotFound(id.to_owned()));
         }
         parse(&row)

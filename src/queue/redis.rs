@@ -1,57 +1,26 @@
 //! [`RedisQueueStore`]: a fleet's queues in its Redis store, so every host answers for them
-//! and places through them. They are one hash (`<prefix>queues`: name -> the queue's JSON);
-//! every change is one Lua script, so the count that `create` checks is the count it adds to,
-//! and an update applies only to the queue it read.
+//! and places through them. They are one hash (`<prefix>queues`: name -> the queue's JSON), a
+//! [`JsonHash`]: the count that `create` checks is the count it adds to, and an update applies
+//! only to the queue it read.
 
 use async_trait::async_trait;
-use redis::Script;
 use redis::aio::ConnectionManager;
 
 use super::{MAX_QUEUES, QueueError, QueueStore};
 use crate::api::queues::{GameSessionQueue, UpdateGameSessionQueueInput};
-
-/// Adds KEYS[1] field ARGV[1] = ARGV[2]: 1, or 0 if it exists, or -1 if ARGV[3] fields are
-/// there already.
-const CREATE: &str = "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end \
-                      if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end \
-                      redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1";
-/// Sets KEYS[1] field ARGV[1] to ARGV[3] if it still holds ARGV[2]: 1, else 0 (changed
-/// meanwhile) or -1 (gone).
-const REPLACE: &str = "local now = redis.call('HGET', KEYS[1], ARGV[1]) \
-                       if not now then return -1 end \
-                       if now ~= ARGV[2] then return 0 end \
-                       redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1";
-
-/// Most tries of an update that other hosts' updates keep overtaking.
-const UPDATE_TRIES: usize = 10;
+use crate::redis_hash::{Created, JsonHash, Updated};
 
 /// A fleet's queues in Redis.
 pub struct RedisQueueStore {
-    connection: ConnectionManager,
-    key: String,
-    create: Script,
-    replace: Script,
+    rows: JsonHash,
 }
 
 impl RedisQueueStore {
     /// The queues under `prefix` (the fleet's key prefix) on `connection`.
     pub fn new(connection: ConnectionManager, prefix: &str) -> Self {
         Self {
-            connection,
-            key: format!("{prefix}queues"),
-            create: Script::new(CREATE),
-            replace: Script::new(REPLACE),
+            rows: JsonHash::new(connection, format!("{prefix}queues")),
         }
-    }
-
-    async fn row(&self, name: &str) -> Result<Option<String>, QueueError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("HGET")
-            .arg(&self.key)
-            .arg(name)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)
     }
 }
 
@@ -71,34 +40,25 @@ fn json(queue: &GameSessionQueue) -> String {
 #[async_trait]
 impl QueueStore for RedisQueueStore {
     async fn create(&self, queue: GameSessionQueue) -> Result<(), QueueError> {
-        let mut connection = self.connection.clone();
-        let added: i64 = self
-            .create
-            .key(&self.key)
-            .arg(&queue.name)
-            .arg(json(&queue))
-            .arg(MAX_QUEUES)
-            .invoke_async(&mut connection)
+        let created = self
+            .rows
+            .create(&queue.name, &json(&queue), MAX_QUEUES)
             .await
             .map_err(store_error)?;
-        match added {
-            1 => Ok(()),
-            0 => Err(QueueError::Duplicate(queue.name)),
-            _ => Err(QueueError::LimitExceeded(MAX_QUEUES)),
+        match created {
+            Created::Added => Ok(()),
+            Created::Exists => Err(QueueError::Duplicate(queue.name)),
+            Created::Full => Err(QueueError::LimitExceeded(MAX_QUEUES)),
         }
     }
 
     async fn get(&self, name: &str) -> Result<Option<GameSessionQueue>, QueueError> {
-        self.row(name).await?.map(|row| parse(&row)).transpose()
+        let row = self.rows.get(name).await.map_err(store_error)?;
+        row.map(|row| parse(&row)).transpose()
     }
 
     async fn list(&self) -> Result<Vec<GameSessionQueue>, QueueError> {
-        let mut connection = self.connection.clone();
-        let rows: Vec<String> = redis::cmd("HVALS")
-            .arg(&self.key)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)?;
+        let rows = self.rows.rows().await.map_err(store_error)?;
         let mut queues = rows
             .iter()
             .map(|row| parse(row))
@@ -112,44 +72,29 @@ impl QueueStore for RedisQueueStore {
         name: &str,
         update: UpdateGameSessionQueueInput,
     ) -> Result<GameSessionQueue, QueueError> {
-        for _ in 0..UPDATE_TRIES {
-            let Some(old) = self.row(name).await? else {
-                return Err(QueueError::NotFound(name.to_owned()));
-            };
-            let mut queue = parse(&old)?;
-            update.clone().apply(&mut queue);
-            let mut connection = self.connection.clone();
-            let replaced: i64 = self
-                .replace
-                .key(&self.key)
-                .arg(name)
-                .arg(&old)
-                .arg(json(&queue))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(store_error)?;
-            match replaced {
-                1 => return Ok(queue),
-                -1 => return Err(QueueError::NotFound(name.to_owned())),
-                _ => {}
-            }
+        let updated = self
+            .rows
+            .update(name, store_error, |old| {
+                let mut queue = parse(old)?;
+                update.clone().apply(&mut queue);
+                let row = json(&queue);
+                Ok((queue, row))
+            })
+            .await?;
+        match updated {
+            Updated::Done(queue) => Ok(queue),
+            Updated::Gone => Err(QueueError::NotFound(name.to_owned())),
+            Updated::Overtaken => Err(QueueError::Internal(format!(
+                "game session queue {name} kept changing under this update; try again"
+            ))),
         }
-        Err(QueueError::Internal(format!(
-            "game session queue {name} kept changing under this update; try again"
-        )))
     }
 
     async fn delete(&self, name: &str) -> Result<(), QueueError> {
-        let mut connection = self.connection.clone();
-        let removed: i64 = redis::cmd("HDEL")
-            .arg(&self.key)
-            .arg(name)
-            .query_async(&mut connection)
-            .await
-            .map_err(store_error)?;
-        if removed == 0 {
-            return Err(QueueError::NotFound(name.to_owned()));
+        if self.rows.delete(name).await.map_err(store_error)? {
+            Ok(())
+        } else {
+            Err(QueueError::NotFound(name.to_owned()))
         }
-        Ok(())
     }
 }
