@@ -14,6 +14,7 @@ pub mod config;
 mod control;
 pub mod control_client;
 pub mod core;
+pub mod events;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
