@@ -1,6 +1,7 @@
 //! The TOML configuration (`config/volley.toml` is the documented example, and the built-in
 //! defaults equal it), turned into a validated [`Config`] of real types. Errors name the key.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -53,6 +54,27 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `[server]`: the process as a whole.
     pub server: ServerConfig,
+    /// `[events]`: where placement events are delivered.
+    pub events: EventsConfig,
+}
+
+/// `[events]`: the webhooks that receive GameLift's placement events (which GameLift
+/// publishes to a queue's SNS topic) and how they are delivered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventsConfig {
+    /// Where events go whose queue names no target of `targets`; `None`: such events are
+    /// counted as unrouted and not sent.
+    pub webhook: Option<http::Uri>,
+    /// Webhooks by notification target (a queue's `NotificationTarget`, an SNS topic ARN).
+    pub targets: BTreeMap<String, http::Uri>,
+    /// The key events are signed with; `None` sends them unsigned.
+    pub secret: Option<Secret>,
+    /// Longest one delivery attempt may take, connecting included.
+    pub timeout: Duration,
+    /// Attempts per event before it is given up.
+    pub max_attempts: u32,
+    /// Most events waiting for delivery (queued or backing off); more are dropped.
+    pub queue: usize,
 }
 
 /// `[server]`: logging and stopping.
@@ -366,6 +388,58 @@ struct File {
     scripts: ScriptsFile,
     tls: TlsFile,
     server: ServerFile,
+    events: EventsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct EventsFile {
+    webhook: String,
+    targets: BTreeMap<String, String>,
+    secret: String,
+    timeout_secs: u64,
+    max_attempts: u32,
+    queue: usize,
+}
+
+impl Default for EventsFile {
+    fn default() -> Self {
+        Self {
+            webhook: String::new(),
+            targets: BTreeMap::new(),
+            secret: String::new(),
+            timeout_secs: 10,
+            max_attempts: 6,
+            queue: 10_000,
+        }
+    }
+}
+
+/// The longest notification target GameLift accepts (an SNS topic ARN).
+const MAX_NOTIFICATION_TARGET_CHARS: usize = 300;
+
+/// Most entries of `events.targets`: a webhook per queue, and queues are few.
+const MAX_EVENT_TARGETS: usize = 1000;
+
+/// Parses a webhook URL: `http://` or `https://`, with a host and without credentials
+/// (which would not be sent: a receiver's token belongs in the path or query).
+fn webhook_uri(text: &str) -> Result<http::Uri, String> {
+    let uri: http::Uri = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(format!("`{text}` is not an http:// or https:// URL"));
+    }
+    let Some(authority) = uri.authority() else {
+        return Err(format!("`{text}` names no host"));
+    };
+    if authority.host().is_empty() {
+        return Err(format!("`{text}` names no host"));
+    }
+    if authority.as_str().contains('@') {
+        return Err("a webhook URL must not carry credentials (user:password@)".into());
+    }
+    Ok(uri)
 }
 
 #[derive(Deserialize)]
@@ -725,6 +799,62 @@ fn check(ok: bool, key: &'static str, reason: impl Into<String>) -> Result<(), C
     }
 }
 
+impl EventsFile {
+    fn validate(&self) -> Result<EventsConfig, ConfigError> {
+        let webhook = if self.webhook.is_empty() {
+            None
+        } else {
+            Some(
+                webhook_uri(&self.webhook).map_err(|reason| ConfigError::Invalid {
+                    key: "events.webhook",
+                    reason,
+                })?,
+            )
+        };
+        check(
+            self.targets.len() <= MAX_EVENT_TARGETS,
+            "events.targets",
+            format!("must have at most {MAX_EVENT_TARGETS} entries"),
+        )?;
+        let mut targets = BTreeMap::new();
+        for (target, url) in &self.targets {
+            check(
+                (1..=MAX_NOTIFICATION_TARGET_CHARS).contains(&target.len()),
+                "events.targets",
+                format!("a target must be 1-{MAX_NOTIFICATION_TARGET_CHARS} characters"),
+            )?;
+            let uri = webhook_uri(url).map_err(|reason| ConfigError::Invalid {
+                key: "events.targets",
+                reason: format!("target `{target}`: {reason}"),
+            })?;
+            targets.insert(target.clone(), uri);
+        }
+        check(
+            (1..=300).contains(&self.timeout_secs),
+            "events.timeout_secs",
+            "must be between 1 and 300",
+        )?;
+        check(
+            (1..=100).contains(&self.max_attempts),
+            "events.max_attempts",
+            "must be between 1 and 100",
+        )?;
+        check(
+            (1..=1_000_000).contains(&self.queue),
+            "events.queue",
+            "must be between 1 and 1000000",
+        )?;
+        Ok(EventsConfig {
+            webhook,
+            targets,
+            secret: (!self.secret.is_empty()).then(|| Secret::new(self.secret.clone())),
+            timeout: Duration::from_secs(self.timeout_secs),
+            max_attempts: self.max_attempts,
+            queue: self.queue,
+        })
+    }
+}
+
 impl File {
     fn validate(self) -> Result<Config, ConfigError> {
         let (l, s) = (&self.limits, &self.sessions);
@@ -958,6 +1088,7 @@ impl File {
         if let Err(reason) = check_log_filter(&self.server.log_level) {
             check(false, "server.log_level", reason)?;
         }
+        let events = self.events.validate()?;
         let t = &self.tls;
         let uses_tls = t.mode != SecureMode::Plain || t.control;
         let files = if uses_tls {
@@ -980,6 +1111,7 @@ impl File {
             None
         };
         Ok(Config {
+            events,
             server: ServerConfig {
                 log_level: self.server.log_level.clone(),
                 drain_grace: Duration::from_secs(self.server.drain_grace_secs),
@@ -1140,6 +1272,69 @@ mod tests {
         let token = config.control.metrics_token.as_ref().expect("a token");
         assert_eq!(token.expose(), "tok3n-s3cr3t");
         assert!(!format!("{config:?}").contains("tok3n"));
+    }
+
+    #[test]
+    fn events_route_targets_and_keep_the_secret_out_of_debug() {
+        let events = Config::default().events;
+        assert_eq!(events.webhook, None);
+        assert!(events.targets.is_empty());
+        assert_eq!(events.secret, None);
+        assert_eq!(
+            (events.timeout, events.max_attempts, events.queue),
+            (Duration::from_secs(10), 6, 10_000)
+        );
+        let text = "[events]\nwebhook = \"https://hooks.example.com/all?token=1\"\n\
+                    secret = \"whs3cr3t\"\ntimeout_secs = 3\nmax_attempts = 2\nqueue = 50\n\
+                    [events.targets]\n\
+                    \"arn:aws:sns:us-west-2:111122223333:placements\" = \"http://127.0.0.1:9000/p\"\n";
+        let config = Config::parse(text).expect("valid");
+        let events = &config.events;
+        assert_eq!(
+            events.webhook.as_ref().map(ToString::to_string).as_deref(),
+            Some("https://hooks.example.com/all?token=1")
+        );
+        let target = &events.targets["arn:aws:sns:us-west-2:111122223333:placements"];
+        assert_eq!(target.to_string(), "http://127.0.0.1:9000/p");
+        assert_eq!(events.secret.as_ref().map(Secret::expose), Some("whs3cr3t"));
+        assert_eq!(
+            (events.timeout, events.max_attempts, events.queue),
+            (Duration::from_secs(3), 2, 50)
+        );
+        assert!(!format!("{config:?}").contains("whs3cr3t"));
+    }
+
+    #[test]
+    fn bad_events_values_are_named() {
+        let cases = [
+            (
+                "[events]\nwebhook = \"ftp://example.com/\"",
+                "events.webhook",
+            ),
+            ("[events]\nwebhook = \"not a url\"", "events.webhook"),
+            ("[events]\nwebhook = \"/relative\"", "events.webhook"),
+            (
+                "[events]\nwebhook = \"https://user:pw@example.com/\"",
+                "events.webhook",
+            ),
+            (
+                "[events.targets]\n\"arn:aws:sns:x:1:t\" = \"mailto:a@example.com\"",
+                "arn:aws:sns:x:1:t",
+            ),
+            (
+                "[events.targets]\n\"\" = \"http://example.com/\"",
+                "events.targets",
+            ),
+            ("[events]\ntimeout_secs = 0", "events.timeout_secs"),
+            ("[events]\nmax_attempts = 0", "events.max_attempts"),
+            ("[events]\nmax_attempts = 101", "events.max_attempts"),
+            ("[events]\nqueue = 0", "events.queue"),
+            ("[events]\nwebhooks = \"http://example.com/\"", "webhooks"),
+        ];
+        for (text, key) in cases {
+            let err = Config::parse(text).expect_err(text);
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod config;
 mod control;
 pub mod control_client;
 pub mod core;
+pub mod events;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -375,11 +376,18 @@ impl Server {
         // The control plane gets the catalog, its stores, the library API and the admin
         // handle.
         let admin = host::Admin::new(Arc::clone(&host));
+        let events = events::Events::start(
+            &host.config.events,
+            Arc::clone(&host.metrics),
+            host.shutdown.clone(),
+            &host.tasks,
+        );
         let control_plane = Arc::new(control::Control::new(
             admin.clone(),
             Sessions::new(Arc::clone(&host)),
             Arc::clone(&host.catalog),
             self.stores,
+            events,
             self.addresses,
         ));
         host.tasks

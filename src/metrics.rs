@@ -523,6 +523,27 @@ metrics! {
         [result = "forbidden"] metrics_scrapes_forbidden,
     }
 
+    counter volley_events
+        "Placement events by how their delivery to a webhook ended: delivered (a 2xx \
+         answer), failed (refused, given up after events.max_attempts, or left at \
+         shutdown), dropped (the queue was full) or unrouted (no webhook for it)."
+    {
+        /// Events a webhook answered with a 2xx status.
+        [result = "delivered"] events_delivered,
+        /// Events given up: refused by their webhook, out of attempts, or left at shutdown.
+        [result = "failed"] events_failed,
+        /// Events dropped because `events.queue` were waiting.
+        [result = "dropped"] events_dropped,
+        /// Events with no webhook for their notification target and no default one.
+        [result = "unrouted"] events_unrouted,
+    }
+    gauge volley_events_queued
+        "Events waiting for delivery to a webhook, queued or between attempts."
+    {
+        /// Events waiting for delivery, queued or between attempts (a gauge).
+        events_queued,
+    }
+
     by_hand process;
 
     // `Volley.DescribeServer` reports these; the exposition counts the same connections by

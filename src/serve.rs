@@ -129,6 +129,12 @@ fn load(args: &ServeArgs) -> anyhow::Result<Loaded> {
     {
         config.control.metrics_token = Some(volley::secret::Secret::new(token));
     }
+    // And the key that placement events are signed with.
+    if let Ok(secret) = std::env::var("VOLLEY_EVENTS_SECRET")
+        && !secret.is_empty()
+    {
+        config.events.secret = Some(volley::secret::Secret::new(secret));
+    }
     Ok(Loaded { config, text })
 }
 

@@ -56,6 +56,7 @@ use crate::alias::AliasStore;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
+use crate::events::Events;
 use crate::host::Admin;
 use crate::placement::PlacementStore;
 use crate::queue::QueueStore;
@@ -88,6 +89,8 @@ pub(crate) struct Control {
     placements: Arc<dyn PlacementStore>,
     /// Wakes the placer when a placement starts.
     placer: placer::Placer,
+    /// Where placement events go.
+    events: Events,
     /// When the server started: the fleet's creation time.
     started: SystemTime,
     /// The listeners' bound addresses.
@@ -100,6 +103,7 @@ impl Control {
         sessions: Sessions,
         catalog: Arc<dyn Catalog>,
         stores: Stores,
+        events: Events,
         addresses: crate::Addresses,
     ) -> Self {
         Self {
@@ -109,6 +113,7 @@ impl Control {
             queues: stores.queues,
             placements: stores.placements,
             placer: placer::Placer::new(),
+            events,
             admin,
             started: SystemTime::now(),
             addresses,
@@ -133,9 +138,9 @@ impl Control {
         &self.admin.config().fleet
     }
 
-    /// Publishes an event for `target`; for now it is logged.
+    /// Publishes an event to the webhook that `target` maps to (or the default one).
     fn publish_event(&self, target: Option<&str>, event: serde_json::Value) {
-        debug!(target, %event, "event");
+        self.events.publish(target, event);
     }
 
     /// Builds response objects for this server.

@@ -29,6 +29,7 @@ use crate::api::placements::{
 };
 use crate::api::queues::GameSessionQueue;
 use crate::catalog::{CatalogError, GameSession, GameSessionSpec, GameSessionStatus};
+use crate::events;
 use crate::log_limit::LogLimit;
 use crate::metrics::Metrics;
 use crate::placement::{Finished, choose};
@@ -472,10 +473,10 @@ fn event(
     let mut detail = json!({
         "type": kind,
         "placementId": placement.placement_id,
-        "startTime": iso8601_millis(placement.start_time.0),
+        "startTime": events::iso8601_millis(placement.start_time.0),
     });
     if let Some(end) = placement.end_time {
-        detail["endTime"] = json!(iso8601_millis(end.0));
+        detail["endTime"] = json!(events::iso8601_millis(end.0));
     }
     if placement.status == GameSessionPlacementState::Fulfilled {
         detail["port"] = json!(placement.port.map(|p| p.to_string()));
@@ -495,29 +496,11 @@ fn event(
     let queue_arn = control
         .shapes()
         .queue_arn(&placement.game_session_queue_name);
-    json!({
-        "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
-        "detail-type": "GameLift Queue Placement Event",
-        "source": "aws.gamelift",
-        "account": "",
-        "region": control.fleet().region,
-        "resources": [queue_arn],
-        "detail": detail,
-    })
-}
-
-/// `t` in ISO 8601 UTC to the millisecond.
-fn iso8601_millis(t: SystemTime) -> String {
-    let at = time::OffsetDateTime::from(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
+    events::envelope(
+        "GameLift Queue Placement Event",
+        &control.fleet().region,
+        vec![queue_arn],
+        detail,
+        SystemTime::now(),
     )
 }

@@ -35,6 +35,9 @@ fn known_report() -> Report {
     c.fleet_store_heartbeat_errors = 3;
     c.placements_fulfilled = 5;
     c.placements_timed_out = 1;
+    c.events_delivered = 4;
+    c.events_dropped = 1;
+    c.events_queued = 2;
     report.script.calls[Hook::Message as usize] = 12;
     report.script.errors[Hook::PlayerConnect as usize] = 1;
     report.script.timeouts[Hook::Timer as usize] = 3;
@@ -248,6 +251,8 @@ fn the_families_are_these_and_nothing_else() {
             "volley_control_requests counter",
             "volley_control_connections_closed counter",
             "volley_metrics_scrapes counter",
+            "volley_events counter",
+            "volley_events_queued gauge",
             "process_cpu_seconds counter",
             "process_resident_memory_bytes gauge",
             "process_virtual_memory_bytes gauge",

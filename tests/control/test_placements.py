@@ -2,6 +2,13 @@
 and the AWS CLI create queues, start placements and poll them to FULFILLED, and game clients
 connect with what DescribeGameSessionPlacement returned."""
 
+import hashlib
+import hmac
+import http.server
+import json
+import queue as queues
+import threading
+import time
 import uuid
 
 import pytest
@@ -245,3 +252,95 @@ def test_the_aws_cli_drives_queues_and_placements(server):
     placement = wait_until(described, timeout=10, what="the CLI sees the placement settle")
     assert placement["Status"] == "FULFILLED", placement
     assert placement["PlacedPlayerSessions"][0]["PlayerId"] == "p1"
+
+
+class Webhook:
+    """An HTTP receiver on a free loopback port: every POST's path, headers and body, in
+    arrival order, answered 204."""
+
+    def __init__(self):
+        received = self.received = queues.Queue()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.put((self.path, self.headers, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next(self, timeout=10.0):
+        return self.received.get(timeout=timeout)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook():
+    receiver = Webhook()
+    yield receiver
+    receiver.close()
+
+
+SECRET = b"whsec_placements"
+TOPIC = "arn:aws:sns:us-east-1:111122223333:placements"
+
+
+def verified(headers, body):
+    """The event, once its X-Volley-Signature checks out against SECRET."""
+    fields = dict(part.split("=", 1) for part in headers["X-Volley-Signature"].split(","))
+    assert abs(time.time() - int(fields["t"])) < 60, fields
+    expected = hmac.new(SECRET, fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(expected, fields["v1"]), "the signature does not match"
+    event = json.loads(body)
+    assert headers["X-Volley-Event-Id"] == event["id"]
+    return event
+
+
+def test_placement_events_reach_the_webhooks_signed(server_factory, webhook):
+    server = server_factory({"events": {
+        "webhook": f"{webhook.url}/default",
+        "targets": {TOPIC: f"{webhook.url}/by-topic"},
+        "secret": SECRET.decode(),
+    }, "limits": {"max_game_sessions": 1}})
+    client = make_client(server)
+    mapped = new_queue(client, NotificationTarget=TOPIC, CustomEventData="from the studio")
+    placement = start(client, mapped["Name"], players=["alice"])
+    path, headers, body = webhook.next()
+    assert path == "/by-topic"
+    event = verified(headers, body)
+    assert (event["source"], event["detail-type"]) == ("aws.gamelift",
+                                                       "GameLift Queue Placement Event")
+    assert event["resources"] == [mapped["GameSessionQueueArn"]]
+    detail = event["detail"]
+    done = client.describe_game_session_placement(
+        PlacementId=placement["PlacementId"])["GameSessionPlacement"]
+    assert detail["type"] == "PlacementFulfilled" and done["Status"] == "FULFILLED"
+    assert detail["placementId"] == placement["PlacementId"]
+    assert detail["gameSessionArn"] == done["GameSessionArn"]
+    assert (detail["ipAddress"], detail["port"]) == (done["IpAddress"], str(done["Port"]))
+    assert detail["placedPlayerSessions"] == [
+        {"playerId": "alice",
+         "playerSessionId": done["PlacedPlayerSessions"][0]["PlayerSessionId"]}]
+    assert detail["customEventData"] == "from the studio"
+    assert detail["startTime"].endswith("Z") and detail["endTime"] >= detail["startTime"]
+
+    # A queue without a target: its events go to the default webhook. The fleet is full, so
+    # the placement waits until it is stopped.
+    plain = new_queue(client)
+    waiting = start(client, plain["Name"])
+    client.stop_game_session_placement(PlacementId=waiting["PlacementId"])
+    path, headers, body = webhook.next()
+    assert path == "/default"
+    event = verified(headers, body)
+    assert event["detail"]["type"] == "PlacementCancelled"
+    assert event["detail"]["placementId"] == waiting["PlacementId"]
+    assert "customEventData" not in event["detail"]
