@@ -1,0 +1,117 @@
+"""The AWS SDK for JavaScript v3 (`@aws-sdk/client-gamelift`, pinned in tests/js) as a game
+backend: `tests/js/placement_backend.mjs` creates a queue to the fleet, places a game session
+for two players and stops a second placement against a signed server, and the players
+connect with the player sessions it got and play (control-api.md §1.7, §2.8, §2.9).
+
+Needs Node and the package's modules (`npm ci --prefix tests/js`, which `.ci/test` runs)."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import (
+    ACCESS_KEY,
+    FLEET_ARN,
+    GAME_SESSION_ARN_PREFIX,
+    REGION,
+    REPO,
+    SECRET,
+    connect_client,
+    describe_game,
+    describe_player,
+)
+
+JS_DIR = REPO / "tests" / "js"
+BACKEND = JS_DIR / "placement_backend.mjs"
+NODE = shutil.which("node")
+NODE_TIMEOUT = 90.0
+
+pytestmark = pytest.mark.skipif(
+    NODE is None,
+    reason="node is not installed: the JavaScript SDK test needs Node and npm "
+           "(.ci/test installs them with apt-get and runs npm ci --prefix tests/js)",
+)
+
+# The fleet has room for one game session, so the second placement is still waiting when it
+# is stopped.
+VOLLEY_CONFIG = {"limits": {"max_game_sessions": 1}}
+
+
+def run_backend(server, secret=SECRET):
+    """`node placement_backend.mjs` against `server`, with the environment a GameLift backend
+    is given (nothing of the developer's AWS set-up)."""
+    assert (JS_DIR / "node_modules" / "@aws-sdk" / "client-gamelift").is_dir(), (
+        "the JavaScript SDK is not installed: run npm ci --prefix tests/js")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "VOLLEY_ENDPOINT": server.control_url,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    return subprocess.run(
+        [NODE, str(BACKEND)], cwd=JS_DIR, env=env, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=NODE_TIMEOUT,
+    )
+
+
+def test_a_javascript_backend_places_a_game_session_and_its_players_play(
+        server, gamelift, line_client):
+    done = run_backend(server)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, done.stdout
+    seen = json.loads(lines[0])
+
+    assert seen["fleetArn"] == FLEET_ARN
+    assert seen["queue"]["timeoutInSeconds"] == 120 and seen["queue"]["listed"] >= 1
+    queue = seen["queue"]
+    assert queue["arn"] == f"arn:aws:gamelift:local::gamesessionqueue/{queue['name']}"
+    placement = seen["placement"]
+    assert placement["status"] == "FULFILLED", seen
+    assert placement["gameSessionId"] == GAME_SESSION_ARN_PREFIX + placement["placementId"]
+    assert placement["region"] == "local"
+    assert (placement["ipAddress"], placement["port"]) == server.ws
+    assert placement["playerLatencies"] == [20, 35]
+    players = placement["playerSessions"]
+    assert list(players) == ["alice", "bob"], seen
+    assert seen["stopped"]["status"] == "CANCELLED", seen
+    assert seen["errors"] == {
+        "unknownPlacement": {"name": "NotFoundException", "status": 400},
+        "unknownQueue": {"name": "NotFoundException", "status": 400},
+    }
+
+    # boto3 sees what the JavaScript backend made.
+    game = describe_game(gamelift, placement["gameSessionId"])
+    assert (game["Name"], game["Status"], game["MaximumPlayerSessionCount"]) == (
+        "js-arena", "ACTIVE", 4)
+    assert game["GameProperties"] == [{"Key": "mode", "Value": "duel"}]
+    for player, player_session_id in players.items():
+        session = describe_player(gamelift, player_session_id)
+        assert (session["PlayerId"], session["Status"]) == (player, "RESERVED")
+        assert session["PlayerData"] == f"data of {player}"
+    stopped = gamelift.describe_game_session_placement(
+        PlacementId=seen["stopped"]["placementId"])["GameSessionPlacement"]
+    assert stopped["Status"] == "CANCELLED" and "GameSessionId" not in stopped
+
+    # The players log in with the player sessions the placement returned, and play.
+    alice, _ = connect_client(line_client, server, players["alice"])
+    bob, bob_peer = connect_client(line_client, server, players["bob"])
+    alice.send_line(f"send {bob_peer} 1 hello from a javascript backend")
+    bob.expect(r"hello from a javascript backend")
+    assert describe_player(gamelift, players["alice"])["Status"] == "ACTIVE"
+
+
+def test_a_javascript_backend_with_a_wrong_secret_fails_clearly(server):
+    done = run_backend(server, secret=SECRET + "x")
+    assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert "placement_backend failed: InvalidSignatureException" in done.stderr, (
+        done.stderr)
