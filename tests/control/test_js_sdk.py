@@ -23,6 +23,7 @@ from conftest import (
     describe_game,
     describe_player,
 )
+from test_fleet import fleet, redis  # noqa: F401 (fixtures)
 
 JS_DIR = REPO / "tests" / "js"
 BACKEND = JS_DIR / "placement_backend.mjs"
@@ -115,3 +116,22 @@ def test_a_javascript_backend_with_a_wrong_secret_fails_clearly(server):
     assert done.stdout == ""
     assert "placement_backend failed: InvalidSignatureException" in done.stderr, (
         done.stderr)
+
+
+def test_a_javascript_backend_places_through_any_host_of_a_fleet(fleet, line_client):
+    """The same backend against a Redis fleet: it calls host-b, which has no room of its own,
+    and the game session is placed on host-a, where the players connect."""
+    host_a = fleet("host-a", max_game_sessions=1)
+    host_b = fleet("host-b", max_game_sessions=0)
+    done = run_backend(host_b)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    seen = json.loads(done.stdout.splitlines()[0])
+    placement = seen["placement"]
+    assert placement["status"] == "FULFILLED", seen
+    assert (placement["ipAddress"], placement["port"]) == host_a.ws
+    assert seen["stopped"]["status"] == "CANCELLED", seen
+    players = placement["playerSessions"]
+    alice, _ = connect_client(line_client, host_a, players["alice"])
+    bob, bob_peer = connect_client(line_client, host_a, players["bob"])
+    alice.send_line(f"send {bob_peer} 1 hello across the fleet")
+    bob.expect(r"hello across the fleet")
