@@ -145,6 +145,7 @@ async fn attempt(control: &Control, placement: GameSessionPlacement) {
     let elapsed = now.duration_since(started).unwrap_or_default();
     let timeout = Duration::from_secs(u64::try_from(queue.timeout_in_seconds).unwrap_or(0));
     if elapsed >= timeout {
+        abandon(control, &id).await;
         return end(
             control,
             placement,
@@ -221,6 +222,14 @@ async fn attempt(control: &Control, placement: GameSessionPlacement) {
             Some(&queue),
         )
         .await;
+    }
+    if game_session.status == GameSessionStatus::Activating {
+        // Its host did not start it within the longest a start may take (it may have died
+        // before the fleet noticed): not placed yet. The next attempt finds it started, or
+        // ended once its host is given up.
+        debug!(placement = %id, "its game session is still activating");
+        let next = SystemTime::now() + RETRY;
+        return retry(control, &id, next.min(started + timeout)).await;
     }
     let players = match reserve(control, &placement, &game_session).await {
         Ok(players) => players,
@@ -365,6 +374,26 @@ async fn reserve(
     };
     placed.sort_by_key(|p| order(&p.player_id));
     Ok(placed)
+}
+
+/// Ends the game session an earlier attempt at a placement that is timing out made, if any
+/// is still running: it was never handed to anyone.
+async fn abandon(control: &Control, placement_id: &str) {
+    let id = control.sessions.game_session_id(placement_id);
+    match control.sessions.game_session(&id).await {
+        Ok(Some(game_session))
+            if matches!(
+                game_session.status,
+                GameSessionStatus::Activating | GameSessionStatus::Active
+            ) =>
+        {
+            terminate(control, &game_session).await;
+        }
+        Ok(_) => {}
+        Err(e) => control
+            .placer
+            .warn("cannot read a timed-out placement's game session", &e),
+    }
 }
 
 async fn terminate(control: &Control, game_session: &GameSession) {
