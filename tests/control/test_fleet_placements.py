@@ -6,6 +6,7 @@ game clients connect with what DescribeGameSessionPlacement returned."""
 import concurrent.futures
 import datetime
 import shutil
+import signal
 import time
 import uuid
 
@@ -380,3 +381,45 @@ def test_the_aws_cli_places_through_the_fleet(fleet, line_client):  # noqa: F811
                            what="the CLI sees the placement settle")
     assert_on(placement, west, WEST)
     play(line_client, west, placement)
+
+
+def test_two_hosts_in_a_location_are_both_used_and_a_draining_one_is_passed_by(
+        fleet, line_client):  # noqa: F811
+    east_a = fleet("host-a", location=EAST, max_game_sessions=2)
+    east_b = fleet("host-b", location=EAST, max_game_sessions=1)
+    west = fleet("host-c", location=WEST, max_game_sessions=10)
+    client = make_client(west)
+    queue = new_queue(client)["Name"]
+    near_east = latencies({"p1": {EAST: 10, WEST: 50}})
+
+    def place():
+        placement = start(client, queue, players=["p1"], PlayerLatencies=near_east)
+        done = settled(client, placement["PlacementId"])
+        assert done["Status"] == "FULFILLED", done
+        return done
+
+    def ended(placement):
+        client.terminate_game_session(GameSessionId=placement["GameSessionId"],
+                                      TerminationMode="FORCE_TERMINATE")
+        wait_until(lambda: client.describe_game_sessions(
+            GameSessionId=placement["GameSessionId"])["GameSessions"][0]["Status"]
+            == "TERMINATED", what="the game session ended")
+
+    # The nearer location's hosts fill (the fullest first) before the next location is used.
+    one, two, three, four = place(), place(), place(), place()
+    for placement, host, location in [(one, east_a, EAST), (two, east_a, EAST),
+                                      (three, east_b, EAST), (four, west, WEST)]:
+        assert_on(placement, host, location)
+
+    # host-a drains, one player keeping it up, with room again: placements pass it by.
+    connect_client(line_client, east_a, one["PlacedPlayerSessions"][0]["PlayerSessionId"])
+    ended(two)
+    east_a.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: any(h["HostId"] == "host-a" and h["Draining"]
+                           for h in server_answer(west)["Fleet"]["Hosts"]),
+               what="host-a's drain known to the fleet")
+    assert_on(place(), west, WEST)
+    ended(three)
+    assert_on(place(), east_b, EAST)
+    assert east_a.alive()
+    east_a.stopped = True
