@@ -21,6 +21,7 @@ pub mod fuzzing;
 mod host;
 mod log_limit;
 pub mod metrics;
+pub mod named;
 pub mod placement;
 pub mod protocol;
 pub mod queue;
@@ -84,7 +85,7 @@ pub enum StartError {
     AliasStore(AliasError),
     /// The stored game session queues could not be read.
     #[error("cannot open the queue store: {0}")]
-    QueueStore(queue::QueueError),
+    QueueStore(named::NamedError),
     /// The script of `--script` could not be stored.
     #[error("cannot use --script {}: {error}", path.display())]
     Script {
@@ -221,7 +222,7 @@ impl Server {
                 let (connection, prefix) = store.connection();
                 control::Stores {
                     aliases: Arc::new(alias::RedisAliasStore::new(connection.clone(), prefix)),
-                    queues: Arc::new(queue::RedisQueueStore::new(connection.clone(), prefix)),
+                    queues: Arc::new(queue::redis_store(connection.clone(), prefix)),
                     placements: Arc::new(placement::RedisPlacementStore::new(connection, prefix)),
                 }
             }
@@ -231,7 +232,7 @@ impl Server {
                         .map_err(StartError::AliasStore)?,
                 ),
                 queues: Arc::new(
-                    queue::FileQueueStore::open(config.scripts.data_dir.join("queues.json"))
+                    queue::file_store(config.scripts.data_dir.join("queues.json"))
                         .map_err(StartError::QueueStore)?,
                 ),
                 placements: Arc::new(placement::MemoryPlacementStore::new()),

@@ -8,10 +8,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use volley::api::placements::{GameSessionPlacement, GameSessionPlacementState};
 use volley::api::queues::{GameSessionQueue, UpdateGameSessionQueueInput};
+use volley::named::{NamedError, NamedStore};
 use volley::placement::{
     Finished, MemoryPlacementStore, PlacementError, PlacementStore, RedisPlacementStore,
 };
-use volley::queue::{QueueError, QueueStore, RedisQueueStore};
+use volley::queue;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -173,7 +174,7 @@ async fn two_hosts_never_claim_the_same_placement() {
 #[tokio::test]
 async fn the_redis_queue_store_refuses_duplicates_and_applies_updates() {
     let prefix = format!("volley:{{{}}}:", redis_server::fresh_fleet_id());
-    let store = RedisQueueStore::new(connection().await, &prefix);
+    let store = queue::redis_store(connection().await, &prefix);
     let queue = |name: &str| GameSessionQueue {
         name: name.into(),
         timeout_in_seconds: 600,
@@ -183,14 +184,17 @@ async fn the_redis_queue_store_refuses_duplicates_and_applies_updates() {
     store.create(queue("a")).await.expect("creates");
     assert!(matches!(
         store.create(queue("a")).await,
-        Err(QueueError::Duplicate(_))
+        Err(NamedError::Duplicate { .. })
     ));
     let update = UpdateGameSessionQueueInput {
         name: "a".into(),
         timeout_in_seconds: Some(20),
         ..Default::default()
     };
-    let updated = store.update("a", update.clone()).await.expect("updates");
+    let updated = store
+        .update("a", &|queue| update.clone().apply(queue))
+        .await
+        .expect("updates");
     assert_eq!(updated.timeout_in_seconds, 20);
     let names: Vec<String> = store
         .list()
@@ -203,10 +207,12 @@ async fn the_redis_queue_store_refuses_duplicates_and_applies_updates() {
     store.delete("a").await.expect("deletes");
     assert!(matches!(
         store.delete("a").await,
-        Err(QueueError::NotFound(_))
+        Err(NamedError::NotFound { .. })
     ));
     assert!(matches!(
-        store.update("a", update).await,
-        Err(QueueError::NotFound(_))
+        store
+            .update("a", &|queue| update.clone().apply(queue))
+            .await,
+        Err(NamedError::NotFound { .. })
     ));
 }

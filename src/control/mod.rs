@@ -53,13 +53,14 @@ pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
 use crate::alias::AliasStore;
+use crate::api::queues::GameSessionQueue;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
 use crate::events::Events;
 use crate::host::Admin;
+use crate::named::NamedStore;
 use crate::placement::PlacementStore;
-use crate::queue::QueueStore;
 
 /// The service name in SigV4 credential scopes.
 const SERVICE: &str = "gamelift";
@@ -70,7 +71,7 @@ pub(crate) struct Stores {
     /// The aliases.
     pub aliases: Arc<dyn AliasStore>,
     /// The game session queues.
-    pub queues: Arc<dyn QueueStore>,
+    pub queues: Arc<dyn NamedStore<GameSessionQueue>>,
     /// The game session placements.
     pub placements: Arc<dyn PlacementStore>,
 }
@@ -84,7 +85,7 @@ pub(crate) struct Control {
     /// The aliases.
     aliases: Arc<dyn AliasStore>,
     /// The game session queues.
-    queues: Arc<dyn QueueStore>,
+    queues: Arc<dyn NamedStore<GameSessionQueue>>,
     /// The game session placements.
     placements: Arc<dyn PlacementStore>,
     /// Wakes the placer when a placement starts.

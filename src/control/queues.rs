@@ -1,9 +1,7 @@
 //! The game session queue operations (control-api.md §2.8): CreateGameSessionQueue,
 //! DescribeGameSessionQueues, UpdateGameSessionQueue and DeleteGameSessionQueue over the
-//! server's [`QueueStore`]. A queue's destinations must each be this fleet or an alias that
+//! server's store of queues. A queue's destinations must each be this fleet or an alias that
 //! exists, by id or ARN; placements read the queue as it is when they are tried.
-//!
-//! [`QueueStore`]: crate::queue::QueueStore
 
 use std::time::UNIX_EPOCH;
 
@@ -20,7 +18,7 @@ use crate::api::queues::{
     DescribeGameSessionQueuesOutput, GameSessionQueue, GameSessionQueueDestination,
     UpdateGameSessionQueueInput, UpdateGameSessionQueueOutput, queue_name_of,
 };
-use crate::queue::QueueError;
+use crate::named::NamedError;
 
 pub(super) async fn create_game_session_queue(
     control: &Control,
@@ -90,7 +88,7 @@ pub(super) async fn update_game_session_queue(
     let name = queue_name_of(&input.name).to_owned();
     let game_session_queue = control
         .queues
-        .update(&name, input)
+        .update(&name, &|queue| input.clone().apply(queue))
         .await
         .map_err(store_error)?;
     Ok(UpdateGameSessionQueueOutput { game_session_queue })
@@ -142,15 +140,15 @@ async fn check_destinations(
 }
 
 /// A queue store refusal as the API reports it.
-pub(super) fn store_error(e: QueueError) -> ApiError {
+pub(super) fn store_error(e: NamedError) -> ApiError {
     match e {
-        QueueError::NotFound(name) => {
+        NamedError::NotFound { name, .. } => {
             ApiError::not_found(format!("No game session queue matches {name}"))
         }
-        QueueError::Duplicate(_) => ApiError::new(ErrorType::InvalidRequest, e.to_string()),
-        QueueError::LimitExceeded(_) => ApiError::new(ErrorType::LimitExceeded, e.to_string()),
+        NamedError::Duplicate { .. } => ApiError::new(ErrorType::InvalidRequest, e.to_string()),
+        NamedError::LimitExceeded { .. } => ApiError::new(ErrorType::LimitExceeded, e.to_string()),
         // The message may name server paths: logged, not sent.
-        QueueError::Io { .. } | QueueError::Internal(_) => {
+        NamedError::Io { .. } | NamedError::Internal(_) => {
             error!(error = %e, "queue store failed");
             ApiError::new(ErrorType::Internal, "the queue store failed")
         }

@@ -1,4 +1,8 @@
+use std::path::PathBuf;
+
 use super::*;
+use crate::api::queues::UpdateGameSessionQueueInput;
+use crate::named::NamedStore;
 
 fn queue(name: &str) -> GameSessionQueue {
     GameSessionQueue {
@@ -17,25 +21,25 @@ fn scratch(name: &str) -> PathBuf {
 #[tokio::test]
 async fn queues_are_created_updated_listed_and_deleted_and_survive_a_reopen() {
     let path = scratch("crud");
-    let store = FileQueueStore::open(&path).expect("opens");
+    let store = file_store(&path).expect("opens");
     assert!(store.list().await.expect("lists").is_empty());
     assert!(!path.exists(), "nothing is written before a change");
     store.create(queue("b")).await.expect("creates");
     store.create(queue("a")).await.expect("creates");
     assert!(matches!(
         store.create(queue("a")).await,
-        Err(QueueError::Duplicate(_))
+        Err(NamedError::Duplicate { .. })
     ));
     let updated = store
-        .update(
-            "a",
+        .update("a", &|queue| {
             UpdateGameSessionQueueInput {
                 name: "a".into(),
                 timeout_in_seconds: Some(30),
                 custom_event_data: Some("hi".into()),
                 ..Default::default()
-            },
-        )
+            }
+            .apply(queue);
+        })
         .await
         .expect("updates");
     assert_eq!(updated.timeout_in_seconds, 30);
@@ -49,20 +53,18 @@ async fn queues_are_created_updated_listed_and_deleted_and_survive_a_reopen() {
         .collect();
     assert_eq!(names, ["a", "b"]);
 
-    let reopened = FileQueueStore::open(&path).expect("reopens");
+    let reopened = file_store(&path).expect("reopens");
     assert_eq!(reopened.get("a").await.expect("reads"), Some(updated));
     reopened.delete("b").await.expect("deletes");
     assert!(matches!(
         reopened.delete("b").await,
-        Err(QueueError::NotFound(_))
+        Err(NamedError::NotFound { .. })
     ));
     assert!(matches!(
-        reopened
-            .update("b", UpdateGameSessionQueueInput::default())
-            .await,
-        Err(QueueError::NotFound(_))
+        reopened.update("b", &|_| {}).await,
+        Err(NamedError::NotFound { .. })
     ));
-    let again = FileQueueStore::open(&path).expect("reopens");
+    let again = file_store(&path).expect("reopens");
     assert_eq!(again.list().await.expect("lists").len(), 1);
     std::fs::remove_dir_all(path.parent().expect("a folder")).expect("cleans up");
 }
@@ -70,7 +72,7 @@ async fn queues_are_created_updated_listed_and_deleted_and_survive_a_reopen() {
 #[tokio::test]
 async fn the_number_of_queues_is_bounded() {
     let path = scratch("limit");
-    let store = FileQueueStore::open(&path).expect("opens");
+    let store = file_store(&path).expect("opens");
     for i in 0..MAX_QUEUES {
         store
             .create(queue(&format!("q{i}")))
@@ -79,7 +81,10 @@ async fn the_number_of_queues_is_bounded() {
     }
     assert!(matches!(
         store.create(queue("one-more")).await,
-        Err(QueueError::LimitExceeded(MAX_QUEUES))
+        Err(NamedError::LimitExceeded {
+            max: MAX_QUEUES,
+            ..
+        })
     ));
     std::fs::remove_dir_all(path.parent().expect("a folder")).expect("cleans up");
 }
@@ -89,9 +94,6 @@ fn a_corrupt_file_is_an_error_not_an_empty_list() {
     let path = scratch("corrupt");
     std::fs::create_dir_all(path.parent().expect("a folder")).expect("creates");
     std::fs::write(&path, b"{ not json").expect("writes");
-    assert!(matches!(
-        FileQueueStore::open(&path),
-        Err(QueueError::Io { .. })
-    ));
+    assert!(matches!(file_store(&path), Err(NamedError::Io { .. })));
     std::fs::remove_dir_all(path.parent().expect("a folder")).expect("cleans up");
 }
