@@ -1,5 +1,5 @@
 //! [`JsonHash`]: records kept as JSON text in one Redis hash (field: the record's key), what
-//! the fleet's alias and queue stores share. Creating checks the count and the key in the same
+//! the fleet's alias store and its named records ([`crate::named`]) share. Creating checks the count and the key in the same
 //! Lua script that adds the row, and a replacement applies only if the row is still the one
 //! the caller read, so both are atomic across hosts; the stores turn the answers into their
 //! own errors.
