@@ -7,11 +7,13 @@
 //!   with its place (`teams[red].maxPlayers: must be at least minPlayers`).
 //! - [`expr`]: property expressions such as `avg(teams[*].players.attributes[skill])`.
 //! - [`compound`]: the statements of compound rules, such as `or(and(A, B), C)`.
+//! - [`eval`]: an expression's value for a potential match (teams, players, attributes).
 //!
 //! What of the AWS language is and is not supported is in `docs/flexmatch.md`.
 
 pub mod compound;
 mod error;
+pub mod eval;
 pub mod expr;
 mod rules;
 

@@ -1629,10 +1629,40 @@ impl Reader<'_> {
                         preference.map(StepValue::BatchingPreference)
                     }
                     Some(
-                        ExpansionTarget::TeamMinPlayers(_) | ExpansionTarget::TeamMaxPlayers(_),
-                    ) => self
-                        .count(&step, "value", true)
-                        .map(|n| StepValue::Number(f64::from(n))),
+                        ExpansionTarget::TeamMinPlayers(team)
+                        | ExpansionTarget::TeamMaxPlayers(team),
+                    ) => {
+                        let n = self.count(&step, "value", true);
+                        let minimum = matches!(target, Some(ExpansionTarget::TeamMinPlayers(_)));
+                        // A step must leave every team it touches with min <= max.
+                        let clash = teams
+                            .iter()
+                            .filter(|t| team.as_ref().is_none_or(|name| *name == t.name))
+                            .find(|t| {
+                                n.is_some_and(|n| {
+                                    if minimum {
+                                        n > t.max_players
+                                    } else {
+                                        n < t.min_players.max(1)
+                                    }
+                                })
+                            });
+                        if let Some(t) = clash {
+                            let bound = if minimum {
+                                format!(
+                                    "more than teams[{}].maxPlayers ({})",
+                                    t.name, t.max_players
+                                )
+                            } else {
+                                format!(
+                                    "below teams[{}].minPlayers ({}) or 1",
+                                    t.name, t.min_players
+                                )
+                            };
+                            self.problem(step.at("value"), format!("must not be {bound}"));
+                        }
+                        n.map(|n| StepValue::Number(f64::from(n)))
+                    }
                     _ => self
                         .non_negative(&step, "value", true)
                         .map(StepValue::Number),

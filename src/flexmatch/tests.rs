@@ -328,6 +328,107 @@ fn deep_expressions_and_statements_are_refused_not_recursed() {
     );
 }
 
+fn team(name: &str, players: &[(&str, f64, &[&str])]) -> eval::MatchTeam {
+    eval::MatchTeam {
+        name: name.into(),
+        players: players
+            .iter()
+            .map(|(id, skill, maps)| eval::MatchPlayer {
+                id: (*id).into(),
+                attributes: [
+                    ("skill".to_owned(), AttributeValue::Number(*skill)),
+                    (
+                        "maps".to_owned(),
+                        AttributeValue::StringList(maps.iter().map(|m| (*m).to_owned()).collect()),
+                    ),
+                ]
+                .into(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn evaluates_expressions_over_a_match() {
+    use eval::{EvalError, Value};
+    let teams = [
+        team(
+            "red",
+            &[("a", 10.0, &["desert", "jungle"]), ("b", 20.0, &["desert"])],
+        ),
+        team(
+            "blue",
+            &[
+                ("c", 30.0, &["desert", "snow"]),
+                ("d", 50.0, &["desert", "jungle"]),
+            ],
+        ),
+    ];
+    let value = |text: &str| eval::evaluate(&expr::parse(text).expect("parses"), &teams);
+    assert_eq!(
+        value("avg(teams[*].players.attributes[skill])"),
+        Ok(Value::List(vec![Value::Number(15.0), Value::Number(40.0)]))
+    );
+    assert_eq!(
+        value("max(avg(teams[*].players.attributes[skill]))"),
+        Ok(Value::Number(40.0))
+    );
+    assert_eq!(
+        value("avg(flatten(teams[*].players.attributes[skill]))"),
+        Ok(Value::Number(27.5))
+    );
+    assert_eq!(
+        value("median(players.attributes[skill])"),
+        Ok(Value::Number(25.0))
+    );
+    assert_eq!(
+        value("sum(teams[red].players.attributes[skill])"),
+        Ok(Value::Number(30.0))
+    );
+    assert_eq!(value("count(teams[blue].players)"), Ok(Value::Number(2.0)));
+    assert_eq!(
+        value("stddev(teams[red].players.attributes[skill])"),
+        Ok(Value::Number(5.0))
+    );
+    assert_eq!(
+        value("count(teams[red,blue].players.playerId)"),
+        Ok(Value::List(vec![Value::Number(2.0), Value::Number(2.0)]))
+    );
+    assert_eq!(
+        value("set_intersection(flatten(teams[*].players.attributes[maps]))"),
+        Ok(Value::List(vec![Value::String("desert".into())]))
+    );
+    assert_eq!(
+        value("set_intersection(teams[*].players.attributes[maps])"),
+        Ok(Value::List(vec![
+            Value::List(vec![Value::String("desert".into())]),
+            Value::List(vec![Value::String("desert".into())]),
+        ]))
+    );
+    assert_eq!(
+        value("min(teams[green].players.attributes[skill])"),
+        Err(EvalError::UnknownTeam("green".into()))
+    );
+    assert_eq!(
+        value("min(teams[red].players.attributes[rank])"),
+        Err(EvalError::MissingAttribute {
+            player: "a".into(),
+            attribute: "rank".into()
+        })
+    );
+    assert_eq!(
+        eval::evaluate(
+            &expr::parse("avg(players.attributes[skill])").expect("parses"),
+            &[]
+        ),
+        Err(EvalError::Empty("avg"))
+    );
+    assert_eq!(
+        value("avg(teams[red].players.playerId)"),
+        Err(EvalError::Mismatch("avg"))
+    );
+}
+
 /// Applies `change` to the 5v5 rule set and returns the refusal's message.
 fn refusal_of(change: impl FnOnce(&mut serde_json::Value)) -> String {
     let mut value = five_v_five();
@@ -562,6 +663,21 @@ fn refuses_expansions_of_unknown_targets_and_unordered_steps() {
         ),
         "{message}"
     );
+    let message = refusal_of(|v| {
+        v["expansions"][1] = json!({"target": "teams[red].minPlayers",
+                                    "steps": [{"waitTimeSeconds": 5, "value": 4}]});
+    });
+    assert!(message.contains("unknown team red"), "{message}");
+    let message = refusal_of(|v| {
+        v["expansions"][1] = json!({"target": "teams[*].minPlayers",
+                                    "steps": [{"waitTimeSeconds": 5, "value": 6}]});
+    });
+    assert!(
+        message.contains(
+            "expansions[teams[*].minPlayers].steps[0].value: must not be more than teams[cowboys].maxPlayers (5)"
+        ),
+        "{message}"
+    );
     let message = refusal_of(|v| v["expansions"][0]["steps"][0]["value"] = json!("wide"));
     assert!(
         message.contains("steps[0].value: must be a number"),
@@ -763,6 +879,24 @@ proptest! {
     #[test]
     fn parsing_arbitrary_json_never_panics(value in json_value()) {
         let _ = parse(&value.to_string());
+    }
+
+    #[test]
+    fn evaluating_parsed_expressions_never_panics(text in ".{0,64}", skills in prop::collection::vec(any::<f64>(), 0..4)) {
+        let players: Vec<(String, f64)> = skills.iter().enumerate().map(|(i, s)| (i.to_string(), *s)).collect();
+        let refs: Vec<(&str, f64, &[&str])> = players.iter().map(|(id, s)| (id.as_str(), *s, &[][..])).collect();
+        let teams = [team("red", &refs), team("blue", &refs)];
+        for candidate in [
+            text.clone(),
+            format!("avg({text})"),
+            "stddev(flatten(teams[*].players.attributes[skill]))".to_owned(),
+            "median(players.attributes[skill])".to_owned(),
+            "set_intersection(players.attributes[maps])".to_owned(),
+        ] {
+            if let Ok(parsed) = expr::parse(&candidate) {
+                let _ = eval::evaluate(&parsed, &teams);
+            }
+        }
     }
 
     #[test]
