@@ -15,6 +15,7 @@ mod control;
 pub mod control_client;
 pub mod core;
 pub mod events;
+pub mod flexmatch;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
