@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use super::attributes::AttributeValue;
 use super::expr::{Expr, Func, PlayerField, TeamSelector};
-use super::rules::AttributeValue;
 
 /// A team of a potential match.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -167,8 +167,7 @@ impl fmt::Display for ExprType {
     }
 }
 
-/// Declared player attribute types, as [`Expr::check`] needs them.
-pub use super::rules::AttributeType;
+use super::attributes::AttributeType;
 
 /// What [`Expr::check`] knows of the rule set.
 pub trait Scope {

@@ -11,12 +11,14 @@
 //!
 //! What of the AWS language is and is not supported is in `docs/flexmatch.md`.
 
+mod attributes;
 pub mod compound;
 mod error;
 pub mod eval;
 pub mod expr;
 mod rules;
 
+pub use attributes::{AttributeType, AttributeValue};
 pub use error::{MAX_PROBLEMS, Problem, RuleSetError};
 pub use rules::*;
 

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::attributes::{AttributeType, AttributeValue};
 use super::compound::{self, Statement};
 use super::error::{Problems, RuleSetError, suggest};
 use super::expr::{self, Base, Expr, ExprType, Scope};
@@ -81,43 +82,6 @@ pub struct PlayerAttribute {
     pub kind: AttributeType,
     /// The value a player without one gets.
     pub default: Option<AttributeValue>,
-}
-
-/// A player attribute's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AttributeType {
-    /// `string`.
-    String,
-    /// `number`.
-    Number,
-    /// `string_list`.
-    StringList,
-    /// `string_number_map`.
-    StringNumberMap,
-}
-
-impl AttributeType {
-    fn name(self) -> &'static str {
-        match self {
-            AttributeType::String => "string",
-            AttributeType::Number => "number",
-            AttributeType::StringList => "string_list",
-            AttributeType::StringNumberMap => "string_number_map",
-        }
-    }
-}
-
-/// A player attribute value.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AttributeValue {
-    /// A string.
-    String(String),
-    /// A number.
-    Number(f64),
-    /// A list of strings.
-    StringList(Vec<String>),
-    /// Numbers by string key.
-    StringNumberMap(BTreeMap<String, f64>),
 }
 
 /// The `algorithm` section, with AWS's defaults filled in.
