@@ -21,6 +21,7 @@ pub mod flexmatch;
 pub mod fuzzing;
 mod host;
 mod log_limit;
+pub mod matchmaking;
 pub mod metrics;
 pub mod named;
 pub mod placement;
@@ -87,6 +88,9 @@ pub enum StartError {
     /// The stored game session queues could not be read.
     #[error("cannot open the queue store: {0}")]
     QueueStore(named::NamedError),
+    /// The stored matchmaking rule sets could not be read.
+    #[error("cannot open the rule set store: {0}")]
+    RuleSetStore(named::NamedError),
     /// The script of `--script` could not be stored.
     #[error("cannot use --script {}: {error}", path.display())]
     Script {
@@ -224,6 +228,10 @@ impl Server {
                 control::Stores {
                     aliases: Arc::new(alias::RedisAliasStore::new(connection.clone(), prefix)),
                     queues: Arc::new(queue::redis_store(connection.clone(), prefix)),
+                    rule_sets: Arc::new(matchmaking::rule_set_redis_store(
+                        connection.clone(),
+                        prefix,
+                    )),
                     placements: Arc::new(placement::RedisPlacementStore::new(connection, prefix)),
                 }
             }
@@ -235,6 +243,12 @@ impl Server {
                 queues: Arc::new(
                     queue::file_store(config.scripts.data_dir.join("queues.json"))
                         .map_err(StartError::QueueStore)?,
+                ),
+                rule_sets: Arc::new(
+                    matchmaking::rule_set_file_store(
+                        config.scripts.data_dir.join("rule_sets.json"),
+                    )
+                    .map_err(StartError::RuleSetStore)?,
                 ),
                 placements: Arc::new(placement::MemoryPlacementStore::new()),
             },

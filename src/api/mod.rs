@@ -5,7 +5,7 @@
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
 //! [`locations`], [`scripts`], [`aliases`], [`queues`],
-//! [`placements`], [`admin`]), the objects they carry
+//! [`placements`], [`rule_sets`], [`admin`]), the objects they carry
 //! ([`model`]), the model's constraints on input members ([`validate`]) and the errors
 //! ([`ApiError`]). Types are named after the GameLift model's shapes
 //! (`CreateGameSessionInput`, `GameSession`), which is the reference
@@ -28,6 +28,7 @@ mod operation;
 pub mod placements;
 pub mod player_sessions;
 pub mod queues;
+pub mod rule_sets;
 pub mod scripts;
 pub mod validate;
 

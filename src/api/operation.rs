@@ -74,6 +74,14 @@ pub enum Operation {
     DescribeGameSessionPlacement,
     /// `GameLift.StopGameSessionPlacement`.
     StopGameSessionPlacement,
+    /// `GameLift.CreateMatchmakingRuleSet`.
+    CreateMatchmakingRuleSet,
+    /// `GameLift.DescribeMatchmakingRuleSets`.
+    DescribeMatchmakingRuleSets,
+    /// `GameLift.DeleteMatchmakingRuleSet`.
+    DeleteMatchmakingRuleSet,
+    /// `GameLift.ValidateMatchmakingRuleSet`.
+    ValidateMatchmakingRuleSet,
     /// `Volley.DescribeServer`: Volley's own, outside the GameLift model.
     DescribeServer,
     /// `Volley.StartDrain`: Volley's own, outside the GameLift model.
@@ -87,7 +95,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 41] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -123,6 +131,10 @@ impl Operation {
         Self::StartGameSessionPlacement,
         Self::DescribeGameSessionPlacement,
         Self::StopGameSessionPlacement,
+        Self::CreateMatchmakingRuleSet,
+        Self::DescribeMatchmakingRuleSets,
+        Self::DeleteMatchmakingRuleSet,
+        Self::ValidateMatchmakingRuleSet,
         Self::DescribeServer,
         Self::StartDrain,
     ];
@@ -165,6 +177,10 @@ impl Operation {
             Self::StartGameSessionPlacement => "GameLift.StartGameSessionPlacement",
             Self::DescribeGameSessionPlacement => "GameLift.DescribeGameSessionPlacement",
             Self::StopGameSessionPlacement => "GameLift.StopGameSessionPlacement",
+            Self::CreateMatchmakingRuleSet => "GameLift.CreateMatchmakingRuleSet",
+            Self::DescribeMatchmakingRuleSets => "GameLift.DescribeMatchmakingRuleSets",
+            Self::DeleteMatchmakingRuleSet => "GameLift.DeleteMatchmakingRuleSet",
+            Self::ValidateMatchmakingRuleSet => "GameLift.ValidateMatchmakingRuleSet",
             Self::DescribeServer => "Volley.DescribeServer",
             Self::StartDrain => "Volley.StartDrain",
         }

@@ -577,6 +577,7 @@ mod tests {
             "PlayerLatencyPolicies",
             "PriorityConfiguration",
             "PriorityOrder",
+            "RuleSetBody",
             "Other",
         ]);
         let leaf = prop_oneof![
@@ -610,7 +611,7 @@ mod tests {
     fn read_every_input(body: &Value) {
         use crate::api::{
             Operation, admin, aliases, fleets, game_sessions, locations, placements,
-            player_sessions, queues, scripts,
+            player_sessions, queues, rule_sets, scripts,
         };
         // A match, so a new operation cannot be left out.
         for op in Operation::ALL {
@@ -693,6 +694,18 @@ mod tests {
                 }
                 Operation::StopGameSessionPlacement => {
                     read::<placements::StopGameSessionPlacementInput>(op, body)
+                }
+                Operation::CreateMatchmakingRuleSet => {
+                    read::<rule_sets::CreateMatchmakingRuleSetInput>(op, body)
+                }
+                Operation::DescribeMatchmakingRuleSets => {
+                    read::<rule_sets::DescribeMatchmakingRuleSetsInput>(op, body)
+                }
+                Operation::DeleteMatchmakingRuleSet => {
+                    read::<rule_sets::DeleteMatchmakingRuleSetInput>(op, body)
+                }
+                Operation::ValidateMatchmakingRuleSet => {
+                    read::<rule_sets::ValidateMatchmakingRuleSetInput>(op, body)
                 }
                 Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
                 Operation::StartDrain => read::<admin::StartDrainInput>(op, body),

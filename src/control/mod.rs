@@ -8,7 +8,7 @@
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
 //! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`locations`], [`scripts`],
-//! [`aliases`], [`queues`], [`placements`], [`admin`]); the [`placer`] places the pending
+//! [`aliases`], [`queues`], [`placements`], [`rule_sets`], [`admin`]); the [`placer`] places the pending
 //! placements in the background.
 //! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
 //! checked by the input's `validate`, resolves what it names against this server
@@ -31,6 +31,7 @@ pub(crate) mod placer;
 mod player_sessions;
 mod queues;
 mod resolve;
+mod rule_sets;
 mod scrape;
 mod scripts;
 pub(crate) mod search;
@@ -54,6 +55,7 @@ pub(crate) use listener::serve_connections;
 use crate::Sessions;
 use crate::alias::AliasStore;
 use crate::api::queues::GameSessionQueue;
+use crate::api::rule_sets::MatchmakingRuleSet;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
 use crate::catalog::Catalog;
 use crate::config::{AuthMode, FleetConfig};
@@ -72,6 +74,8 @@ pub(crate) struct Stores {
     pub aliases: Arc<dyn AliasStore>,
     /// The game session queues.
     pub queues: Arc<dyn NamedStore<GameSessionQueue>>,
+    /// The matchmaking rule sets.
+    pub rule_sets: Arc<dyn NamedStore<MatchmakingRuleSet>>,
     /// The game session placements.
     pub placements: Arc<dyn PlacementStore>,
 }
@@ -86,6 +90,8 @@ pub(crate) struct Control {
     aliases: Arc<dyn AliasStore>,
     /// The game session queues.
     queues: Arc<dyn NamedStore<GameSessionQueue>>,
+    /// The matchmaking rule sets.
+    rule_sets: Arc<dyn NamedStore<MatchmakingRuleSet>>,
     /// The game session placements.
     placements: Arc<dyn PlacementStore>,
     /// Wakes the placer when a placement starts.
@@ -112,6 +118,7 @@ impl Control {
             catalog,
             aliases: stores.aliases,
             queues: stores.queues,
+            rule_sets: stores.rule_sets,
             placements: stores.placements,
             placer: placer::Placer::new(),
             events,
@@ -441,6 +448,42 @@ async fn dispatch(
                 operation,
                 body,
                 placements::stop_game_session_placement,
+            )
+            .await
+        }
+        Operation::CreateMatchmakingRuleSet => {
+            run(
+                control,
+                operation,
+                body,
+                rule_sets::create_matchmaking_rule_set,
+            )
+            .await
+        }
+        Operation::DescribeMatchmakingRuleSets => {
+            run(
+                control,
+                operation,
+                body,
+                rule_sets::describe_matchmaking_rule_sets,
+            )
+            .await
+        }
+        Operation::DeleteMatchmakingRuleSet => {
+            run(
+                control,
+                operation,
+                body,
+                rule_sets::delete_matchmaking_rule_set,
+            )
+            .await
+        }
+        Operation::ValidateMatchmakingRuleSet => {
+            run(
+                control,
+                operation,
+                body,
+                rule_sets::validate_matchmaking_rule_set,
             )
             .await
         }
