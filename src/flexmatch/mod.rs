@@ -16,10 +16,12 @@ pub mod compound;
 mod error;
 pub mod eval;
 pub mod expr;
+mod read;
 mod rules;
 
 pub use attributes::{AttributeType, AttributeValue};
 pub use error::{MAX_PROBLEMS, Problem, RuleSetError};
+pub use read::parse;
 pub use rules::*;
 
 #[cfg(test)]

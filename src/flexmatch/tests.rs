@@ -643,6 +643,37 @@ fn refuses_a_compound_statement_over_unknown_or_unfit_rules() {
 }
 
 #[test]
+fn refuses_a_compound_statement_naming_itself_or_with_one_operand() {
+    let message = refusal_of(|v| {
+        push(
+            &mut v["rules"],
+            json!({"name": "Loop", "type": "compound", "statement": "or(Loop, FairTeamSkill)"}),
+        );
+        push(
+            &mut v["rules"],
+            json!({"name": "Lone", "type": "compound", "statement": "xor(FairTeamSkill)"}),
+        );
+    });
+    assert!(
+        message.contains("rules[Loop].statement: refers to itself"),
+        "{message}"
+    );
+    assert!(
+        message.contains("rules[Lone].statement: xor() takes two or more operands, not 1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn refuses_a_property_that_belongs_to_another_rule_type() {
+    let message = refusal_of(|v| v["rules"][1]["sortDirection"] = json!("ascending"));
+    assert!(
+        message.contains("rules[FastConnection].sortDirection: unknown property"),
+        "{message}"
+    );
+}
+
+#[test]
 fn refuses_expansions_of_unknown_targets_and_unordered_steps() {
     let message =
         refusal_of(|v| v["expansions"][0]["target"] = json!("rules[FairSkill].maxDistance"));
