@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::cursor::Cursor;
+
 /// Deepest nesting of operators a statement may have; deeper text is refused rather than
 /// recursed into.
 pub const MAX_DEPTH: usize = 16;
@@ -64,45 +66,10 @@ impl fmt::Display for Statement {
 
 /// Parses a statement. `and`, `or` and `xor` take two operands or more, `not` exactly one.
 pub fn parse(text: &str) -> Result<Statement, String> {
-    let mut parser = Parser { text, pos: 0 };
-    let statement = parser.statement(0)?;
-    parser.skip_space();
-    if parser.pos != text.len() {
-        return Err(parser.error("unexpected text"));
-    }
-    Ok(statement)
+    Cursor::read_all(text, |cursor| cursor.statement(0))
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn rest(&self) -> &str {
-        &self.text[self.pos..]
-    }
-
-    fn skip_space(&mut self) {
-        let trimmed = self.rest().trim_start();
-        self.pos = self.text.len() - trimmed.len();
-    }
-
-    fn error(&self, what: &str) -> String {
-        let at = self.text[..self.pos].chars().count();
-        format!("{what} at character {at} of {:?}", self.text)
-    }
-
-    fn eat(&mut self, token: char) -> bool {
-        self.skip_space();
-        if self.rest().starts_with(token) {
-            self.pos += token.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-
+impl Cursor<'_> {
     fn statement(&mut self, depth: usize) -> Result<Statement, String> {
         if depth >= MAX_DEPTH {
             return Err(self.error(&format!("nested deeper than {MAX_DEPTH} operators")));
@@ -117,14 +84,14 @@ impl Parser<'_> {
         if word.is_empty() {
             return Err(self.error("expected a rule name or operator"));
         }
-        if !self.eat('(') {
+        if !self.eat("(") {
             return Ok(Statement::Rule(word));
         }
         let mut operands = vec![self.statement(depth + 1)?];
-        while self.eat(',') {
+        while self.eat(",") {
             operands.push(self.statement(depth + 1)?);
         }
-        if !self.eat(')') {
+        if !self.eat(")") {
             return Err(self.error("expected \")\" or \",\""));
         }
         let arity = |want: &str, ok: bool| {

@@ -16,6 +16,9 @@
 
 use std::fmt;
 
+use super::attributes::AttributeType;
+use super::cursor::Cursor;
+
 /// Deepest nesting of function calls an expression may have; deeper text is refused rather
 /// than recursed into, as expressions come from the network.
 pub const MAX_DEPTH: usize = 16;
@@ -167,8 +170,6 @@ impl fmt::Display for ExprType {
     }
 }
 
-use super::attributes::AttributeType;
-
 /// What [`Expr::check`] knows of the rule set.
 pub trait Scope {
     /// The declared type of a player attribute.
@@ -295,45 +296,10 @@ pub fn looks_like_expression(text: &str) -> bool {
 
 /// Parses a property expression.
 pub fn parse(text: &str) -> Result<Expr, String> {
-    let mut parser = Parser { text, pos: 0 };
-    let expr = parser.expr(0)?;
-    parser.skip_space();
-    if parser.pos != text.len() {
-        return Err(parser.error("unexpected text"));
-    }
-    Ok(expr)
+    Cursor::read_all(text, |cursor| cursor.expr(0))
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn rest(&self) -> &str {
-        &self.text[self.pos..]
-    }
-
-    fn skip_space(&mut self) {
-        let trimmed = self.rest().trim_start();
-        self.pos = self.text.len() - trimmed.len();
-    }
-
-    fn error(&self, what: &str) -> String {
-        let at = self.text[..self.pos].chars().count();
-        format!("{what} at character {at} of {:?}", self.text)
-    }
-
-    fn eat(&mut self, token: &str) -> bool {
-        self.skip_space();
-        if self.rest().starts_with(token) {
-            self.pos += token.len();
-            true
-        } else {
-            false
-        }
-    }
-
+impl Cursor<'_> {
     fn expect(&mut self, token: &str) -> Result<(), String> {
         if self.eat(token) {
             Ok(())

@@ -13,6 +13,7 @@
 
 mod attributes;
 pub mod compound;
+mod cursor;
 mod error;
 pub mod eval;
 pub mod expr;

@@ -180,10 +180,11 @@ impl Reader<'_> {
         &mut self,
         obj: &Obj<'_>,
         key: &str,
+        required: bool,
         parse: fn(&str) -> Option<T>,
         choices: fn() -> String,
     ) -> Option<T> {
-        let text = self.string(obj, key, false)?;
+        let text = self.string(obj, key, required)?;
         let found = parse(&text);
         if found.is_none() {
             self.problem(obj.at(key), format!("{text:?} is not one of {}", choices()));
@@ -424,7 +425,13 @@ impl Reader<'_> {
                 "balancedAttribute",
             ],
         );
-        let strategy = self.keyword(&obj, "strategy", Strategy::from_keyword, Strategy::choices);
+        let strategy = self.keyword(
+            &obj,
+            "strategy",
+            false,
+            Strategy::from_keyword,
+            Strategy::choices,
+        );
         let strategy = strategy.unwrap_or(if large {
             // A large match must say so itself (checked below); this default only keeps
             // the checks that follow from piling up.
@@ -454,6 +461,7 @@ impl Reader<'_> {
         let batching = self.keyword(
             &obj,
             "batchingPreference",
+            false,
             BatchingPreference::from_keyword,
             BatchingPreference::choices,
         );
@@ -512,6 +520,7 @@ impl Reader<'_> {
             .keyword(
                 &obj,
                 "expansionAgeSelection",
+                false,
                 ExpansionAgeSelection::from_keyword,
                 ExpansionAgeSelection::choices,
             )
@@ -520,6 +529,7 @@ impl Reader<'_> {
             .keyword(
                 &obj,
                 "backfillPriority",
+                false,
                 BackfillPriority::from_keyword,
                 BackfillPriority::choices,
             )
@@ -684,6 +694,7 @@ impl Reader<'_> {
                 .keyword(
                     obj,
                     "partyAggregation",
+                    false,
                     PartyAggregation::from_keyword,
                     PartyAggregation::choices,
                 )
@@ -732,12 +743,10 @@ impl Reader<'_> {
                 let operation = self.keyword(
                     obj,
                     "operation",
+                    true,
                     ComparisonOp::from_keyword,
                     ComparisonOp::choices,
                 );
-                if operation.is_none() && !obj.map.contains_key("operation") {
-                    self.problem(obj.at("operation"), "is required");
-                }
                 let party_aggregation = party(self);
                 let operation = operation?;
                 let ordered = !matches!(operation, ComparisonOp::Eq | ComparisonOp::Ne);
@@ -782,12 +791,10 @@ impl Reader<'_> {
                 let operation = self.keyword(
                     obj,
                     "operation",
+                    true,
                     CollectionOp::from_keyword,
                     CollectionOp::choices,
                 );
-                if operation.is_none() && !obj.map.contains_key("operation") {
-                    self.problem(obj.at("operation"), "is required");
-                }
                 let min_count = self.non_negative(obj, "minCount", false);
                 let max_count = self.non_negative(obj, "maxCount", false);
                 if let (Some(min), Some(max)) = (min_count, max_count)
@@ -799,6 +806,7 @@ impl Reader<'_> {
                     .keyword(
                         obj,
                         "partyAggregation",
+                        false,
                         CollectionAggregation::from_keyword,
                         CollectionAggregation::choices,
                     )
@@ -902,6 +910,7 @@ impl Reader<'_> {
                     .keyword(
                         obj,
                         "distanceReference",
+                        false,
                         DistanceReference::from_keyword,
                         DistanceReference::choices,
                     )
@@ -927,14 +936,13 @@ impl Reader<'_> {
                 let direction = self.keyword(
                     obj,
                     "sortDirection",
+                    true,
                     SortDirection::from_keyword,
                     SortDirection::choices,
                 );
-                if direction.is_none() && !obj.map.contains_key("sortDirection") {
-                    self.problem(obj.at("sortDirection"), "is required");
-                }
                 let attribute = self.string(obj, "sortAttribute", true);
-                let map_key = self.keyword(obj, "mapKey", MapKey::from_keyword, MapKey::choices);
+                let map_key =
+                    self.keyword(obj, "mapKey", false, MapKey::from_keyword, MapKey::choices);
                 let party_aggregation = party(self);
                 let attribute = attribute?;
                 let kind = self.attribute_of(
@@ -1126,6 +1134,7 @@ impl Reader<'_> {
                         let preference = self.keyword(
                             &step,
                             "value",
+                            false,
                             BatchingPreference::from_keyword,
                             BatchingPreference::choices,
                         );
