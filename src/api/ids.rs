@@ -40,6 +40,15 @@ pub fn alias_id_of(value: &str) -> &str {
     value.rsplit_once(":alias/").map_or(value, |(_, id)| id)
 }
 
+/// The name in a `<kind>` name-or-ARN (`GameSessionQueueNameOrArn`, `MatchmakingRuleSetName`):
+/// the value itself, or what follows `:<kind>/` in an ARN; `None` for an ARN of another kind.
+pub fn name_in<'a>(value: &'a str, kind: &str) -> Option<&'a str> {
+    match value.strip_prefix("arn:") {
+        Some(rest) => rest.split_once(&format!(":{kind}/")).map(|(_, name)| name),
+        None => Some(value),
+    }
+}
+
 /// The script id of a `ScriptIdOrArn`: `script-...` or an ARN ending in `script/script-...`.
 pub fn script_id_of(value: &str) -> &str {
     value.rsplit_once(":script/").map_or(value, |(_, id)| id)

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::game_sessions::location;
+use super::ids::name_in;
 use super::validate::{chars, length, optional_length, pattern_error, range, tags};
 use super::{Operation, Request};
 use crate::api::model::Tag;
@@ -312,9 +313,7 @@ impl Request for DeleteGameSessionQueueInput {
 
 /// The queue name a `GameSessionQueueNameOrArn` names.
 pub fn queue_name_of(value: &str) -> &str {
-    value
-        .rsplit_once(":gamesessionqueue/")
-        .map_or(value, |(_, name)| name)
+    name_in(value, "gamesessionqueue").unwrap_or(value)
 }
 
 /// Checks a `GameSessionQueueName`: 1 to 128 letters, digits and hyphens.
@@ -328,17 +327,13 @@ pub fn queue_name(member: &str, name: &str) -> Result<(), ApiError> {
 /// Checks a `GameSessionQueueNameOrArn`: a name, or an ARN ending in `gamesessionqueue/<name>`.
 pub fn queue_name_or_arn(member: &str, value: &str) -> Result<(), ApiError> {
     length(member, value, 1, 256)?;
-    let name = match value.strip_prefix("arn:") {
-        Some(rest) => match rest.split_once(":gamesessionqueue/") {
-            Some((_, name)) => name,
-            None => return Err(pattern_error(member, QUEUE_NAME_OR_ARN_PATTERN)),
-        },
-        None => value,
-    };
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        Ok(())
-    } else {
-        Err(pattern_error(member, QUEUE_NAME_OR_ARN_PATTERN))
+    match name_in(value, "gamesessionqueue") {
+        Some(name)
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Ok(())
+        }
+        _ => Err(pattern_error(member, QUEUE_NAME_OR_ARN_PATTERN)),
     }
 }
 

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::ids::name_in;
 use super::model::{Tag, Timestamp};
 use super::validate::{chars, length, optional_length, pattern_error, range, tags};
 use super::{Operation, Request};
@@ -156,9 +157,7 @@ impl Request for ValidateMatchmakingRuleSetInput {
 
 /// The rule set name a `MatchmakingRuleSetName` (a name or an ARN) names.
 pub fn rule_set_name_of(value: &str) -> &str {
-    value
-        .rsplit_once(":matchmakingruleset/")
-        .map_or(value, |(_, name)| name)
+    name_in(value, "matchmakingruleset").unwrap_or(value)
 }
 
 /// Checks a new rule set's `Name`: 1 to 128 letters, digits, hyphens and dots.
@@ -170,17 +169,9 @@ fn rule_set_name(name: &str) -> Result<(), ApiError> {
 /// Checks a `MatchmakingRuleSetName`: a name, or an ARN ending in `matchmakingruleset/<name>`.
 fn rule_set_name_or_arn(member: &str, value: &str) -> Result<(), ApiError> {
     length(member, value, 1, 256)?;
-    let name = match value.strip_prefix("arn:") {
-        Some(rest) => match rest.split_once(":matchmakingruleset/") {
-            Some((_, name)) => name,
-            None => return Err(pattern_error(member, RULE_SET_NAME_OR_ARN_PATTERN)),
-        },
-        None => value,
-    };
-    if name.chars().all(name_char) {
-        Ok(())
-    } else {
-        Err(pattern_error(member, RULE_SET_NAME_OR_ARN_PATTERN))
+    match name_in(value, "matchmakingruleset") {
+        Some(name) if name.chars().all(name_char) => Ok(()),
+        _ => Err(pattern_error(member, RULE_SET_NAME_OR_ARN_PATTERN)),
     }
 }
 
