@@ -240,6 +240,9 @@ pub struct GameSession {
     /// The game's data for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub game_session_data: Option<String>,
+    /// The match that made it, as FlexMatch writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matchmaker_data: Option<String>,
     /// The fleet location it runs in.
     pub location: String,
     /// Not in the GameLift model (SDKs ignore unknown members): the script it runs.

@@ -123,6 +123,9 @@ pub struct GameSessionSpec {
     pub creator_id: Option<String>,
     /// Opaque data for the game.
     pub game_session_data: Option<String>,
+    /// The match that made it, as FlexMatch writes it (JSON text); set by the matchmaker and
+    /// rewritten when a backfill adds players.
+    pub matchmaker_data: Option<String>,
     /// Idempotency token; also the last segment of the id.
     pub idempotency_token: Option<String>,
     /// The location it runs in.
@@ -196,6 +199,8 @@ pub struct GameSessionUpdate {
     pub protected: Option<bool>,
     /// Properties to add or overwrite; none are removed.
     pub properties: Vec<(String, String)>,
+    /// New matchmaker data (after a backfill).
+    pub matchmaker_data: Option<String>,
 }
 
 /// A player session's record.
@@ -447,6 +452,9 @@ impl Records {
         }
         if let Some(protected) = update.protected {
             record.protected = protected;
+        }
+        if let Some(data) = update.matchmaker_data {
+            record.spec.matchmaker_data = Some(data);
         }
         Ok(record.clone())
     }

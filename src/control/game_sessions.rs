@@ -46,6 +46,7 @@ pub(super) async fn create_game_session(
         properties: properties(input.game_properties),
         creator_id: input.creator_id,
         game_session_data: input.game_session_data,
+        matchmaker_data: None,
         idempotency_token: token,
         location: input
             .location
@@ -240,6 +241,7 @@ pub(super) async fn update_game_session(
             .protection_policy
             .map(|p| p == ProtectionPolicy::FullProtection),
         properties: properties(input.game_properties),
+        matchmaker_data: None,
     };
     let session = control
         .sessions

@@ -98,6 +98,7 @@ impl Shapes<'_> {
             },
             creator_id: g.spec.creator_id.clone(),
             game_session_data: g.spec.game_session_data.clone(),
+            matchmaker_data: g.spec.matchmaker_data.clone(),
             location: g.spec.location.clone(),
             script_id: g.script.as_ref().map(|s| s.id.as_str().to_owned()),
             script_version: g.script.as_ref().and_then(|s| s.version.clone()),

@@ -315,6 +315,7 @@ async fn create(
         properties: properties(placement.game_properties.clone()),
         creator_id: None,
         game_session_data: placement.game_session_data.clone(),
+        matchmaker_data: placement.matchmaker_data.clone(),
         idempotency_token: Some(placement.placement_id.clone()),
         location: location.to_owned(),
     };

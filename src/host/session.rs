@@ -386,7 +386,7 @@ fn game_session_json(
             .map(|(key, value)| serde_json::json!({"Key": key, "Value": value}))
             .collect::<Vec<_>>(),
         "GameSessionData": spec.game_session_data,
-        "MatchmakerData": null,
+        "MatchmakerData": spec.matchmaker_data,
         "CreatorId": spec.creator_id,
         "Location": spec.location,
         "IpAddress": host.endpoint.ip.to_string(),

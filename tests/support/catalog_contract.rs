@@ -143,6 +143,7 @@ pub async fn create_records_a_new_game_session_as_activating(catalog: &dyn Catal
         properties: vec![("mode".into(), "ctf".into()), ("map".into(), "dust".into())],
         creator_id: Some("creator".into()),
         game_session_data: Some("data".into()),
+        matchmaker_data: Some(r#"{"matchId":"m1"}"#.into()),
         idempotency_token: None,
         location: "local".into(),
     };
@@ -596,6 +597,7 @@ pub async fn update_merges_properties_by_key_and_sets_the_given_fields(catalog: 
         accepting_player_sessions: Some(false),
         protected: Some(true),
         properties: vec![("b".into(), "3".into()), ("c".into(), "4".into())],
+        matchmaker_data: Some(r#"{"matchId":"m2"}"#.into()),
     };
     let updated = catalog
         .update_game_session(&id, update)
@@ -610,6 +612,10 @@ pub async fn update_merges_properties_by_key_and_sets_the_given_fields(catalog: 
     assert_eq!(updated.spec.name.as_deref(), Some("after"));
     assert!(!updated.accepting_player_sessions);
     assert!(updated.protected);
+    assert_eq!(
+        updated.spec.matchmaker_data.as_deref(),
+        Some(r#"{"matchId":"m2"}"#)
+    );
     assert_eq!(updated.status, GameSessionStatus::Activating);
     assert_eq!(game_session(catalog, &id).await, updated);
 

@@ -348,6 +348,7 @@ impl Catalog for RedisCatalog {
             "name": update.name,
             "accepting": update.accepting_player_sessions,
             "protected": update.protected,
+            "mm": update.matchmaker_data,
             "props": update.properties,
         });
         // JSON nulls are left out, so that Lua sees the fields not given as absent.

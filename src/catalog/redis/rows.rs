@@ -56,6 +56,9 @@ pub(super) struct GameRow {
     pub dns_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// The matchmaker data, kept outside `spec` because a backfill rewrites it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mm: Option<String>,
 }
 
 /// A script reference's row.
@@ -151,6 +154,7 @@ pub(super) fn new_game_row(id: &GameSessionId, spec: &GameSessionSpec) -> String
         ip_address: None,
         dns_name: None,
         port: None,
+        mm: spec.matchmaker_data.clone(),
     };
     serde_json::to_string(&row).unwrap_or_default()
 }
@@ -197,6 +201,7 @@ fn game_session_of(row: GameRow) -> Result<GameSession, CatalogError> {
             properties,
             creator_id: spec.creator_id,
             game_session_data: spec.game_session_data,
+            matchmaker_data: row.mm,
             idempotency_token: spec.idempotency_token,
             location: spec.location,
         },

@@ -1,5 +1,5 @@
 -- Changes the game session ARGV[4] while it is ACTIVATING or ACTIVE. ARGV[5]: the change
--- (JSON: max, name, accepting, protected, each optional, and props, a list of [key, value]);
+-- (JSON: max, name, accepting, protected, mm, each optional, and props, a list of [key, value]);
 -- ARGV[6]: the most properties it may have. Returns {'ok', record}, {'not_found'},
 -- {'status', status} or {'too_many'}.
 local g = get(gs_key(ARGV[4]))
@@ -20,6 +20,7 @@ if change.max ~= nil then g.max = change.max end
 if change.name ~= nil then g.name = change.name end
 if change.accepting ~= nil then g.accepting = change.accepting end
 if change.protected ~= nil then g.protected = change.protected end
+if change.mm ~= nil then g.mm = change.mm end
 local record = cjson.encode(g)
 redis.call('SET', gs_key(g.id), record)
 changed(g.id)
