@@ -91,6 +91,9 @@ pub enum StartError {
     /// The stored matchmaking rule sets could not be read.
     #[error("cannot open the rule set store: {0}")]
     RuleSetStore(named::NamedError),
+    /// The stored matchmaking configurations could not be read.
+    #[error("cannot open the matchmaking configuration store: {0}")]
+    ConfigurationStore(named::NamedError),
     /// The script of `--script` could not be stored.
     #[error("cannot use --script {}: {error}", path.display())]
     Script {
@@ -232,6 +235,10 @@ impl Server {
                         connection.clone(),
                         prefix,
                     )),
+                    configurations: Arc::new(matchmaking::configuration_redis_store(
+                        connection.clone(),
+                        prefix,
+                    )),
                     placements: Arc::new(placement::RedisPlacementStore::new(connection, prefix)),
                 }
             }
@@ -249,6 +256,12 @@ impl Server {
                         config.scripts.data_dir.join("rule_sets.json"),
                     )
                     .map_err(StartError::RuleSetStore)?,
+                ),
+                configurations: Arc::new(
+                    matchmaking::configuration_file_store(
+                        config.scripts.data_dir.join("configurations.json"),
+                    )
+                    .map_err(StartError::ConfigurationStore)?,
                 ),
                 placements: Arc::new(placement::MemoryPlacementStore::new()),
             },

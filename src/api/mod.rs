@@ -5,7 +5,8 @@
 //! operation the API serves ([`Operation`]), one input and one output type per operation
 //! ([`Request`], in a module per group: [`game_sessions`], [`player_sessions`], [`fleets`],
 //! [`locations`], [`scripts`], [`aliases`], [`queues`],
-//! [`placements`], [`rule_sets`], [`admin`]), the objects they carry
+//! [`placements`], [`rule_sets`], [`matchmaking_configurations`],
+//! [`admin`]), the objects they carry
 //! ([`model`]), the model's constraints on input members ([`validate`]) and the errors
 //! ([`ApiError`]). Types are named after the GameLift model's shapes
 //! (`CreateGameSessionInput`, `GameSession`), which is the reference
@@ -23,6 +24,7 @@ pub mod fleets;
 pub mod game_sessions;
 pub mod ids;
 pub mod locations;
+pub mod matchmaking_configurations;
 pub mod model;
 mod operation;
 pub mod placements;

@@ -82,6 +82,14 @@ pub enum Operation {
     DeleteMatchmakingRuleSet,
     /// `GameLift.ValidateMatchmakingRuleSet`.
     ValidateMatchmakingRuleSet,
+    /// `GameLift.CreateMatchmakingConfiguration`.
+    CreateMatchmakingConfiguration,
+    /// `GameLift.DescribeMatchmakingConfigurations`.
+    DescribeMatchmakingConfigurations,
+    /// `GameLift.UpdateMatchmakingConfiguration`.
+    UpdateMatchmakingConfiguration,
+    /// `GameLift.DeleteMatchmakingConfiguration`.
+    DeleteMatchmakingConfiguration,
     /// `Volley.DescribeServer`: Volley's own, outside the GameLift model.
     DescribeServer,
     /// `Volley.StartDrain`: Volley's own, outside the GameLift model.
@@ -95,7 +103,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 45] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -135,6 +143,10 @@ impl Operation {
         Self::DescribeMatchmakingRuleSets,
         Self::DeleteMatchmakingRuleSet,
         Self::ValidateMatchmakingRuleSet,
+        Self::CreateMatchmakingConfiguration,
+        Self::DescribeMatchmakingConfigurations,
+        Self::UpdateMatchmakingConfiguration,
+        Self::DeleteMatchmakingConfiguration,
         Self::DescribeServer,
         Self::StartDrain,
     ];
@@ -181,6 +193,10 @@ impl Operation {
             Self::DescribeMatchmakingRuleSets => "GameLift.DescribeMatchmakingRuleSets",
             Self::DeleteMatchmakingRuleSet => "GameLift.DeleteMatchmakingRuleSet",
             Self::ValidateMatchmakingRuleSet => "GameLift.ValidateMatchmakingRuleSet",
+            Self::CreateMatchmakingConfiguration => "GameLift.CreateMatchmakingConfiguration",
+            Self::DescribeMatchmakingConfigurations => "GameLift.DescribeMatchmakingConfigurations",
+            Self::UpdateMatchmakingConfiguration => "GameLift.UpdateMatchmakingConfiguration",
+            Self::DeleteMatchmakingConfiguration => "GameLift.DeleteMatchmakingConfiguration",
             Self::DescribeServer => "Volley.DescribeServer",
             Self::StartDrain => "Volley.StartDrain",
         }

@@ -167,7 +167,7 @@ fn rule_set_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// Checks a `MatchmakingRuleSetName`: a name, or an ARN ending in `matchmakingruleset/<name>`.
-fn rule_set_name_or_arn(member: &str, value: &str) -> Result<(), ApiError> {
+pub fn rule_set_name_or_arn(member: &str, value: &str) -> Result<(), ApiError> {
     length(member, value, 1, 256)?;
     match name_in(value, "matchmakingruleset") {
         Some(name) if name.chars().all(name_char) => Ok(()),

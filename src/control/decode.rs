@@ -578,6 +578,14 @@ mod tests {
             "PriorityConfiguration",
             "PriorityOrder",
             "RuleSetBody",
+            "RuleSetName",
+            "GameSessionQueueArns",
+            "RequestTimeoutSeconds",
+            "AcceptanceTimeoutSeconds",
+            "AcceptanceRequired",
+            "AdditionalPlayerCount",
+            "BackfillMode",
+            "FlexMatchMode",
             "Other",
         ]);
         let leaf = prop_oneof![
@@ -588,6 +596,7 @@ mod tests {
             "[a-zA-Z0-9+/=_ -]{0,12}".prop_map(Value::from),
             Just(Value::from("FORCE_TERMINATE")),
             Just(Value::from("TERMINAL")),
+            Just(Value::from("STANDALONE")),
         ];
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
@@ -609,6 +618,7 @@ mod tests {
 
     /// Reads `body` as the input of every operation.
     fn read_every_input(body: &Value) {
+        use crate::api::matchmaking_configurations as configurations;
         use crate::api::{
             Operation, admin, aliases, fleets, game_sessions, locations, placements,
             player_sessions, queues, rule_sets, scripts,
@@ -706,6 +716,18 @@ mod tests {
                 }
                 Operation::ValidateMatchmakingRuleSet => {
                     read::<rule_sets::ValidateMatchmakingRuleSetInput>(op, body)
+                }
+                Operation::CreateMatchmakingConfiguration => {
+                    read::<configurations::CreateMatchmakingConfigurationInput>(op, body)
+                }
+                Operation::DescribeMatchmakingConfigurations => {
+                    read::<configurations::DescribeMatchmakingConfigurationsInput>(op, body)
+                }
+                Operation::UpdateMatchmakingConfiguration => {
+                    read::<configurations::UpdateMatchmakingConfigurationInput>(op, body)
+                }
+                Operation::DeleteMatchmakingConfiguration => {
+                    read::<configurations::DeleteMatchmakingConfigurationInput>(op, body)
                 }
                 Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
                 Operation::StartDrain => read::<admin::StartDrainInput>(op, body),

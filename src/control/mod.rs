@@ -8,7 +8,8 @@
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
 //! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`locations`], [`scripts`],
-//! [`aliases`], [`queues`], [`placements`], [`rule_sets`], [`admin`]); the [`placer`] places the pending
+//! [`aliases`], [`queues`], [`placements`], [`rule_sets`], [`matchmaking_configurations`],
+//! [`admin`]); the [`placer`] places the pending
 //! placements in the background.
 //! A handler takes its operation's typed input from [`crate::api`], read by [`decode`] and
 //! checked by the input's `validate`, resolves what it names against this server
@@ -24,6 +25,7 @@ mod game_sessions;
 mod health;
 mod listener;
 mod locations;
+mod matchmaking_configurations;
 mod output;
 mod paging;
 mod placements;
@@ -54,6 +56,7 @@ pub(crate) use listener::serve_connections;
 
 use crate::Sessions;
 use crate::alias::AliasStore;
+use crate::api::matchmaking_configurations::MatchmakingConfiguration;
 use crate::api::queues::GameSessionQueue;
 use crate::api::rule_sets::MatchmakingRuleSet;
 use crate::api::{GAMELIFT_PREFIX, Operation, Request as ApiRequest, VOLLEY_PREFIX};
@@ -76,6 +79,8 @@ pub(crate) struct Stores {
     pub queues: Arc<dyn NamedStore<GameSessionQueue>>,
     /// The matchmaking rule sets.
     pub rule_sets: Arc<dyn NamedStore<MatchmakingRuleSet>>,
+    /// The matchmaking configurations.
+    pub configurations: Arc<dyn NamedStore<MatchmakingConfiguration>>,
     /// The game session placements.
     pub placements: Arc<dyn PlacementStore>,
 }
@@ -92,6 +97,8 @@ pub(crate) struct Control {
     queues: Arc<dyn NamedStore<GameSessionQueue>>,
     /// The matchmaking rule sets.
     rule_sets: Arc<dyn NamedStore<MatchmakingRuleSet>>,
+    /// The matchmaking configurations.
+    configurations: Arc<dyn NamedStore<MatchmakingConfiguration>>,
     /// The game session placements.
     placements: Arc<dyn PlacementStore>,
     /// Wakes the placer when a placement starts.
@@ -119,6 +126,7 @@ impl Control {
             aliases: stores.aliases,
             queues: stores.queues,
             rule_sets: stores.rule_sets,
+            configurations: stores.configurations,
             placements: stores.placements,
             placer: placer::Placer::new(),
             events,
@@ -484,6 +492,42 @@ async fn dispatch(
                 operation,
                 body,
                 rule_sets::validate_matchmaking_rule_set,
+            )
+            .await
+        }
+        Operation::CreateMatchmakingConfiguration => {
+            run(
+                control,
+                operation,
+                body,
+                matchmaking_configurations::create_matchmaking_configuration,
+            )
+            .await
+        }
+        Operation::DescribeMatchmakingConfigurations => {
+            run(
+                control,
+                operation,
+                body,
+                matchmaking_configurations::describe_matchmaking_configurations,
+            )
+            .await
+        }
+        Operation::UpdateMatchmakingConfiguration => {
+            run(
+                control,
+                operation,
+                body,
+                matchmaking_configurations::update_matchmaking_configuration,
+            )
+            .await
+        }
+        Operation::DeleteMatchmakingConfiguration => {
+            run(
+                control,
+                operation,
+                body,
+                matchmaking_configurations::delete_matchmaking_configuration,
             )
             .await
         }
