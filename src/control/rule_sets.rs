@@ -1,7 +1,8 @@
 //! The matchmaking rule set operations (control-api.md §2.10): CreateMatchmakingRuleSet,
 //! DescribeMatchmakingRuleSets, DeleteMatchmakingRuleSet and ValidateMatchmakingRuleSet. A
 //! body is read by [`flexmatch::parse`]; one it refuses is `InvalidRequestException` listing
-//! each problem with its place in the rule set.
+//! each problem with its place in the rule set. A rule set that a matchmaking configuration
+//! uses cannot be deleted.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -88,11 +89,29 @@ pub(super) async fn delete_matchmaking_rule_set(
     control: &Control,
     input: DeleteMatchmakingRuleSetInput,
 ) -> Result<DeleteMatchmakingRuleSetOutput, ApiError> {
-    control
-        .rule_sets
-        .delete(rule_set_name_of(&input.name))
+    let name = rule_set_name_of(&input.name);
+    // GameLift refuses to delete a rule set a configuration uses; a configuration created
+    // with it while this runs is not seen (the stores hold one kind of record each).
+    let users: Vec<String> = control
+        .configurations
+        .list()
         .await
-        .map_err(store_error)?;
+        .map_err(super::matchmaking_configurations::store_error)?
+        .into_iter()
+        .filter(|c| c.rule_set_name == name)
+        .map(|c| c.name)
+        .collect();
+    if !users.is_empty() {
+        return Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "matchmaking rule set {name} is in use by matchmaking configurations {}: \
+                 delete them or give them another rule set first",
+                users.join(", ")
+            ),
+        ));
+    }
+    control.rule_sets.delete(name).await.map_err(store_error)?;
     Ok(DeleteMatchmakingRuleSetOutput {})
 }
 
