@@ -8,6 +8,7 @@
 //! - [`expr`]: property expressions such as `avg(teams[*].players.attributes[skill])`.
 //! - [`compound`]: the statements of compound rules, such as `or(and(A, B), C)`.
 //! - [`eval`]: an expression's value for a potential match (teams, players, attributes).
+//! - [`matcher`]: proposes matches from searching tickets, and checks a match against the rules.
 //!
 //! What of the AWS language is and is not supported is in `docs/flexmatch.md`.
 
@@ -17,6 +18,7 @@ mod cursor;
 mod error;
 pub mod eval;
 pub mod expr;
+pub mod matcher;
 mod read;
 mod rules;
 
