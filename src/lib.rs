@@ -30,6 +30,7 @@ pub mod queue;
 mod redis_hash;
 pub mod script;
 pub mod secret;
+pub mod ticket;
 pub mod tls;
 mod transport;
 
@@ -239,7 +240,11 @@ impl Server {
                         connection.clone(),
                         prefix,
                     )),
-                    placements: Arc::new(placement::RedisPlacementStore::new(connection, prefix)),
+                    placements: Arc::new(placement::RedisPlacementStore::new(
+                        connection.clone(),
+                        prefix,
+                    )),
+                    tickets: Arc::new(ticket::RedisTicketStore::new(connection, prefix)),
                 }
             }
             None => control::Stores {
@@ -264,6 +269,7 @@ impl Server {
                     .map_err(StartError::ConfigurationStore)?,
                 ),
                 placements: Arc::new(placement::MemoryPlacementStore::new()),
+                tickets: Arc::new(ticket::MemoryTicketStore::default()),
             },
         };
         if let Some(store) = &fleet_store {
@@ -421,6 +427,8 @@ impl Server {
         ));
         host.tasks
             .spawn(control::placer::run(Arc::clone(&control_plane)));
+        host.tasks
+            .spawn(control::matchmaker::run(Arc::clone(&control_plane)));
         let api = control::router(control_plane);
         host.tasks
             .spawn(control::serve_connections(self.control, admin, api));

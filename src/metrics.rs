@@ -327,6 +327,18 @@ metrics! {
         /// a game session that failed to start).
         [status = "failed"] placements_failed,
     }
+    counter volley_matchmaking_tickets
+        "Matchmaking tickets ended by this host's matchmaker or handlers, by final status."
+    {
+        /// Tickets matched (and placed, or backfilled).
+        [status = "completed"] tickets_completed,
+        /// Tickets stopped, or with a player who turned their match down.
+        [status = "cancelled"] tickets_cancelled,
+        /// Tickets not matched within their configuration's request timeout.
+        [status = "timed_out"] tickets_timed_out,
+        /// Tickets matched whose game session could not be placed or filled.
+        [status = "failed"] tickets_failed,
+    }
 
     counter volley_messages
         "WebSocket frames (reliable) and fast-channel datagrams (fast) received and sent."

@@ -62,7 +62,8 @@ exports.ssExports = {
       case 125: {
         const mode = started.GameProperties.find((p) => p.Key === 'mode');
         say(125, [session.getGameSessionId() === started.GameSessionId, session.getServerId(),
-          session.getPlayers().size, mode ? mode.Value : '', started.MaximumPlayerSessionCount]
+          session.getPlayers().size, mode ? mode.Value : '', started.MaximumPlayerSessionCount,
+          started.MatchmakerData ? JSON.parse(started.MatchmakerData).matchId : '']
           .join('|'), gameMessage.sender);
         break;
       }
@@ -111,6 +112,8 @@ async fn game(server: &TestServer, properties: &[(&str, &str)]) -> GameSessionId
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
+        // As the matchmaker writes it on a game session it placed.
+        matchmaker_data: Some(r#"{"matchId":"m-7","teams":[]}"#.into()),
         ..Default::default()
     };
     let record = within(
@@ -267,7 +270,7 @@ async fn the_session_methods_reach_players_on_their_channels() {
     to_server(&a, 124, "").await;
     assert_eq!(next_membership(&mut a).await, (-1, 1, vec![b.peer_id().0]));
     to_server(&a, 125, "").await;
-    assert_eq!(next_op(&mut a, 125).await.payload, "true|-1|2|duel|10");
+    assert_eq!(next_op(&mut a, 125).await.payload, "true|-1|2|duel|10|m-7");
     assert_eq!(server.metrics().script_errors, 0);
 }
 
@@ -678,6 +681,6 @@ async fn dev_mode_game_sessions_run_the_script_too() {
         "welcome room-1/alice"
     );
     to_server(&player, 125, "").await;
-    assert_eq!(next_op(&mut player, 125).await.payload, "true|-1|1||3");
+    assert_eq!(next_op(&mut player, 125).await.payload, "true|-1|1||3|");
     assert_eq!(server.metrics().script_errors, 0);
 }

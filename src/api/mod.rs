@@ -32,6 +32,7 @@ pub mod player_sessions;
 pub mod queues;
 pub mod rule_sets;
 pub mod scripts;
+pub mod tickets;
 pub mod validate;
 
 use serde::Serialize;

@@ -90,6 +90,16 @@ pub enum Operation {
     UpdateMatchmakingConfiguration,
     /// `GameLift.DeleteMatchmakingConfiguration`.
     DeleteMatchmakingConfiguration,
+    /// `GameLift.StartMatchmaking`.
+    StartMatchmaking,
+    /// `GameLift.DescribeMatchmaking`.
+    DescribeMatchmaking,
+    /// `GameLift.StopMatchmaking`.
+    StopMatchmaking,
+    /// `GameLift.AcceptMatch`.
+    AcceptMatch,
+    /// `GameLift.StartMatchBackfill`.
+    StartMatchBackfill,
     /// `Volley.DescribeServer`: Volley's own, outside the GameLift model.
     DescribeServer,
     /// `Volley.StartDrain`: Volley's own, outside the GameLift model.
@@ -103,7 +113,7 @@ pub const VOLLEY_PREFIX: &str = "Volley.";
 
 impl Operation {
     /// Every operation, in the order the metrics list their labels.
-    pub const ALL: [Self; 45] = [
+    pub const ALL: [Self; 50] = [
         Self::CreateGameSession,
         Self::DescribeGameSessions,
         Self::CreatePlayerSession,
@@ -147,6 +157,11 @@ impl Operation {
         Self::DescribeMatchmakingConfigurations,
         Self::UpdateMatchmakingConfiguration,
         Self::DeleteMatchmakingConfiguration,
+        Self::StartMatchmaking,
+        Self::DescribeMatchmaking,
+        Self::StopMatchmaking,
+        Self::AcceptMatch,
+        Self::StartMatchBackfill,
         Self::DescribeServer,
         Self::StartDrain,
     ];
@@ -197,6 +212,11 @@ impl Operation {
             Self::DescribeMatchmakingConfigurations => "GameLift.DescribeMatchmakingConfigurations",
             Self::UpdateMatchmakingConfiguration => "GameLift.UpdateMatchmakingConfiguration",
             Self::DeleteMatchmakingConfiguration => "GameLift.DeleteMatchmakingConfiguration",
+            Self::StartMatchmaking => "GameLift.StartMatchmaking",
+            Self::DescribeMatchmaking => "GameLift.DescribeMatchmaking",
+            Self::StopMatchmaking => "GameLift.StopMatchmaking",
+            Self::AcceptMatch => "GameLift.AcceptMatch",
+            Self::StartMatchBackfill => "GameLift.StartMatchBackfill",
             Self::DescribeServer => "Volley.DescribeServer",
             Self::StartDrain => "Volley.StartDrain",
         }

@@ -586,6 +586,14 @@ mod tests {
             "AdditionalPlayerCount",
             "BackfillMode",
             "FlexMatchMode",
+            "TicketId",
+            "TicketIds",
+            "ConfigurationName",
+            "Players",
+            "PlayerAttributes",
+            "LatencyInMs",
+            "AcceptanceType",
+            "GameSessionArn",
             "Other",
         ]);
         let leaf = prop_oneof![
@@ -621,7 +629,7 @@ mod tests {
         use crate::api::matchmaking_configurations as configurations;
         use crate::api::{
             Operation, admin, aliases, fleets, game_sessions, locations, placements,
-            player_sessions, queues, rule_sets, scripts,
+            player_sessions, queues, rule_sets, scripts, tickets,
         };
         // A match, so a new operation cannot be left out.
         for op in Operation::ALL {
@@ -729,6 +737,13 @@ mod tests {
                 Operation::DeleteMatchmakingConfiguration => {
                     read::<configurations::DeleteMatchmakingConfigurationInput>(op, body)
                 }
+                Operation::StartMatchmaking => read::<tickets::StartMatchmakingInput>(op, body),
+                Operation::DescribeMatchmaking => {
+                    read::<tickets::DescribeMatchmakingInput>(op, body)
+                }
+                Operation::StopMatchmaking => read::<tickets::StopMatchmakingInput>(op, body),
+                Operation::AcceptMatch => read::<tickets::AcceptMatchInput>(op, body),
+                Operation::StartMatchBackfill => read::<tickets::StartMatchBackfillInput>(op, body),
                 Operation::DescribeServer => read::<admin::DescribeServerInput>(op, body),
                 Operation::StartDrain => read::<admin::StartDrainInput>(op, body),
             }

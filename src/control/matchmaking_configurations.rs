@@ -151,9 +151,29 @@ pub(super) async fn delete_matchmaking_configuration(
     control: &Control,
     input: DeleteMatchmakingConfigurationInput,
 ) -> Result<DeleteMatchmakingConfigurationOutput, ApiError> {
+    let name = configuration_name_of(&input.name);
+    // As GameLift: a configuration with tickets still in play is kept until they end.
+    let active = control
+        .tickets
+        .pool(name)
+        .await
+        .map_err(|e| {
+            error!(error = %e, "ticket store failed");
+            ApiError::new(ErrorType::Internal, "the ticket store failed")
+        })?
+        .len();
+    if active > 0 {
+        return Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            format!(
+                "Matchmaking configuration {name} has {active} active tickets; stop them or \
+                 let them end first"
+            ),
+        ));
+    }
     control
         .configurations
-        .delete(configuration_name_of(&input.name))
+        .delete(name)
         .await
         .map_err(store_error)?;
     Ok(DeleteMatchmakingConfigurationOutput {})

@@ -25,6 +25,7 @@ mod game_sessions;
 mod health;
 mod listener;
 mod locations;
+pub(crate) mod matchmaker;
 mod matchmaking_configurations;
 mod output;
 mod paging;
@@ -39,6 +40,7 @@ mod scripts;
 pub(crate) mod search;
 pub mod sigv4;
 mod slots;
+mod tickets;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -66,6 +68,7 @@ use crate::events::Events;
 use crate::host::Admin;
 use crate::named::NamedStore;
 use crate::placement::PlacementStore;
+use crate::ticket::TicketStore;
 
 /// The service name in SigV4 credential scopes.
 const SERVICE: &str = "gamelift";
@@ -83,6 +86,8 @@ pub(crate) struct Stores {
     pub configurations: Arc<dyn NamedStore<MatchmakingConfiguration>>,
     /// The game session placements.
     pub placements: Arc<dyn PlacementStore>,
+    /// The matchmaking tickets.
+    pub tickets: Arc<dyn TicketStore>,
 }
 
 /// What the handlers share.
@@ -101,8 +106,12 @@ pub(crate) struct Control {
     configurations: Arc<dyn NamedStore<MatchmakingConfiguration>>,
     /// The game session placements.
     placements: Arc<dyn PlacementStore>,
+    /// The matchmaking tickets.
+    tickets: Arc<dyn TicketStore>,
     /// Wakes the placer when a placement starts.
     placer: placer::Placer,
+    /// Wakes the matchmaker when a ticket starts or is answered.
+    matchmaker: matchmaker::Matchmaker,
     /// Where placement events go.
     events: Events,
     /// When the server started: the fleet's creation time.
@@ -128,7 +137,9 @@ impl Control {
             rule_sets: stores.rule_sets,
             configurations: stores.configurations,
             placements: stores.placements,
+            tickets: stores.tickets,
             placer: placer::Placer::new(),
+            matchmaker: matchmaker::Matchmaker::new(),
             events,
             admin,
             started: SystemTime::now(),
@@ -530,6 +541,19 @@ async fn dispatch(
                 matchmaking_configurations::delete_matchmaking_configuration,
             )
             .await
+        }
+        Operation::StartMatchmaking => {
+            run(control, operation, body, tickets::start_matchmaking).await
+        }
+        Operation::DescribeMatchmaking => {
+            run(control, operation, body, tickets::describe_matchmaking).await
+        }
+        Operation::StopMatchmaking => {
+            run(control, operation, body, tickets::stop_matchmaking).await
+        }
+        Operation::AcceptMatch => run(control, operation, body, tickets::accept_match).await,
+        Operation::StartMatchBackfill => {
+            run(control, operation, body, tickets::start_match_backfill).await
         }
         Operation::DescribeServer => run(control, operation, body, admin::describe_server).await,
         Operation::StartDrain => run(control, operation, body, admin::start_drain).await,

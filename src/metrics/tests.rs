@@ -35,6 +35,8 @@ fn known_report() -> Report {
     c.fleet_store_heartbeat_errors = 3;
     c.placements_fulfilled = 5;
     c.placements_timed_out = 1;
+    c.tickets_completed = 8;
+    c.tickets_timed_out = 2;
     c.events_delivered = 4;
     c.events_dropped = 1;
     c.events_queued = 2;
@@ -230,6 +232,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_fleet_store_up gauge",
             "volley_fleet_store_errors counter",
             "volley_placements counter",
+            "volley_matchmaking_tickets counter",
             "volley_messages counter",
             "volley_message_bytes counter",
             "volley_messages_dropped counter",

@@ -1,7 +1,8 @@
 """The AWS SDK for JavaScript v3 (`@aws-sdk/client-gamelift`, pinned in tests/js) as a game
 backend: `tests/js/placement_backend.mjs` creates a queue to the fleet, places a game session
-for two players and stops a second placement against a signed server, and the players
-connect with the player sessions it got and play (control-api.md §1.7, §2.8, §2.9).
+for two players and stops a second placement against a signed server, and
+`tests/js/matchmaking_backend.mjs` matches two players with FlexMatch (with acceptance); the
+players connect with the player sessions they got and play (control-api.md §1.7, §2.8-§2.12).
 
 Needs Node and the package's modules (`npm ci --prefix tests/js`, which `.ci/test` runs)."""
 
@@ -22,11 +23,13 @@ from conftest import (
     connect_client,
     describe_game,
     describe_player,
+    make_client,
 )
 from test_fleet import fleet, redis  # noqa: F401 (fixtures)
 
 JS_DIR = REPO / "tests" / "js"
 BACKEND = JS_DIR / "placement_backend.mjs"
+MATCHMAKING_BACKEND = JS_DIR / "matchmaking_backend.mjs"
 NODE = shutil.which("node")
 NODE_TIMEOUT = 90.0
 
@@ -41,7 +44,7 @@ pytestmark = pytest.mark.skipif(
 VOLLEY_CONFIG = {"limits": {"max_game_sessions": 1}}
 
 
-def run_backend(server, secret=SECRET):
+def run_backend(server, secret=SECRET, script=BACKEND):
     """`node placement_backend.mjs` against `server`, with the environment a GameLift backend
     is given (nothing of the developer's AWS set-up)."""
     assert (JS_DIR / "node_modules" / "@aws-sdk" / "client-gamelift").is_dir(), (
@@ -58,7 +61,7 @@ def run_backend(server, secret=SECRET):
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     return subprocess.run(
-        [NODE, str(BACKEND)], cwd=JS_DIR, env=env, stdin=subprocess.DEVNULL,
+        [NODE, str(script)], cwd=JS_DIR, env=env, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=NODE_TIMEOUT,
     )
 
@@ -135,3 +138,33 @@ def test_a_javascript_backend_places_through_any_host_of_a_fleet(fleet, line_cli
     bob, bob_peer = connect_client(line_client, host_a, players["bob"])
     alice.send_line(f"send {bob_peer} 1 hello across the fleet")
     bob.expect(r"hello across the fleet")
+
+
+def test_a_javascript_backend_matches_players_who_then_play(server_factory, line_client):
+    # A server of its own: the module's has room for one game session, which is taken.
+    server = server_factory()
+    gamelift = make_client(server)
+    done = run_backend(server, script=MATCHMAKING_BACKEND)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    seen = json.loads(done.stdout.splitlines()[0])
+    tickets = seen["tickets"]
+    assert len(tickets) == 2, seen
+    teams = sorted(p["team"] for t in tickets for p in t["players"])
+    assert teams == ["blue", "red"], seen
+    assert len({t["gameSessionArn"] for t in tickets}) == 1, seen
+    assert all((t["ipAddress"], t["port"]) == server.ws for t in tickets), seen
+    assert seen["stopped"]["status"] == "CANCELLED", seen
+    assert seen["errors"] == {
+        "broken": {"name": "InvalidRequestException", "status": 400},
+        "unknownConfiguration": {"name": "NotFoundException", "status": 400},
+    }
+
+    game = describe_game(gamelift, tickets[0]["gameSessionArn"])
+    assert game["GameProperties"] == [{"Key": "mode", "Value": "duel"}]
+    assert json.loads(game["MatchmakerData"])["matchmakingConfigurationArn"] == \
+        seen["configurationArn"]
+    sessions = {player: session for t in tickets for player, session in t["playerSessions"].items()}
+    alice, _ = connect_client(line_client, server, sessions["alice"])
+    bob, bob_peer = connect_client(line_client, server, sessions["bob"])
+    alice.send_line(f"send {bob_peer} 1 matched by a javascript backend")
+    bob.expect(r"matched by a javascript backend")
