@@ -77,7 +77,10 @@ def start(client, config, *players, ticket_id=None):
 
 
 def tickets(client, ids):
-    found = client.describe_matchmaking(TicketIds=list(ids))["TicketList"]
+    """DescribeMatchmaking of `ids`, ten at a time as the API takes them: by id."""
+    ids, found = list(ids), []
+    for i in range(0, len(ids), 10):
+        found += client.describe_matchmaking(TicketIds=ids[i:i + 10])["TicketList"]
     return {t["TicketId"]: t for t in found}
 
 
@@ -172,6 +175,106 @@ def test_a_party_stays_together_on_one_team(gamelift):
                         {"COMPLETED"})
     party_teams = {p["Team"] for p in done[party["TicketId"]]["Players"]}
     assert len(party_teams) == 1, done
+
+
+# Every rule type a small match may use, over expressions and a compound statement.
+EVERY_RULE = {
+    "name": "every-rule",
+    "ruleLanguageVersion": "1.0",
+    "playerAttributes": [
+        {"name": "skill", "type": "number", "default": 1000},
+        {"name": "mode", "type": "string", "default": "casual"},
+        {"name": "maps", "type": "string_list", "default": ["harbor"]},
+        {"name": "ranks", "type": "string_number_map", "default": {"solo": 1}},
+    ],
+    "algorithm": {"strategy": "exhaustiveSearch", "batchingPreference": "sorted",
+                  "sortByAttributes": ["skill"]},
+    "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 2},
+              {"name": "blue", "minPlayers": 2, "maxPlayers": 2}],
+    "rules": [
+        {"name": "SameMode", "type": "comparison", "operation": "=",
+         "measurements": ["flatten(teams[*].players.attributes[mode])"]},
+        {"name": "SharedMap", "type": "collection", "operation": "intersection",
+         "measurements": ["flatten(teams[*].players.attributes[maps])"], "minCount": 1},
+        {"name": "NotTooStrong", "type": "comparison", "operation": "<=",
+         "measurements": ["max(flatten(teams[*].players.attributes[skill]))"],
+         "referenceValue": 2000},
+        {"name": "FairTeams", "type": "distance",
+         "measurements": ["avg(teams[red].players.attributes[skill])"],
+         "referenceValue": "avg(teams[blue].players.attributes[skill])", "maxDistance": 100},
+        {"name": "Fair", "type": "compound", "statement": "and(SameMode, or(FairTeams, NotTooStrong))"},
+        {"name": "Close", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 400},
+        {"name": "Quick", "type": "latency", "maxLatency": 200},
+        {"name": "BestFirst", "type": "absoluteSort", "sortDirection": "descending",
+         "sortAttribute": "ranks", "mapKey": "maxValue"},
+    ],
+}
+
+
+def rich(player_id, skill, mode, maps, rank):
+    entry = player(player_id, skill, latency=40)
+    entry["PlayerAttributes"].update({
+        "mode": {"S": mode}, "maps": {"SL": maps}, "ranks": {"SDM": {"solo": rank}}})
+    return entry
+
+
+def test_every_rule_type_holds_in_every_match(gamelift):
+    client = gamelift
+    assert client.validate_matchmaking_rule_set(
+        RuleSetBody=json.dumps(EVERY_RULE))["Valid"] is True
+    config = configuration(client, rule_set(client, EVERY_RULE))["Name"]
+    pool = {
+        "r1": (1000, "ranked", ["harbor", "dunes"], 5), "r2": (1100, "ranked", ["dunes"], 3),
+        "r3": (1050, "ranked", ["dunes", "peak"], 9), "r4": (1150, "ranked", ["dunes"], 1),
+        "c1": (1000, "casual", ["harbor"], 2), "c2": (1010, "casual", ["harbor"], 2),
+        "c3": (1020, "casual", ["harbor", "peak"], 2),
+        "x1": (1000, "ranked", ["moon"], 1),  # shares no map with the other ranked players
+    }
+    ids = {name: start(client, config, rich(name, *values))["TicketId"]
+           for name, values in pool.items()}
+    ranked = until_status(client, [ids[n] for n in ("r1", "r2", "r3", "r4")], {"COMPLETED"})
+    teams = {p["PlayerId"]: p["Team"] for t in ranked.values() for p in t["Players"]}
+    assert sorted(teams.values()) == ["blue", "blue", "red", "red"], teams
+    skill = {team: sum(pool[p][0] for p, t in teams.items() if t == team) / 2
+             for team in ("red", "blue")}
+    assert abs(skill["red"] - skill["blue"]) <= 100, skill
+    # Three casual players make no match of four; the ranked player without a shared map
+    # never joins one.
+    time.sleep(1.0)
+    rest = tickets(client, [ids[n] for n in ("c1", "c2", "c3", "x1")])
+    assert {t["Status"] for t in rest.values()} == {"SEARCHING"}, rest
+    for ticket_id in rest:
+        client.stop_matchmaking(TicketId=ticket_id)
+
+
+LARGE = {
+    "ruleLanguageVersion": "1.0",
+    "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+    "algorithm": {"strategy": "balanced", "balancedAttribute": "skill",
+                  "batchingPreference": "largestPopulation"},
+    "teams": [{"name": "red", "minPlayers": 25, "maxPlayers": 25},
+              {"name": "blue", "minPlayers": 25, "maxPlayers": 25}],
+    "rules": [{"name": "Close", "type": "batchDistance", "batchAttribute": "skill",
+               "maxDistance": 1000},
+              {"name": "Quick", "type": "latency", "maxLatency": 150}],
+}
+
+
+def test_a_large_match_is_balanced_on_its_attribute(gamelift):
+    client = gamelift
+    config = configuration(client, rule_set(client, LARGE))["Name"]
+    skills = {f"big{i}": 500 + 20 * i for i in range(50)}
+    ids = [start(client, config, player(name, skill))["TicketId"]
+           for name, skill in skills.items()]
+    done = until_status(client, ids, {"COMPLETED"}, timeout=15)
+    teams = {}
+    for ticket in done.values():
+        for p in ticket["Players"]:
+            teams.setdefault(p["Team"], []).append(skills[p["PlayerId"]])
+    assert sorted(len(v) for v in teams.values()) == [25, 25], teams
+    averages = [sum(v) / len(v) for v in teams.values()]
+    assert abs(averages[0] - averages[1]) <= 40, averages
+    assert len({t["GameSessionConnectionInfo"]["GameSessionArn"] for t in done.values()}) == 1
 
 
 EXPANDING = {
