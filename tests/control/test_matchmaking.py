@@ -496,3 +496,35 @@ def test_matchmaking_events_reach_the_webhook(server_factory, webhook):  # noqa:
         "arn:aws:gamelift:local::gamesession/")
     assert all(p["playerSessionId"].startswith("psess-")
                for p in succeeded["gameSessionInfo"]["players"])
+
+
+def test_acceptance_timeout_and_cancel_events_reach_the_webhook(server_factory, webhook):  # noqa: F811
+    server = server_factory({"events": {"webhook": f"{webhook.url}/all",
+                                        "secret": SECRET.decode()}})
+    client = make_client(server)
+    accepting = configuration(client, rule_set(client, ONE_ON_ONE), AcceptanceRequired=True,
+                              AcceptanceTimeoutSeconds=30)["Name"]
+    a = start(client, accepting, player("evA", latency=None))
+    b = start(client, accepting, player("evB", latency=None))
+    until_status(client, [a["TicketId"], b["TicketId"]], {"REQUIRES_ACCEPTANCE"})
+    client.accept_match(TicketId=a["TicketId"], PlayerIds=["evA"], AcceptanceType="ACCEPT")
+    client.accept_match(TicketId=b["TicketId"], PlayerIds=["evB"], AcceptanceType="REJECT")
+    until_status(client, [b["TicketId"]], {"CANCELLED"})
+    client.stop_matchmaking(TicketId=a["TicketId"])
+    hasty = configuration(client, rule_set(client, ONE_ON_ONE), RequestTimeoutSeconds=1)["Name"]
+    late = start(client, hasty, player("evC", latency=None))
+    until_status(client, [late["TicketId"]], {"TIMED_OUT"})
+
+    wanted = {"AcceptMatch", "AcceptMatchCompleted", "MatchmakingCancelled",
+              "MatchmakingTimedOut"}
+    seen = {}
+    while not wanted <= set(seen):
+        _, headers, body = webhook.next()
+        detail = verified(headers, body)["detail"]
+        seen.setdefault(detail["type"], []).append(detail)
+    completed = seen["AcceptMatchCompleted"][0]
+    assert completed["acceptance"] == "Rejected" and completed["matchId"]
+    cancelled = {t["ticketId"] for d in seen["MatchmakingCancelled"] for t in d["tickets"]}
+    assert cancelled == {a["TicketId"], b["TicketId"]}, seen["MatchmakingCancelled"]
+    assert seen["MatchmakingTimedOut"][0]["tickets"][0]["ticketId"] == late["TicketId"]
+    assert seen["AcceptMatch"][0]["tickets"][0]["players"][0]["playerId"] in {"evA", "evB"}
