@@ -27,43 +27,12 @@ import {
   paginateDescribeGameSessionQueues,
 } from "@aws-sdk/client-gamelift";
 
+import { check, environment, expectError, run } from "./backend.mjs";
+
 const PLAYERS = ["alice", "bob"];
 // How long a placement may stay PENDING before the backend gives up on it.
 const SETTLE_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 100;
-
-class Unexpected extends Error {}
-
-function check(condition, message, value) {
-  if (!condition) {
-    const seen = value === undefined ? "" : `: ${JSON.stringify(value)}`;
-    throw new Unexpected(`${message}${seen}`);
-  }
-}
-
-function environment() {
-  const names = ["VOLLEY_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"];
-  const missing = names.filter((name) => !process.env[name]);
-  check(missing.length === 0, `missing from the environment: ${missing.join(", ")}`);
-  return process.env.VOLLEY_ENDPOINT;
-}
-
-// The error `promise` rejects with, checked to be `type` as the SDK names and models it.
-async function expectError(promise, type, what) {
-  try {
-    const answer = await promise;
-    throw new Unexpected(`${what}: answered instead of ${type.name}: ${JSON.stringify(answer)}`);
-  } catch (error) {
-    if (error instanceof Unexpected) throw error;
-    check(error.name === type.name && error instanceof type,
-      `${what}: expected ${type.name}, got ${error.name}: ${error.message}`);
-    check(error.$metadata?.httpStatusCode === 400,
-      `${what}: ${type.name} with HTTP status`, error.$metadata?.httpStatusCode);
-    check(typeof error.message === "string" && error.message.length > 0,
-      `${what}: ${type.name} without a message`);
-    return { name: error.name, status: error.$metadata.httpStatusCode };
-  }
-}
 
 async function describePlacement(client, placementId) {
   const { GameSessionPlacement: placement } = await client.send(
@@ -224,10 +193,4 @@ async function main() {
   }));
 }
 
-main().catch((error) => {
-  const detail = error instanceof Unexpected
-    ? error.message
-    : `${error.name}: ${error.message} (HTTP ${error.$metadata?.httpStatusCode ?? "none"})`;
-  console.error(`placement_backend failed: ${detail}`);
-  process.exitCode = 1;
-});
+run("placement_backend", main);
