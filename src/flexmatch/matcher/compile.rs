@@ -29,6 +29,10 @@ pub(super) struct Compiled<'r> {
     /// The rules a match must pass itself, in rule set order: all but sort rules and the rules
     /// a compound statement names (those count only through the statement).
     pub(super) top: Vec<usize>,
+    /// The latency rules of `top`.
+    pub(super) latency_rules: Vec<usize>,
+    /// The batch distance rules of `top`.
+    pub(super) batch_rules: Vec<usize>,
     /// The party aggregations the rules' expressions are evaluated under.
     pub(super) modes: Vec<Mode>,
     /// The distinct `waitTimeSeconds` of every expansion step, ascending.
@@ -365,7 +369,7 @@ impl<'r> Compiled<'r> {
                 shape,
             });
         }
-        let top = rules
+        let top: Vec<usize> = rules
             .iter()
             .enumerate()
             .filter(|(_, r)| {
@@ -373,6 +377,18 @@ impl<'r> Compiled<'r> {
             })
             .map(|(i, _)| i)
             .collect();
+        let of_kind = |latency: bool| -> Vec<usize> {
+            top.iter()
+                .copied()
+                .filter(|r| match rules[*r].kind {
+                    CKind::Latency { .. } => latency,
+                    CKind::Batch { .. } => !latency,
+                    _ => false,
+                })
+                .collect()
+        };
+        let latency_rules = of_kind(true);
+        let batch_rules = of_kind(false);
 
         let mut thresholds: Vec<f64> = rule_set
             .expansions
@@ -405,6 +421,8 @@ impl<'r> Compiled<'r> {
             slots,
             rules,
             top,
+            latency_rules,
+            batch_rules,
             modes,
             thresholds,
             table,
@@ -416,9 +434,14 @@ impl<'r> Compiled<'r> {
 
     /// The expanded values for a potential match whose wait is `wait_secs`.
     pub(super) fn params(&self, wait_secs: f64) -> &Params {
+        &self.table[self.level(wait_secs)]
+    }
+
+    /// The index into [`Compiled::table`] of the values at `wait_secs`.
+    pub(super) fn level(&self, wait_secs: f64) -> usize {
         let reached = self.thresholds.partition_point(|t| *t <= wait_secs);
-        // `table` has one entry more than `thresholds`, so `reached` is always in it.
-        &self.table[reached.min(self.table.len() - 1)]
+        // `table` has one entry more than `thresholds`, so this is always in it.
+        reached.min(self.table.len() - 1)
     }
 
     /// Whether expansions follow the oldest ticket of a match rather than the newest.
@@ -428,9 +451,7 @@ impl<'r> Compiled<'r> {
 
     /// Whether the rule set has a latency rule that a match must pass.
     pub(super) fn has_latency(&self) -> bool {
-        self.top
-            .iter()
-            .any(|i| matches!(self.rules[*i].kind, CKind::Latency { .. }))
+        !self.latency_rules.is_empty()
     }
 }
 

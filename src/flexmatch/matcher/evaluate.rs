@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use super::compile::{CKind, CStatement, Compiled, Params, Props};
-use super::pool::{Key, Pool};
+use super::pool::{Entry, Key, LatencyAt, Pool};
 use super::state::{MatchState, Member};
 use crate::flexmatch::eval::{EvalError, MatchTeam, Value, evaluate};
 use crate::flexmatch::{CollectionOp, ComparisonOp, DistanceReference, Operand};
@@ -125,28 +125,46 @@ pub(super) fn judge(
     Verdict { outcomes, location }
 }
 
-/// The locations each ticket accepts under the latency rules at `params`, sorted.
+/// The locations a ticket accepts under the latency rules at `params`, sorted.
 pub(super) fn acceptable(
     compiled: &Compiled<'_>,
     params: &Params,
-    entry: &super::pool::Entry<'_>,
+    entry: &Entry<'_>,
 ) -> Vec<usize> {
     entry
         .latency
         .iter()
-        .filter(|at| {
-            compiled
-                .top
-                .iter()
-                .all(|rule| match &compiled.rules[*rule].kind {
-                    CKind::Latency { agg, .. } => params.props[*rule]
-                        .max_latency
-                        .is_none_or(|max| at.value(*agg) <= max),
-                    _ => true,
-                })
-        })
+        .filter(|at| accepts(compiled, params, at))
         .map(|at| at.location)
         .collect()
+}
+
+/// The same as a bit set, bit `i` for location `i`; `None` when there are more locations than
+/// bits.
+pub(super) fn acceptable_mask(
+    compiled: &Compiled<'_>,
+    params: &Params,
+    entry: &Entry<'_>,
+) -> Option<u128> {
+    let mut mask = 0u128;
+    for at in &entry.latency {
+        if accepts(compiled, params, at) {
+            mask |= 1u128.checked_shl(u32::try_from(at.location).ok()?)?;
+        }
+    }
+    Some(mask)
+}
+
+fn accepts(compiled: &Compiled<'_>, params: &Params, at: &LatencyAt) -> bool {
+    compiled
+        .latency_rules
+        .iter()
+        .all(|rule| match &compiled.rules[*rule].kind {
+            CKind::Latency { agg, .. } => params.props[*rule]
+                .max_latency
+                .is_none_or(|max| at.value(*agg) <= max),
+            _ => true,
+        })
 }
 
 struct Judge<'a, 'r, 't> {
@@ -500,21 +518,15 @@ impl Judge<'_, '_, '_> {
     /// Candidates are the locations every reporting player reported; each latency rule in
     /// turn keeps those where it holds; the one with the lowest average latency wins.
     fn locate(&self) -> (Option<usize>, Option<(usize, String)>) {
-        let latency_rules: Vec<usize> = self
-            .compiled
-            .top
-            .iter()
-            .copied()
-            .filter(|r| matches!(self.compiled.rules[*r].kind, CKind::Latency { .. }))
-            .collect();
-        let entries: Vec<&super::pool::Entry<'_>> = self
-            .state
-            .members
-            .iter()
-            .map(|m| &self.pool.entries[m.entry])
-            .collect();
+        let latency_rules = &self.compiled.latency_rules;
+        let entries = || {
+            self.state
+                .members
+                .iter()
+                .map(|m| &self.pool.entries[m.entry])
+        };
         if let Some(first) = latency_rules.first()
-            && let Some(e) = entries.iter().find(|e| e.reporting < e.players.len())
+            && let Some(e) = entries().find(|e| e.reporting < e.players.len())
         {
             let player = e
                 .ticket
@@ -527,16 +539,15 @@ impl Judge<'_, '_, '_> {
                 Some((*first, format!("player {player} gave no latencies"))),
             );
         }
-        let reporting: Vec<&&super::pool::Entry<'_>> =
-            entries.iter().filter(|e| e.reporting > 0).collect();
-        let Some((first, rest)) = reporting.split_first() else {
+        let reporting = || entries().filter(|e| e.reporting > 0);
+        let Some(first) = reporting().next() else {
             return (None, None);
         };
         let mut candidates: Vec<usize> = first
             .latency
             .iter()
             .map(|at| at.location)
-            .filter(|loc| rest.iter().all(|e| e.latency_at(*loc).is_some()))
+            .filter(|loc| reporting().all(|e| e.latency_at(*loc).is_some()))
             .collect();
         if candidates.is_empty()
             && let Some(rule) = latency_rules.first()
@@ -549,30 +560,32 @@ impl Judge<'_, '_, '_> {
                 )),
             );
         }
-        for rule in &latency_rules {
+        for rule in latency_rules {
             let CKind::Latency { reference, agg } = &self.compiled.rules[*rule].kind else {
                 continue;
             };
             let props = &self.params.props[*rule];
             candidates.retain(|loc| {
-                let values: Vec<f64> = reporting
-                    .iter()
-                    .filter_map(|e| e.latency_at(*loc))
-                    .map(|at| at.value(*agg))
-                    .collect();
-                let under = props
-                    .max_latency
-                    .is_none_or(|max| values.iter().all(|v| *v <= max));
+                let values = || {
+                    reporting()
+                        .filter_map(|e| e.latency_at(*loc))
+                        .map(|at| at.value(*agg))
+                };
+                let (mut low, mut high, mut sum, mut n) =
+                    (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
+                for v in values() {
+                    low = low.min(v);
+                    high = high.max(v);
+                    sum += v;
+                    n += 1;
+                }
+                let under = props.max_latency.is_none_or(|max| n == 0 || high <= max);
                 let close = props.max_distance.is_none_or(|max| {
                     let base = match reference {
-                        DistanceReference::Min => {
-                            values.iter().copied().fold(f64::INFINITY, f64::min)
-                        }
-                        DistanceReference::Avg => {
-                            values.iter().sum::<f64>() / values.len().max(1) as f64
-                        }
+                        DistanceReference::Min => low,
+                        DistanceReference::Avg => sum / n.max(1) as f64,
                     };
-                    values.iter().all(|v| v - base <= max)
+                    values().all(|v| v - base <= max)
                 });
                 under && close
             });
@@ -594,8 +607,7 @@ impl Judge<'_, '_, '_> {
             }
         }
         let average = |loc: usize| -> f64 {
-            let (sum, count) = reporting
-                .iter()
+            let (sum, count) = reporting()
                 .filter_map(|e| e.latency_at(loc))
                 .fold((0.0, 0usize), |(s, c), at| (s + at.sum, c + at.count));
             sum / count.max(1) as f64

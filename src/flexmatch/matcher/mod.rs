@@ -108,11 +108,13 @@ pub struct Budget {
 }
 
 impl Default for Budget {
-    /// Enough to match a pool of 10,000 tickets in 5v5 matches in one call.
+    /// Enough to match a pool of 10,000 tickets into 5v5 matches in one call (about 20,000
+    /// judgements), while a pool where little matches stops after some 60 ms of search on
+    /// one core (about 2.5 µs a judgement, 10 ns a ticket scanned; `BENCHMARKS.md`).
     fn default() -> Self {
         Budget {
-            evaluations: 400_000,
-            scanned: 4_000_000,
+            evaluations: 25_000,
+            scanned: 1_000_000,
             window: 48,
         }
     }

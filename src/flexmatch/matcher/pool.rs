@@ -2,7 +2,7 @@
 //! party's aggregated values for the rules that read them, latencies by location, the team
 //! each player asked for, and why a ticket cannot be matched at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::Ticket;
 use super::compile::{CKind, Compiled, Mode};
@@ -89,7 +89,8 @@ impl<'t> Pool<'t> {
         now_ms: u64,
         exclusive: bool,
     ) -> Self {
-        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        // Locations are numbered in the order they are first seen.
+        let mut names: HashMap<&str, usize> = HashMap::new();
         for ticket in tickets {
             for player in &ticket.players {
                 for location in player.latency_ms.keys() {
@@ -108,8 +109,8 @@ impl<'t> Pool<'t> {
             .map(|p| p.capacity())
             .max()
             .unwrap_or(0);
-        let mut ticket_ids: HashSet<&str> = HashSet::new();
-        let mut player_ids: HashSet<&str> = HashSet::new();
+        let mut ticket_ids: HashSet<&str> = HashSet::with_capacity(tickets.len());
+        let mut player_ids: HashSet<&str> = HashSet::with_capacity(tickets.len());
         let entries = tickets
             .iter()
             .map(|ticket| {
@@ -142,7 +143,7 @@ impl<'t> Entry<'t> {
         compiled: &Compiled<'_>,
         ticket: &'t Ticket,
         now_ms: u64,
-        locations: &BTreeMap<&str, usize>,
+        locations: &HashMap<&str, usize>,
         most_players: usize,
     ) -> Self {
         let rule_set = compiled.rule_set;

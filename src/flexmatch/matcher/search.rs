@@ -3,9 +3,10 @@
 //! potential match and tickets scanned.
 
 use std::cmp::{Ordering, Reverse};
+use std::rc::Rc;
 
 use super::compile::{CKind, Compiled, Params};
-use super::evaluate::{Outcome, Verdict, acceptable, complete, judge, wait};
+use super::evaluate::{Outcome, Verdict, acceptable, acceptable_mask, complete, judge, wait};
 use super::pool::{Entry, Key, Pool};
 use super::state::{MatchState, Member};
 use super::{Budget, Proposal, ProposedTeam};
@@ -15,7 +16,7 @@ use crate::flexmatch::{
 };
 
 /// Most rounds of swapping tickets between teams to balance them.
-const SWAP_ROUNDS: usize = 6;
+const SWAP_ROUNDS: usize = 3;
 /// Tickets looked at per seed, beyond the window itself, for every one gathered.
 const SCAN_FACTOR: usize = 8;
 
@@ -55,6 +56,9 @@ struct Search<'a, 'r, 't> {
     index: Option<Index<'a>>,
     /// Large matches: per location, how many candidates accept it.
     population: Vec<usize>,
+    /// Per expansion level, per entry, the locations it accepts as a bit set (computed when
+    /// first needed).
+    masks: Vec<Option<Rc<Vec<u128>>>>,
 }
 
 /// The key of a ticket without one.
@@ -166,11 +170,7 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
         let mut by_age: Vec<usize> = (0..n).filter(|i| candidate(&pool.entries[*i])).collect();
         by_age.sort_by_key(|i| (pool.entries[*i].ticket.start_ms, *i));
 
-        let hard = c
-            .top
-            .iter()
-            .copied()
-            .find(|r| matches!(c.rules[*r].kind, CKind::Batch { .. }));
+        let hard = c.batch_rules.first().copied();
         let source = match hard {
             Some(r) => Some(KeySource::Rule(r)),
             None if c.rule_set.algorithm.batching_preference == BatchingPreference::Sorted
@@ -245,7 +245,24 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
             age: Order::new(by_age, n),
             index,
             population,
+            masks: vec![None; c.table.len()],
         }
+    }
+
+    /// Every entry's acceptable locations at expansion level `level`, as bit sets (all bits
+    /// when they do not fit).
+    fn masks(&mut self, level: usize) -> Rc<Vec<u128>> {
+        let (c, pool) = (self.c, self.pool);
+        let slot = &mut self.masks[level];
+        Rc::clone(slot.get_or_insert_with(|| {
+            let params = &c.table[level];
+            Rc::new(
+                pool.entries
+                    .iter()
+                    .map(|e| acceptable_mask(c, params, e).unwrap_or(u128::MAX))
+                    .collect(),
+            )
+        }))
     }
 
     /// Every ticket that can match, in the order they seed matches.
@@ -299,7 +316,8 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
             if self.spent() {
                 return None;
             }
-            let params = self.c.params(params_wait);
+            let level = self.c.level(params_wait);
+            let params = &self.c.table[level];
             let location = if self.c.large {
                 match self.large_location(seed, params, batching) {
                     Ok(location) => location,
@@ -308,7 +326,17 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
             } else {
                 None
             };
-            let window = self.window(seed, params, min_wait, location, batching);
+            let window = self.window(seed, level, min_wait, location, batching);
+            // Not enough players for every team's minimum: no need to try.
+            let needed: usize = params.min.iter().map(|m| *m as usize).sum();
+            let available: usize = entry.players.len()
+                + window
+                    .iter()
+                    .map(|i| pool.entries[*i].players.len())
+                    .sum::<usize>();
+            if available < needed.max(1) || (entry.ticket.backfill && window.is_empty()) {
+                continue;
+            }
             if let Some((members, verdict)) = self.build(seed, &window) {
                 return Some(self.propose(members, verdict));
             }
@@ -362,13 +390,14 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
     fn window(
         &mut self,
         seed: usize,
-        params: &Params,
+        level: usize,
         min_wait: f64,
         location: Option<usize>,
         batching: BatchingPreference,
     ) -> Vec<usize> {
         let pool = self.pool;
         let c = self.c;
+        let params = &c.table[level];
         let seed_entry = &pool.entries[seed];
         let limit = if c.large {
             self.budget.window.max(params.capacity() * 2)
@@ -377,17 +406,16 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
         };
         let scan_limit = limit.saturating_mul(SCAN_FACTOR).saturating_add(64);
         let latency = c.has_latency();
-        let seed_accepts = if latency {
-            acceptable(c, params, seed_entry)
+        // Location sets as bit masks; with more locations than bits, only the judge checks.
+        let masks = if latency {
+            self.masks(level)
         } else {
-            Vec::new()
+            Rc::new(Vec::new())
         };
-        let batch_rules: Vec<usize> = c
-            .top
-            .iter()
-            .copied()
-            .filter(|r| matches!(c.rules[*r].kind, CKind::Batch { .. }))
-            .collect();
+        let seed_mask = masks.get(seed).copied().unwrap_or(u128::MAX);
+        let location_bit = location
+            .and_then(|l| 1u128.checked_shl(u32::try_from(l).ok()?))
+            .unwrap_or(u128::MAX);
         let admit = |i: usize, used: &[bool], marked: &[bool]| -> bool {
             let e = &pool.entries[i];
             if i == seed || used[i] || marked[i] || e.problem.is_some() || e.ticket.backfill {
@@ -396,25 +424,25 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
             if min_wait > 0.0 && e.wait_secs < min_wait {
                 return false;
             }
-            let batch_ok = batch_rules
-                .iter()
-                .all(|r| match (&seed_entry.keys[*r], &e.keys[*r]) {
-                    (Key::Num(a), Key::Num(b)) => {
-                        (a - b).abs() <= params.props[*r].max_distance.unwrap_or(0.0)
-                    }
-                    (Key::Str(a), Key::Str(b)) => a == b,
-                    _ => false,
-                });
+            let batch_ok =
+                c.batch_rules
+                    .iter()
+                    .all(|r| match (&seed_entry.keys[*r], &e.keys[*r]) {
+                        (Key::Num(a), Key::Num(b)) => {
+                            (a - b).abs() <= params.props[*r].max_distance.unwrap_or(0.0)
+                        }
+                        (Key::Str(a), Key::Str(b)) => a == b,
+                        _ => false,
+                    });
             if !batch_ok {
                 return false;
             }
             if latency {
-                if e.reporting < e.players.len() {
-                    return false;
-                }
-                let accepts = acceptable(c, params, e);
-                let shared = accepts.iter().any(|l| seed_accepts.contains(l));
-                if !shared || location.is_some_and(|l| !accepts.contains(&l)) {
+                let mask = masks.get(i).copied().unwrap_or(u128::MAX);
+                if e.reporting < e.players.len()
+                    || mask & seed_mask == 0
+                    || mask & location_bit == 0
+                {
                     return false;
                 }
             }
