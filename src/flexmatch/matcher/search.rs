@@ -321,7 +321,7 @@ impl<'a, 'r, 't> Search<'a, 'r, 't> {
             let location = if self.c.large {
                 match self.large_location(seed, params, batching) {
                     Ok(location) => location,
-                    Err(()) => return None,
+                    Err(()) => continue,
                 }
             } else {
                 None

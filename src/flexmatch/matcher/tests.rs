@@ -1071,6 +1071,36 @@ fn a_large_match_fills_to_one_hundred_and_balances_team_skill() {
 }
 
 #[test]
+fn a_large_match_waits_for_its_latency_expansion() {
+    let rule_set = rules(json!({
+        "ruleLanguageVersion": "1.0",
+        "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+        "algorithm": {"strategy": "balanced", "balancedAttribute": "skill",
+                      "batchingPreference": "largestPopulation"},
+        "teams": [{"name": "red", "minPlayers": 20, "maxPlayers": 25},
+                  {"name": "blue", "minPlayers": 20, "maxPlayers": 25}],
+        "rules": [{"name": "Latency", "type": "latency", "maxLatency": 100}],
+        "expansions": [{"target": "rules[Latency].maxLatency",
+                        "steps": [{"waitTimeSeconds": 10, "value": 250}]}]
+    }));
+    let tickets: Vec<Ticket> = (0..50)
+        .map(|i| {
+            let id = format!("p{i:02}");
+            let p = with_latency(player(&id, &[]), &[("sa-east-1", 180 + i)]);
+            ticket(&id, 0, vec![p])
+        })
+        .collect();
+    assert!(
+        run(&rule_set, &tickets, NOW + 9_999).is_empty(),
+        "over 100 ms before 10 s"
+    );
+    let proposals = run(&rule_set, &tickets, NOW + 10_000);
+    assert_eq!(proposals.len(), 1);
+    assert_eq!(proposals[0].tickets.len(), 50);
+    assert_eq!(proposals[0].location.as_deref(), Some("sa-east-1"));
+}
+
+#[test]
 fn a_rule_property_expansion_applies_once_the_wait_reaches_it() {
     let rule_set = rules(json!({
         "ruleLanguageVersion": "1.0",
