@@ -3,6 +3,11 @@
 # Build stage: the release build of the README, from the locked dependencies.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
+# The agones crate (the Agones SDK) compiles its protos with protoc at build time.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        protobuf-compiler libprotobuf-dev \
+    && rm -rf /var/lib/apt/lists/*
 # The shipped binary carries no symbols or debug information: a much smaller image. Builds
 # outside the image keep the line tables of [profile.release] for backtraces.
 ENV CARGO_PROFILE_RELEASE_STRIP=symbols

@@ -56,6 +56,51 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[events]`: where placement events are delivered.
     pub events: EventsConfig,
+    /// `[agones]`: the Agones SDK, when the host runs as an Agones GameServer.
+    pub agones: AgonesConfig,
+}
+
+/// `[agones]`: whether and how the host talks to the Agones SDK server (the sidecar of an
+/// Agones GameServer pod).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgonesConfig {
+    /// On, off, or on when the SDK's environment is present.
+    pub enabled: AgonesMode,
+    /// How often Health is sent while the host is healthy.
+    pub health_interval: Duration,
+    /// How often the lifecycle state and the Counters are brought in step with the host.
+    pub sync_interval: Duration,
+    /// Name of the GameServer port whose host port game clients connect to (WebSocket).
+    pub ws_port: String,
+    /// Name of the GameServer port announced as `fastPort` (UDP); empty: the WebSocket one.
+    pub fast_port: String,
+    /// Longest the host waits at start for the GameServer's address before it goes on with
+    /// the `[fleet]` one.
+    pub address_timeout: Duration,
+}
+
+/// `agones.enabled`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgonesMode {
+    /// On when `AGONES_SDK_GRPC_PORT` or `AGONES_SDK_HTTP_PORT` is set (the sidecar sets them).
+    Auto,
+    /// Always on.
+    On,
+    /// Never on.
+    Off,
+}
+
+impl AgonesConfig {
+    /// Whether the SDK is on, given the environment as `env` reads it.
+    pub fn is_on(&self, env: impl Fn(&str) -> Option<String>) -> bool {
+        match self.enabled {
+            AgonesMode::On => true,
+            AgonesMode::Off => false,
+            AgonesMode::Auto => ["AGONES_SDK_GRPC_PORT", "AGONES_SDK_HTTP_PORT"]
+                .iter()
+                .any(|name| env(name).is_some_and(|value| !value.is_empty())),
+        }
+    }
 }
 
 /// `[events]`: the webhooks that receive GameLift's placement events (which GameLift
@@ -389,6 +434,39 @@ struct File {
     tls: TlsFile,
     server: ServerFile,
     events: EventsFile,
+    agones: AgonesFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct AgonesFile {
+    enabled: AgonesEnabled,
+    health_interval_secs: u64,
+    sync_interval_ms: u64,
+    ws_port: String,
+    fast_port: String,
+    address_timeout_secs: u64,
+}
+
+impl Default for AgonesFile {
+    fn default() -> Self {
+        Self {
+            enabled: AgonesEnabled::Word("auto".into()),
+            health_interval_secs: 5,
+            sync_interval_ms: 1000,
+            ws_port: "game".into(),
+            fast_port: "fast".into(),
+            address_timeout_secs: 30,
+        }
+    }
+}
+
+/// `agones.enabled` as written: `true`, `false` or `"auto"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AgonesEnabled {
+    Bool(bool),
+    Word(String),
 }
 
 #[derive(Deserialize)]
@@ -1089,6 +1167,46 @@ impl File {
             check(false, "server.log_level", reason)?;
         }
         let events = self.events.validate()?;
+        let a = &self.agones;
+        let enabled = match &a.enabled {
+            AgonesEnabled::Bool(true) => AgonesMode::On,
+            AgonesEnabled::Bool(false) => AgonesMode::Off,
+            AgonesEnabled::Word(word) if word == "auto" => AgonesMode::Auto,
+            AgonesEnabled::Word(_) => {
+                return Err(ConfigError::Invalid {
+                    key: "agones.enabled",
+                    reason: "must be true, false or \"auto\"".into(),
+                });
+            }
+        };
+        check(
+            (1..=60).contains(&a.health_interval_secs),
+            "agones.health_interval_secs",
+            "must be from 1 to 60",
+        )?;
+        check(
+            (100..=60_000).contains(&a.sync_interval_ms),
+            "agones.sync_interval_ms",
+            "must be from 100 to 60000",
+        )?;
+        check(
+            !a.ws_port.is_empty(),
+            "agones.ws_port",
+            "must name a GameServer port",
+        )?;
+        check(
+            a.address_timeout_secs <= 600,
+            "agones.address_timeout_secs",
+            "must be at most 600",
+        )?;
+        let agones = AgonesConfig {
+            enabled,
+            health_interval: Duration::from_secs(a.health_interval_secs),
+            sync_interval: Duration::from_millis(a.sync_interval_ms),
+            ws_port: a.ws_port.clone(),
+            fast_port: a.fast_port.clone(),
+            address_timeout: Duration::from_secs(a.address_timeout_secs),
+        };
         let t = &self.tls;
         let uses_tls = t.mode != SecureMode::Plain || t.control;
         let files = if uses_tls {
@@ -1112,6 +1230,7 @@ impl File {
         };
         Ok(Config {
             events,
+            agones,
             server: ServerConfig {
                 log_level: self.server.log_level.clone(),
                 drain_grace: Duration::from_secs(self.server.drain_grace_secs),
@@ -1228,6 +1347,26 @@ mod tests {
         .expect("the example parses");
         assert_eq!(example, Config::default());
         assert_eq!(example.session_config(1935), SessionConfig::default());
+    }
+
+    #[test]
+    fn agones_is_on_when_asked_or_when_the_sdk_environment_is_there() {
+        let env = |set: &'static [&'static str]| {
+            move |name: &str| set.contains(&name).then(|| "9357".to_owned())
+        };
+        let auto = Config::default().agones;
+        assert_eq!(auto.enabled, AgonesMode::Auto);
+        assert!(!auto.is_on(env(&[])));
+        assert!(auto.is_on(env(&["AGONES_SDK_GRPC_PORT"])));
+        assert!(auto.is_on(env(&["AGONES_SDK_HTTP_PORT"])));
+        let on = Config::parse("[agones]\nenabled = true")
+            .expect("valid")
+            .agones;
+        assert!(on.is_on(env(&[])));
+        let off = Config::parse("[agones]\nenabled = false")
+            .expect("valid")
+            .agones;
+        assert!(!off.is_on(env(&["AGONES_SDK_GRPC_PORT"])));
     }
 
     #[test]
@@ -1391,6 +1530,13 @@ mod tests {
             ("[fleet]\nid = \"my-fleet\"", "fleet.id"),
             ("[fleet]\nregion = \"us east\"", "fleet.region"),
             ("[fleet]\nport = 60001", "fleet.port"),
+            ("[agones]\nenabled = \"yes\"", "agones.enabled"),
+            (
+                "[agones]\nhealth_interval_secs = 0",
+                "agones.health_interval_secs",
+            ),
+            ("[agones]\nsync_interval_ms = 10", "agones.sync_interval_ms"),
+            ("[agones]\nws_port = \"\"", "agones.ws_port"),
             ("[server]\nlog_level = \"inof\"", "server.log_level"),
             (
                 "[limits]\noutbound_queue_bytes = 1000",

@@ -5,6 +5,7 @@
 //! [`Server`] is the one place that wires the modules together: [`Server::bind`] opens the
 //! listeners and reports their real addresses, [`Server::run`] serves until shutdown.
 
+mod agones;
 pub mod alias;
 pub mod api;
 pub mod catalog;
@@ -151,6 +152,8 @@ pub struct Server {
     control: tokio::net::TcpListener,
     udp: tokio::net::UdpSocket,
     addresses: Addresses,
+    /// The Agones SDK, when the host runs as an Agones GameServer (`[agones]`).
+    agones: Option<crate::agones::Agones>,
 }
 
 impl Server {
@@ -202,11 +205,18 @@ impl Server {
             .and_then(|(sender, std)| Ok((sender, tokio::net::UdpSocket::from_std(std)?)))
             .map_err(bind_err("udp", udp_addr))?;
         let (sender, udp) = sender;
-        let fast_port = config
-            .game
-            .advertised_fast_port
+        // Under Agones, players reach the GameServer's address and host ports, not the pod's.
+        let agones = if config.agones.is_on(|name| std::env::var(name).ok()) {
+            Some(crate::agones::Agones::start(&config.agones).await)
+        } else {
+            None
+        };
+        let advertised = agones.as_ref().and_then(crate::agones::Agones::advertised);
+        let fast_port = advertised
+            .and_then(|a| a.fast_port)
+            .or(config.game.advertised_fast_port)
             .unwrap_or(addresses.udp.port());
-        let endpoint = client_endpoint(&config, addresses.ws);
+        let endpoint = client_endpoint(&config, addresses.ws, advertised);
         let host_id = host_id(&config, addresses.ws);
         let fleet_store = match &config.fleet.store {
             Some(url) => Some(Arc::new(
@@ -321,6 +331,7 @@ impl Server {
             control,
             udp,
             addresses,
+            agones,
         })
     }
 
@@ -432,12 +443,22 @@ impl Server {
         let api = control::router(control_plane);
         host.tasks
             .spawn(control::serve_connections(self.control, admin, api));
+        // The listeners are up: the SDK task says Ready first.
+        let agones = self.agones.map(|sdk| {
+            let (handle, stopped) = crate::agones::handle();
+            host.tasks
+                .spawn(crate::agones::run(Arc::clone(&host), sdk, stopped));
+            handle
+        });
         tokio::select! {
             () = shutdown.cancelled() => {}
             () = host.drain.cancelled() => {
                 let grace = host.live().drain_grace;
                 drain(&host, grace, &shutdown).await;
             }
+        }
+        if let Some(agones) = &agones {
+            agones.finish().await;
         }
         info!("shutting down");
         host.shutdown.cancel();
@@ -555,9 +576,28 @@ fn open_certs(config: &Config) -> Result<Option<Arc<tls::CertStore>>, StartError
     }
 }
 
-/// Where game clients connect: the `[fleet]` settings, else the game listener (loopback when
-/// it listens on every address).
-fn client_endpoint(config: &Config, ws: SocketAddr) -> host::Endpoint {
+/// Where game clients connect: the Agones GameServer's address and port if known, else the
+/// `[fleet]` settings, else the game listener (loopback when it listens on every address).
+fn client_endpoint(
+    config: &Config,
+    ws: SocketAddr,
+    advertised: Option<&crate::agones::Advertised>,
+) -> host::Endpoint {
+    if let Some(advertised) = advertised {
+        let ip = advertised
+            .ip()
+            .or(config.fleet.ip_address)
+            .unwrap_or(ws.ip());
+        return host::Endpoint {
+            ip,
+            dns_name: config
+                .fleet
+                .dns_name
+                .clone()
+                .unwrap_or_else(|| advertised.address.clone()),
+            port: advertised.port,
+        };
+    }
     let ip = config.fleet.ip_address.unwrap_or_else(|| {
         if ws.ip().is_unspecified() {
             std::net::Ipv4Addr::LOCALHOST.into()

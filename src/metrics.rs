@@ -314,6 +314,13 @@ metrics! {
         /// Reads of this host's inbox in the fleet store that failed.
         [task = "inbox"] fleet_store_inbox_errors,
     }
+    counter volley_agones_errors
+        "Failed calls to the Agones SDK server (connecting, lifecycle, labels, Counters, a \
+         broken health stream); none without Agones."
+    {
+        /// Failed calls to the Agones SDK server.
+        agones_errors,
+    }
     counter volley_placements
         "Game session placements this host ended, by final status."
     {

@@ -35,7 +35,7 @@ pub(crate) fn info(host: &Host, id: &str) -> HostInfo {
 }
 
 /// Players connected now (their WebSocket connections).
-fn players_connected(host: &Host) -> usize {
+pub(crate) fn players_connected(host: &Host) -> usize {
     let open =
         |gauge: &std::sync::atomic::AtomicU64| gauge.load(std::sync::atomic::Ordering::Relaxed);
     usize::try_from(

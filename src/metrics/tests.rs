@@ -231,6 +231,7 @@ fn the_families_are_these_and_nothing_else() {
             "volley_fleet_hosts gauge",
             "volley_fleet_store_up gauge",
             "volley_fleet_store_errors counter",
+            "volley_agones_errors counter",
             "volley_placements counter",
             "volley_matchmaking_tickets counter",
             "volley_messages counter",
