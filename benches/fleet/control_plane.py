@@ -56,9 +56,11 @@ def start_redis(directory):
     return proc, port
 
 
-def start_host(binary, directory, index, store, capacity):
+def start_host(binary, directory, index, store, capacity, location=None):
     directory.mkdir(parents=True, exist_ok=True)
     fleet = f'store = "{store}"\nhost_id = "bench-{index}"\n' if store else ""
+    if location:
+        fleet += f'location = "{location}"\n'
     config = (
         '[game]\nlisten = "127.0.0.1:0"\n'
         '[control]\nlisten = "127.0.0.1:0"\nauth = "none"\nmax_connections_per_ip = 256\n'
