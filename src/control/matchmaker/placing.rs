@@ -283,6 +283,8 @@ async fn complete(
     info: Option<GameSessionConnectionInfo>,
     now: SystemTime,
 ) {
+    // A round takes a while: a ticket ends when it is written, not when its round began.
+    let now = SystemTime::now().max(now);
     let ids: Vec<String> = records.iter().map(|r| r.id().to_owned()).collect();
     let done = |records: &mut [TicketRecord]| {
         for record in records.iter_mut() {
@@ -345,6 +347,8 @@ async fn fail(
     message: &str,
     now: SystemTime,
 ) {
+    // A round takes a while: a ticket ends when it is written, not when its round began.
+    let now = SystemTime::now().max(now);
     let ids: Vec<String> = records.iter().map(|r| r.id().to_owned()).collect();
     let end = |records: &mut [TicketRecord]| {
         for record in records.iter_mut().filter(|r| r.ticket.status.is_active()) {
