@@ -3,7 +3,10 @@
 //! every player send `bytes`-byte messages at `rate_hz` to its session's all-players group
 //! over the fast or the reliable channel for a bounded time, and reports messages sent,
 //! delivered and lost, delivery latency percentiles, and the server process's CPU time per
-//! delivered message and peak memory, read from `/proc`.
+//! delivered message and peak memory, read from `/proc`, and where lost datagrams were
+//! dropped ([`drops`]).
+
+mod drops;
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -64,9 +67,12 @@ pub struct BenchArgs {
     /// A running `volley serve --dev` to load (host:port) instead of starting one.
     #[arg(long)]
     pub server: Option<String>,
-    /// The pid of that server, to read its CPU time and memory.
+    /// The pid of that server, to read its CPU time, memory and socket drops.
     #[arg(long, requires = "server")]
     pub server_pid: Option<u32>,
+    /// That server's control address (host:port), to read its drop counters from `/metrics`.
+    #[arg(long, requires = "server")]
+    pub server_control: Option<String>,
     /// Connect to that server in secure mode (`wss://` and DTLS), trusting this CA (PEM)
     /// for the WebSocket and the name `localhost`.
     #[arg(long, value_name = "FILE", requires = "server")]
@@ -124,6 +130,8 @@ struct Report {
     latency_p999_us: u64,
     latency_max_us: u64,
     server: Option<ServerFigures>,
+    /// Where datagrams were dropped, from the measured window's start to the end of the drain.
+    drops: drops::Drops,
 }
 
 #[derive(Debug, Serialize)]
@@ -148,7 +156,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         bail!("--rooms and --players must be at least 1");
     }
     let mut child = None;
-    let (server, pid, ca_pem) = match &args.server {
+    let (server, pid, control, ca_pem) = match &args.server {
         Some(server) => {
             let ca_pem = match &args.tls_ca {
                 Some(path) => Some(
@@ -156,20 +164,27 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            (server.clone(), args.server_pid, ca_pem)
+            let control = args.server_control.clone();
+            (server.clone(), args.server_pid, control, ca_pem)
         }
         None => {
-            let (spawned, addr, ca_pem) = spawn_server(&args).await?;
-            let pid = spawned.id();
-            child = Some(spawned);
-            (addr, pid, ca_pem)
+            let started = spawn_server(&args).await?;
+            let pid = started.child.id();
+            child = Some(started.child);
+            (started.game, pid, Some(started.control), started.ca_pem)
         }
     };
     let (host, port) = server
         .rsplit_once(':')
         .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
         .with_context(|| format!("`{server}` is not host:port"))?;
-    let report = measure(&args, &host, port, pid, ca_pem.as_deref()).await;
+    let server = Target {
+        host: &host,
+        port,
+        pid,
+        control: control.as_deref().filter(|c| !c.is_empty()),
+    };
+    let report = measure(&args, &server, ca_pem.as_deref()).await;
     if let Some(mut child) = child {
         let _ = child.kill().await;
     }
@@ -184,7 +199,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Starts `volley serve --dev` on an ephemeral loopback port with room for the load; with
 /// `--secure`, in secure mode, and returns the CA its clients must trust.
-async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String, Option<Vec<u8>>)> {
+/// The started server: its process, game and control addresses, and the CA to trust.
+struct Started {
+    child: Child,
+    game: String,
+    control: String,
+    ca_pem: Option<Vec<u8>>,
+}
+
+async fn spawn_server(args: &BenchArgs) -> anyhow::Result<Started> {
     let scratch = std::env::temp_dir().join(format!("volley-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).context("creating the bench server's directory")?;
     let mut tls_args = Vec::new();
@@ -241,36 +264,49 @@ async fn spawn_server(args: &BenchArgs) -> anyhow::Result<(Child, String, Option
         .context("starting the server")?;
     let stdout = child.stdout.take().context("server stdout")?;
     let mut lines = BufReader::new(stdout).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut addr = String::new();
+    let (game, control) = tokio::time::timeout(Duration::from_secs(10), async {
+        let (mut game, mut control) = (String::new(), String::new());
         while let Some(line) = lines.next_line().await? {
             let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
             if value["event"] == "listening" {
-                addr = value["ws"].as_str().unwrap_or_default().to_owned();
+                game = value["ws"].as_str().unwrap_or_default().to_owned();
+                control = value["control"].as_str().unwrap_or_default().to_owned();
             } else if value["event"] == "ready" {
                 break;
             }
         }
-        anyhow::Ok(addr)
+        anyhow::Ok((game, control))
     })
     .await
     .context("the server did not start in 10 s")??;
     // Keep reading what the server prints, so it never writes into a closed pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let _ = std::fs::remove_dir_all(&scratch);
-    if addr.is_empty() {
+    if game.is_empty() {
         bail!("the server exited before listening");
     }
-    Ok((child, addr, ca_pem))
+    Ok(Started {
+        child,
+        game,
+        control,
+        ca_pem,
+    })
+}
+
+/// The server under load.
+struct Target<'a> {
+    host: &'a str,
+    port: u16,
+    pid: Option<u32>,
+    control: Option<&'a str>,
 }
 
 async fn measure(
     args: &BenchArgs,
-    host: &str,
-    port: u16,
-    pid: Option<u32>,
+    target: &Target<'_>,
     ca_pem: Option<&[u8]>,
 ) -> anyhow::Result<Report> {
+    let (host, port, pid) = (target.host, target.port, target.pid);
     let rss_before = pid.and_then(|p| proc_status(p, "VmRSS:")).unwrap_or(0);
     let clients = connect_all(args, host, port, ca_pem).await?;
     let count = clients.len();
@@ -299,9 +335,13 @@ async fn measure(
         .collect();
     tokio::time::sleep_until(window_start).await;
     let cpu_start = pid.and_then(proc_cpu_ticks);
+    let drops_start = drops::snapshot(pid, target.control).await;
     tokio::time::sleep_until(window_end).await;
     let cpu_end = pid.and_then(proc_cpu_ticks);
     tokio::time::sleep(DRAIN).await;
+    let drops = drops::snapshot(pid, target.control)
+        .await
+        .since(&drops_start);
     stop.cancel();
     drop(runaways);
 
@@ -357,6 +397,7 @@ async fn measure(
         latency_p999_us: quantile(0.999),
         latency_max_us: total.latency.max(),
         server,
+        drops,
     })
 }
 
@@ -593,6 +634,11 @@ fn print_table(r: &Report) {
     println!(
         "latency p50 {} us  p99 {} us  p99.9 {} us  max {} us",
         r.latency_p50_us, r.latency_p99_us, r.latency_p999_us, r.latency_max_us
+    );
+    let d = &r.drops;
+    println!(
+        "udp drops: server socket {}  generator sockets {}  machine {:?}  server {:?}",
+        d.server_socket, d.generator_sockets, d.machine, d.server_reasons
     );
     if let Some(s) = &r.server {
         let per = |v: Option<f64>| {
