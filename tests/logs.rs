@@ -74,6 +74,18 @@ async fn on_a_terminal(no_color: Option<&str>) -> String {
         }
     };
     within("the server's lines on the terminal", read).await;
+    // The server runs under `script` on the pseudo-terminal, and takes the hang-up that
+    // killing `script` leaves it with for a reload: stop it first, by its pid.
+    if let Some(script_pid) = child.id() {
+        let children =
+            std::fs::read_to_string(format!("/proc/{script_pid}/task/{script_pid}/children"))
+                .unwrap_or_default();
+        for pid in children.split_whitespace() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", pid])
+                .status();
+        }
+    }
     child.kill().await.expect("killed");
     String::from_utf8_lossy(&seen).into_owned()
 }
