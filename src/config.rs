@@ -296,6 +296,12 @@ pub struct GameConfig {
     pub udp_listen: Option<SocketAddr>,
     /// `fastPort` announced to clients; `None` means the bound UDP port.
     pub advertised_fast_port: Option<u16>,
+    /// Receive buffer asked of the kernel for the UDP socket (`SO_RCVBUF`).
+    pub udp_receive_buffer_bytes: usize,
+    /// Send buffer asked of the kernel for the UDP socket (`SO_SNDBUF`).
+    pub udp_send_buffer_bytes: usize,
+    /// How long a WebSocket writer holds a frame for the ones that follow it (zero: none).
+    pub flush_interval: Duration,
 }
 
 /// `[limits]`.
@@ -673,6 +679,9 @@ struct GameFile {
     listen: SocketAddr,
     udp_listen: Option<SocketAddr>,
     advertised_fast_port: Option<u16>,
+    udp_receive_buffer_bytes: usize,
+    udp_send_buffer_bytes: usize,
+    flush_interval_ms: u64,
 }
 
 #[derive(Deserialize)]
@@ -719,6 +728,9 @@ impl Default for GameFile {
             listen: SocketAddr::from(([127, 0, 0, 1], 1935)),
             udp_listen: None,
             advertised_fast_port: None,
+            udp_receive_buffer_bytes: 4 << 20,
+            udp_send_buffer_bytes: 4 << 20,
+            flush_interval_ms: 0,
         }
     }
 }
@@ -1016,6 +1028,27 @@ impl File {
             "sessions.idle_timeout_secs",
             "must be longer than sessions.ping_interval_ms",
         )?;
+        for (value, key) in [
+            (
+                self.game.udp_receive_buffer_bytes,
+                "game.udp_receive_buffer_bytes",
+            ),
+            (
+                self.game.udp_send_buffer_bytes,
+                "game.udp_send_buffer_bytes",
+            ),
+        ] {
+            check(
+                (64 << 10..=1 << 30).contains(&value),
+                key,
+                "must be from 65536 to 1073741824",
+            )?;
+        }
+        check(
+            self.game.flush_interval_ms <= 100,
+            "game.flush_interval_ms",
+            "must be from 0 (off) to 100",
+        )?;
         if let Some(port) = self.game.advertised_fast_port {
             check(
                 port > 0,
@@ -1261,6 +1294,9 @@ impl File {
                 listen: self.game.listen,
                 udp_listen: self.game.udp_listen,
                 advertised_fast_port: self.game.advertised_fast_port,
+                udp_receive_buffer_bytes: self.game.udp_receive_buffer_bytes,
+                udp_send_buffer_bytes: self.game.udp_send_buffer_bytes,
+                flush_interval: Duration::from_millis(self.game.flush_interval_ms),
             },
             limits: Limits {
                 max_connections: l.max_connections,
@@ -1527,6 +1563,15 @@ mod tests {
                 "[control]\naccess_keys = [{ access_key_id = \"a\" }]",
                 "secret_access_key",
             ),
+            (
+                "[game]\nudp_receive_buffer_bytes = 1000",
+                "game.udp_receive_buffer_bytes",
+            ),
+            (
+                "[game]\nudp_send_buffer_bytes = 2147483648",
+                "game.udp_send_buffer_bytes",
+            ),
+            ("[game]\nflush_interval_ms = 101", "game.flush_interval_ms"),
             ("[fleet]\nid = \"my-fleet\"", "fleet.id"),
             ("[fleet]\nregion = \"us east\"", "fleet.region"),
             ("[fleet]\nport = 60001", "fleet.port"),

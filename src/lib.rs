@@ -192,6 +192,11 @@ impl Server {
         let udp = tokio::net::UdpSocket::bind(udp_addr)
             .await
             .map_err(bind_err("udp", udp_addr))?;
+        transport::udp::size_buffers(
+            &udp,
+            config.game.udp_receive_buffer_bytes,
+            config.game.udp_send_buffer_bytes,
+        );
         let local = |r: std::io::Result<SocketAddr>, what, addr| r.map_err(bind_err(what, addr));
         let addresses = Addresses {
             ws: local(ws.local_addr(), "ws", ws_addr)?,
@@ -400,6 +405,7 @@ impl Server {
             host.tls.clone(),
             host::Lobby::new(Arc::clone(&host)),
             Arc::clone(&host.fast),
+            host.config.game.flush_interval,
         ));
         host.tasks
             .spawn(transport::ws::serve(self.ws, Arc::clone(&game)));

@@ -1,5 +1,6 @@
 //! Bursts that a player who reads keeps up with: a client sending hundreds of reliable
-//! messages in one write (over `wss://` too), and a script sending a thousand in one callback.
+//! messages in one write (over `wss://` too, and with writers that hold frames), hundreds of
+//! fast messages at once, and a script sending a thousand in one callback.
 //! Every reading player gets every message and stays connected; only a reader whose queue
 //! cannot drain is closed (`robustness.rs`).
 
@@ -10,8 +11,9 @@ use support::*;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::Message;
 use volley::Options;
+use volley::client::{Channel, RtMessage};
 use volley::config::{AuthMode, SecureMode};
-use volley::protocol::{GroupId, Packet, encode};
+use volley::protocol::{GroupId, Opcode, Packet, encode};
 
 /// Players in the game session, the sender among them (group messages come back to it).
 const PLAYERS: usize = 4;
@@ -103,6 +105,81 @@ async fn a_burst_of_reliable_messages_over_ws_reaches_every_player() {
         players.push(server.raw().await);
     }
     burst_reaches_everyone(&server, &mut players, 1000).await;
+    server.stop().await;
+}
+
+/// With `game.flush_interval_ms`, a writer holds a lone frame for the interval, and a burst
+/// still reaches everyone in order.
+#[tokio::test]
+async fn held_writes_still_deliver_every_frame_in_order_after_the_interval() {
+    let mut config = test_config();
+    config.game.flush_interval = std::time::Duration::from_millis(40);
+    let options = Options {
+        dev: true,
+        ..Options::default()
+    };
+    let server = TestServer::with(config, options).await;
+    let mut players = Vec::new();
+    for _ in 0..PLAYERS {
+        players.push(server.raw().await);
+    }
+    burst_reaches_everyone(&server, &mut players, 200).await;
+    // A lone message waits for the interval: the sender's own echo comes no sooner.
+    let sender = &mut players[0];
+    let sent = std::time::Instant::now();
+    let mut payload = 0u32.to_le_bytes().to_vec();
+    payload.extend_from_slice(&[7; 28]);
+    within(
+        "send",
+        sender
+            .ws
+            .send(Message::Binary(encode(&to_all(41, payload)))),
+    )
+    .await
+    .expect("sent");
+    expect_sequence(sender, 41, 1).await;
+    let waited = sent.elapsed();
+    assert!(waited >= std::time::Duration::from_millis(35), "{waited:?}");
+    server.stop().await;
+}
+
+/// One player sends 200 fast messages at once to all players: the server's UDP reader takes
+/// them in batches and every player, the sender included, gets every one over UDP.
+#[tokio::test]
+async fn a_burst_of_fast_messages_reaches_every_player() {
+    const BURST: u32 = 200;
+    let server = TestServer::start().await;
+    let game = server.game_session(PLAYERS as u32).await;
+    let mut players = Vec::new();
+    for _ in 0..PLAYERS {
+        let player = server.player(&game).await;
+        within("fast", player.wait_fast_ready(STEP))
+            .await
+            .expect("bound");
+        players.push(player);
+    }
+    for i in 0..BURST {
+        let message =
+            RtMessage::to_group(Opcode(42), GroupId::ALL_PLAYERS, i.to_le_bytes().to_vec());
+        players[0].send(message).await.expect("sent");
+    }
+    for player in &mut players {
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < BURST as usize {
+            let got = next_data(player).await;
+            assert_eq!(got.channel, Channel::Fast);
+            seen.insert(u32::from_le_bytes(
+                got.payload[..4].try_into().expect("counter"),
+            ));
+        }
+    }
+    let m = server.metrics();
+    assert_eq!(
+        (m.datagrams_session_busy, m.fast_send_errors),
+        (0, 0),
+        "{m:?}"
+    );
+    assert!(m.fast_out >= u64::from(BURST) * PLAYERS as u64, "{m:?}");
     server.stop().await;
 }
 

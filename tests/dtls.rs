@@ -244,6 +244,56 @@ async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
     server.stop().await;
 }
 
+/// A player sending 500 fast messages at once over DTLS: every record fits the association's
+/// inbound queue (bounded in bytes, not in records), and the other player gets them all.
+#[tokio::test]
+async fn a_burst_of_fast_messages_over_dtls_reaches_the_other_player() {
+    const BURST: u32 = 500;
+    let dir = TempDir::new();
+    let server = dev_secure_server(&dir, SecureMode::Secure).await;
+    let a = server
+        .connect("a", secure_client(&dir))
+        .await
+        .expect("a logs in");
+    let mut b = server
+        .connect("b", secure_client(&dir))
+        .await
+        .expect("b logs in");
+    for client in [&a, &b] {
+        within("dtls bound", client.wait_fast_ready(STEP))
+            .await
+            .expect("fast channel verified");
+    }
+    for i in 0..BURST {
+        a.send(RtMessage::to_player(
+            Opcode(7),
+            b.peer_id(),
+            i.to_le_bytes().to_vec(),
+        ))
+        .await
+        .expect("sent");
+    }
+    let mut seen = std::collections::HashSet::new();
+    while seen.len() < BURST as usize {
+        let got = next_data(&mut b).await;
+        assert_eq!(got.channel, Channel::Fast);
+        seen.insert(u32::from_le_bytes(
+            got.payload[..4].try_into().expect("counter"),
+        ));
+    }
+    let m = server.metrics();
+    assert_eq!(
+        (
+            m.dtls_datagrams_busy,
+            m.datagrams_session_busy,
+            m.fast_send_errors
+        ),
+        (0, 0, 0),
+        "{m:?}"
+    );
+    server.stop().await;
+}
+
 /// Opens a DTLS association with the fast port as a client trusting the generated CA.
 async fn raw_dtls(server: &TestServer, dir: &TempDir) -> DTLSConn {
     let pem = std::fs::read(dir.path().join("ca.pem")).expect("ca.pem");

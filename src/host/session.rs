@@ -177,6 +177,13 @@ pub(crate) async fn run(
             },
             () = sleep_until(deadline) => Wake::Timeout,
         };
+        if matches!(wake, Wake::Message(_)) && rx.is_empty() {
+            // Woken by a lone message: let the connections and the UDP reader that are ready
+            // now add theirs first (players of a game often send in the same tick), so that
+            // this wake handles them together and each recipient's writer gets one batch of
+            // frames to write at once instead of one write per frame.
+            tokio::task::yield_now().await;
+        }
         let now = Instant::now().into_std();
         if has_script && offload.is_slow(now, &metrics) && task.host.script_pool.has_slow_lane() {
             let host = Arc::clone(&task.host);

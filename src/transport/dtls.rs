@@ -35,8 +35,10 @@ use crate::tls::CertStore;
 /// Largest DTLS datagram accepted: webrtc-dtls reads records through a buffer of this size.
 pub(crate) const MAX_DATAGRAM: usize = 8192;
 
-/// Datagrams queued for one association; handshake flights and a player's input fit.
-const INBOUND_QUEUE: usize = 64;
+/// Bytes of datagrams queued for one association, waiting for its task: handshake flights and
+/// a burst of a player's input fit (500 fast messages sent at once are about 50 KiB of
+/// records), and no peer can make the server hold more for it.
+const INBOUND_BUDGET_BYTES: usize = 64 * 1024;
 
 /// Packets queued for one association to send; past it, fast messages are dropped.
 pub(crate) const OUTBOUND_QUEUE: usize = 256;
@@ -54,7 +56,7 @@ pub(crate) fn looks_like_dtls(datagram: &[u8]) -> bool {
 /// The DTLS associations on the fast-channel socket, by client address.
 pub(crate) struct Associations {
     certs: Arc<CertStore>,
-    inbound: HashMap<SocketAddr, flume::Sender<Bytes>>,
+    inbound: HashMap<SocketAddr, InboundTx>,
     unbound: Arc<AtomicUsize>,
 }
 
@@ -77,14 +79,14 @@ impl Associations {
     ) {
         let metrics = &cx.metrics;
         if let Some(tx) = self.inbound.get(&from) {
-            match tx.try_send(Bytes::copy_from_slice(datagram)) {
-                Ok(()) => return,
-                Err(TrySendError::Full(_)) => {
+            match tx.offer(datagram) {
+                Offered::Queued => return,
+                Offered::Full => {
                     Metrics::inc(&metrics.dtls_datagrams_busy);
                     return;
                 }
                 // It ended; a ClientHello from the same address may open a new one.
-                Err(TrySendError::Disconnected(_)) => {
+                Offered::Closed => {
                     self.inbound.remove(&from);
                 }
             }
@@ -103,8 +105,8 @@ impl Associations {
             return;
         }
         Metrics::inc(&metrics.dtls_handshakes);
-        let (tx, rx) = flume::bounded(INBOUND_QUEUE);
-        let _ = tx.try_send(Bytes::copy_from_slice(datagram)); // Empty: it fits.
+        let (tx, rx) = inbound_queue();
+        let _ = tx.offer(datagram); // Empty, and a datagram is smaller than the budget.
         self.inbound.insert(from, tx);
         let pending = Unbound::new(&self.unbound);
         let config = self.certs.dtls_config();
@@ -115,7 +117,66 @@ impl Associations {
 
     /// Forgets associations that ended.
     pub fn sweep(&mut self) {
-        self.inbound.retain(|_, tx| !tx.is_disconnected());
+        self.inbound.retain(|_, tx| !tx.tx.is_disconnected());
+    }
+}
+
+/// The UDP reader's end of an association's inbound queue, bounded in bytes.
+struct InboundTx {
+    tx: flume::Sender<Bytes>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// The association's end.
+struct InboundRx {
+    rx: flume::Receiver<Bytes>,
+    queued: Arc<AtomicUsize>,
+}
+
+fn inbound_queue() -> (InboundTx, InboundRx) {
+    // Unbounded in items: the byte count is the bound.
+    let (tx, rx) = flume::unbounded();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let rx = InboundRx {
+        rx,
+        queued: Arc::clone(&queued),
+    };
+    (InboundTx { tx, queued }, rx)
+}
+
+/// What became of a datagram offered to an association.
+enum Offered {
+    Queued,
+    /// Over the budget: dropped.
+    Full,
+    /// The association ended.
+    Closed,
+}
+
+impl InboundTx {
+    fn offer(&self, datagram: &[u8]) -> Offered {
+        let len = datagram.len();
+        let reserved = self
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |queued| {
+                (queued + len <= INBOUND_BUDGET_BYTES).then_some(queued + len)
+            });
+        if reserved.is_err() {
+            return Offered::Full;
+        }
+        match self.tx.send(Bytes::copy_from_slice(datagram)) {
+            Ok(()) => Offered::Queued,
+            Err(_) => Offered::Closed,
+        }
+    }
+}
+
+impl InboundRx {
+    /// The next datagram; `None` once the UDP reader stopped.
+    async fn recv(&self) -> Option<Bytes> {
+        let datagram = self.rx.recv_async().await.ok()?;
+        self.queued.fetch_sub(datagram.len(), Ordering::Relaxed);
+        Some(datagram)
     }
 }
 
@@ -145,7 +206,7 @@ impl Drop for Unbound {
 async fn associate(
     cx: Arc<GameContext>,
     addr: SocketAddr,
-    inbound: flume::Receiver<Bytes>,
+    inbound: InboundRx,
     config: webrtc_dtls::config::Config,
     mut pending: Unbound,
 ) {
@@ -281,7 +342,7 @@ async fn relay(
 struct DatagramPipe {
     cx: Arc<GameContext>,
     remote: SocketAddr,
-    inbound: flume::Receiver<Bytes>,
+    inbound: InboundRx,
 }
 
 #[async_trait]
@@ -291,7 +352,7 @@ impl Conn for DatagramPipe {
     }
 
     async fn recv(&self, buf: &mut [u8]) -> webrtc_util::Result<usize> {
-        let Ok(datagram) = self.inbound.recv_async().await else {
+        let Some(datagram) = self.inbound.recv().await else {
             // The UDP reader stopped (shutdown). webrtc-dtls retries a failed read at once,
             // so an error here would spin its reader task; wait for the association to end.
             return std::future::pending().await;
@@ -337,5 +398,32 @@ impl Conn for DatagramPipe {
 
     fn as_any(&self) -> &(dyn std::any::Any + Send + Sync) {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_inbound_queue_holds_a_burst_of_small_records_and_is_bounded_in_bytes() {
+        let (tx, rx) = inbound_queue();
+        let record = [23u8; 100];
+        // 500 fast messages sent at once, as the C# SDK can: every one is queued.
+        for _ in 0..500 {
+            assert!(matches!(tx.offer(&record), Offered::Queued));
+        }
+        let big = vec![23u8; MAX_DATAGRAM];
+        let mut queued = 500 * record.len();
+        while queued + big.len() <= INBOUND_BUDGET_BYTES {
+            assert!(matches!(tx.offer(&big), Offered::Queued));
+            queued += big.len();
+        }
+        assert!(matches!(tx.offer(&big), Offered::Full), "bounded in bytes");
+        // Taking a datagram makes room for one of its size again.
+        assert_eq!(rx.recv().await.map(|d| d.len()), Some(record.len()));
+        assert!(matches!(tx.offer(&record), Offered::Queued));
+        drop(rx);
+        assert!(matches!(tx.offer(&record), Offered::Closed));
     }
 }

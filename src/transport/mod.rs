@@ -11,6 +11,7 @@ pub(crate) mod ws;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use arc_swap::Guard;
 use tokio_rustls::TlsAcceptor;
@@ -41,6 +42,9 @@ pub(crate) struct GameContext {
     pub tls: Option<TlsAcceptor>,
     pub lobby: Lobby,
     pub fast: Arc<FastPath>,
+    /// `game.flush_interval_ms`: how long a connection's writer holds a frame for the ones
+    /// that follow it; zero writes at once.
+    pub flush_interval: Duration,
     /// WebSocket connections open now, against `limits.max_connections`.
     pub open_connections: AtomicUsize,
     next_conn: AtomicU64,
@@ -58,6 +62,7 @@ impl GameContext {
         tls: Option<TlsAcceptor>,
         lobby: Lobby,
         fast: Arc<FastPath>,
+        flush_interval: Duration,
     ) -> Self {
         Self {
             live,
@@ -69,6 +74,7 @@ impl GameContext {
             tls,
             lobby,
             fast,
+            flush_interval,
             open_connections: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
         }

@@ -1,5 +1,6 @@
-//! The fast-channel UDP socket, shared by every game session (protocol.md Q24).
-//! One reader sorts each datagram, without waiting:
+//! The fast-channel UDP socket, shared by every game session (protocol.md Q24), with kernel
+//! buffers sized by `[game]` ([`size_buffers`]). One reader takes what the socket holds in
+//! batches (`recvmmsg`) and sorts each datagram, without waiting:
 //!
 //! - DTLS records (secure mode, protocol.md Q12) go to their association ([`super::dtls`]);
 //! - plain datagrams from an address bound to a player go, decoded, to that player's session;
@@ -11,14 +12,21 @@
 //! A busy session loses the datagram (counted). The routes, and the sending side that
 //! session tasks use, are the host's [`crate::host::FastPath`].
 
+use std::cell::RefCell;
+use std::io::IoSliceMut;
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use flume::TrySendError;
+use nix::sys::socket::{
+    MsgFlags, MultiHeaders, SockaddrStorage, getsockopt, recvmmsg, setsockopt, sockopt,
+};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
-use tracing::debug;
+use tracing::{debug, info, warn};
 
 use super::GameContext;
 use super::dtls::{self, Associations};
@@ -34,68 +42,213 @@ const MAX_UDP_DATAGRAM: usize = 65_507;
 /// How often ended DTLS associations are forgotten.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Reads datagrams until shutdown.
+/// Reads datagrams until shutdown, in batches: one `recvmmsg` takes what the socket holds, up
+/// to [`RECEIVE_BATCH`] datagrams, so a burst costs one system call rather than one each.
 pub(crate) async fn serve(socket: UdpSocket, cx: Arc<GameContext>) {
-    let mode = cx.mode;
-    let mut associations = match (&cx.certs, mode) {
-        (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
-            Some(Associations::new(Arc::clone(certs)))
-        }
-        _ => None,
-    };
-    let accept_plain = mode != SecureMode::Secure;
-    let limits = cx.live().limits.clone();
-    let mut connects = HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now());
-    let mut dtls_handshakes = HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now());
+    let mut sorter = Sorter::new(&cx);
+    let mut batch = ReceiveBatch::new();
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
-    // Room for any UDP datagram, so one over `max_frame_bytes` (which a reload may raise) is
-    // seen whole and counted as such.
-    let mut buf = vec![0u8; MAX_UDP_DATAGRAM];
     loop {
-        let (len, from) = tokio::select! {
+        // Ready at once while the socket holds datagrams; the readiness wait also counts
+        // against the task's budget, so a flood cannot keep the reader from yielding.
+        tokio::select! {
             () = cx.shutdown.cancelled() => break,
             _ = sweep.tick() => {
-                if let Some(associations) = &mut associations {
-                    associations.sweep();
-                }
+                sorter.sweep();
                 continue;
             }
-            received = socket.recv_from(&mut buf) => match received {
-                Ok(received) => received,
-                Err(e) => {
-                    // ICMP errors from earlier sends surface here on some systems; keep going.
-                    debug!(error = %e, "udp receive failed");
+            ready = socket.readable() => {
+                if let Err(e) = ready {
+                    debug!(error = %e, "udp socket not readable");
                     continue;
                 }
-            },
+            }
+        }
+        match socket.try_io(Interest::READABLE, || batch.receive(socket.as_raw_fd())) {
+            Ok(()) => sorter.sort(&batch),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            // ICMP errors from earlier sends surface here on some systems; keep going.
+            Err(e) => debug!(error = %e, "udp receive failed"),
+        }
+    }
+}
+
+/// Asks the kernel for the socket buffers `[game]` names, and says so when it gave less (it
+/// caps them at `net.core.rmem_max` and `net.core.wmem_max`). Failing to set them is not
+/// fatal: the socket works with the system's defaults.
+pub(crate) fn size_buffers(socket: &UdpSocket, receive: usize, send: usize) {
+    let given = setsockopt(socket, sockopt::RcvBuf, &receive)
+        .and_then(|()| getsockopt(socket, sockopt::RcvBuf));
+    report_buffer(
+        "udp_receive_buffer_bytes",
+        "net.core.rmem_max",
+        receive,
+        given,
+    );
+    let given = setsockopt(socket, sockopt::SndBuf, &send)
+        .and_then(|()| getsockopt(socket, sockopt::SndBuf));
+    report_buffer("udp_send_buffer_bytes", "net.core.wmem_max", send, given);
+}
+
+fn report_buffer(key: &str, sysctl: &str, asked: usize, given: nix::Result<usize>) {
+    match given {
+        Err(e) => warn!(key, error = %e, "cannot size the udp socket buffer"),
+        // Linux reports twice what it allows (the other half is its bookkeeping).
+        Ok(doubled) if doubled / 2 < asked => info!(
+            key,
+            asked,
+            given = doubled / 2,
+            "the kernel gave the udp socket a smaller buffer; raise {sysctl} for more"
+        ),
+        Ok(_) => {}
+    }
+}
+
+/// Datagrams read per `recvmmsg`.
+const RECEIVE_BATCH: usize = 32;
+
+thread_local! {
+    /// `recvmmsg` scratch headers (raw pointers, hence thread-local rather than in the
+    /// reader's future, which moves between threads).
+    static RECEIVE_HEADERS: RefCell<MultiHeaders<SockaddrStorage>> =
+        RefCell::new(MultiHeaders::preallocate(RECEIVE_BATCH, None));
+}
+
+/// Buffers for one `recvmmsg`: room for any UDP datagram in each slot, so one over
+/// `max_frame_bytes` (which a reload may raise) is seen whole and counted as such. The slots
+/// are one allocation, large enough to be mapped fresh (zero pages), so only the pages that
+/// datagrams reach become resident.
+struct ReceiveBatch {
+    slots: Vec<u8>,
+    /// Length and source of each datagram of the last read, in slot order.
+    received: Vec<(usize, SocketAddr)>,
+}
+
+impl ReceiveBatch {
+    fn new() -> Self {
+        Self {
+            slots: vec![0u8; RECEIVE_BATCH * MAX_UDP_DATAGRAM],
+            received: Vec::with_capacity(RECEIVE_BATCH),
+        }
+    }
+
+    /// Reads what the socket holds, up to a batch, without blocking.
+    fn receive(&mut self, fd: RawFd) -> std::io::Result<()> {
+        self.received.clear();
+        let (slots, received) = (&mut self.slots, &mut self.received);
+        RECEIVE_HEADERS.with_borrow_mut(|headers| {
+            let mut slices: Vec<[IoSliceMut<'_>; 1]> = slots
+                .chunks_mut(MAX_UDP_DATAGRAM)
+                .map(|slot| [IoSliceMut::new(slot)])
+                .collect();
+            let results = recvmmsg(fd, headers, slices.iter_mut(), MsgFlags::MSG_DONTWAIT, None)?;
+            for message in results {
+                // Every datagram of an IP socket has a source address.
+                if let Some(from) = message.address.as_ref().and_then(socket_addr) {
+                    received.push((message.bytes, from));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The datagrams of the last read.
+    fn datagrams(&self) -> impl Iterator<Item = (&[u8], SocketAddr)> {
+        self.received
+            .iter()
+            .zip(self.slots.chunks(MAX_UDP_DATAGRAM))
+            .map(|(&(len, from), slot)| (&slot[..len], from))
+    }
+}
+
+fn socket_addr(storage: &SockaddrStorage) -> Option<SocketAddr> {
+    if let Some(v4) = storage.as_sockaddr_in() {
+        return Some(SocketAddr::from(*v4));
+    }
+    storage.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6))
+}
+
+/// Sorts datagrams to their associations and sessions, with the per-address handshake
+/// budgets and the DTLS associations it keeps between batches.
+struct Sorter {
+    cx: Arc<GameContext>,
+    associations: Option<Associations>,
+    accept_plain: bool,
+    connects: HandshakeLimiter,
+    dtls_handshakes: HandshakeLimiter,
+}
+
+impl Sorter {
+    fn new(cx: &Arc<GameContext>) -> Self {
+        let associations = match (&cx.certs, cx.mode) {
+            (Some(certs), SecureMode::Secure | SecureMode::Mixed) => {
+                Some(Associations::new(Arc::clone(certs)))
+            }
+            _ => None,
         };
-        Metrics::inc(&cx.metrics.datagrams_in);
-        Metrics::add(&cx.metrics.fast_bytes_in, len as u64);
+        let limits = cx.live().limits.clone();
+        Self {
+            cx: Arc::clone(cx),
+            associations,
+            accept_plain: cx.mode != SecureMode::Secure,
+            connects: HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now()),
+            dtls_handshakes: HandshakeLimiter::new(limits.dtls_handshakes_per_ip, Instant::now()),
+        }
+    }
+
+    /// Forgets ended DTLS associations.
+    fn sweep(&mut self) {
+        if let Some(associations) = &mut self.associations {
+            associations.sweep();
+        }
+    }
+
+    /// Sorts one batch; the reloadable limits are read once for it.
+    fn sort(&mut self, batch: &ReceiveBatch) {
+        let cx = Arc::clone(&self.cx);
         let limits = cx.live();
-        connects.set_rate(limits.limits.udp_connects_per_address);
-        dtls_handshakes.set_rate(limits.limits.dtls_handshakes_per_ip);
+        self.connects
+            .set_rate(limits.limits.udp_connects_per_address);
+        self.dtls_handshakes
+            .set_rate(limits.limits.dtls_handshakes_per_ip);
         let max_frame = limits.limits.max_frame_bytes;
         drop(limits);
-        let datagram = &buf[..len];
-        if let Some(associations) = &mut associations
+        let (mut count, mut bytes) = (0, 0);
+        for (datagram, from) in batch.datagrams() {
+            count += 1;
+            bytes += datagram.len() as u64;
+            self.sort_one(&cx, datagram, from, max_frame);
+        }
+        Metrics::add(&cx.metrics.datagrams_in, count);
+        Metrics::add(&cx.metrics.fast_bytes_in, bytes);
+    }
+
+    fn sort_one(
+        &mut self,
+        cx: &Arc<GameContext>,
+        datagram: &[u8],
+        from: SocketAddr,
+        max_frame: usize,
+    ) {
+        if let Some(associations) = &mut self.associations
             && dtls::looks_like_dtls(datagram)
         {
-            if len > dtls::MAX_DATAGRAM {
+            if datagram.len() > dtls::MAX_DATAGRAM {
                 Metrics::inc(&cx.metrics.malformed_in);
             } else {
-                associations.route(&cx, &mut dtls_handshakes, from, datagram);
+                associations.route(cx, &mut self.dtls_handshakes, from, datagram);
             }
-            continue;
+            return;
         }
-        if !accept_plain {
+        if !self.accept_plain {
             Metrics::inc(&cx.metrics.datagrams_unknown_source);
-            continue;
+            return;
         }
-        if len > max_frame {
+        if datagram.len() > max_frame {
             Metrics::inc(&cx.metrics.malformed_in);
-            continue;
+            return;
         }
-        route_plain(&cx, &mut connects, from, datagram, max_frame);
+        route_plain(cx, &mut self.connects, from, datagram, max_frame);
     }
 }
 

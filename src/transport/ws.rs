@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use flume::TrySendError;
@@ -39,7 +39,7 @@ const READ_BUFFER_BYTES: usize = 256;
 /// Frames are batched into one write up to this size.
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 /// Time a close handshake may take before the TCP connection is simply dropped.
-const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most queued frames written before one flush.
 const MAX_COALESCE: usize = 64;
 
@@ -372,7 +372,7 @@ async fn pump(
     let (mut sink, mut stream) = ws.split();
     let ended = tokio::select! {
         ended = read_frames(cx, conn, session, &mut stream) => Err(ended),
-        written = write_queued(&mut sink, &rx) => written.map_err(|e| {
+        written = write_queued(&mut sink, &rx, cx.flush_interval) => written.map_err(|e| {
             debug!(error = %e, "write failed");
             Ended::WriteFailed
         }),
@@ -382,7 +382,7 @@ async fn pump(
         Ok(reason) => reason,
         // The session let go first: what it queued last, its close included, still goes out.
         Err(Ended::SessionGone) => {
-            match timeout(CLOSE_TIMEOUT, write_queued(&mut sink, &rx)).await {
+            match timeout(CLOSE_TIMEOUT, write_queued(&mut sink, &rx, Duration::ZERO)).await {
                 Ok(Ok(reason)) => reason,
                 _ => return Ended::SessionGone,
             }
@@ -512,12 +512,18 @@ async fn killed_or_released(rx: &OutboundRx) -> Option<CloseReason> {
 }
 
 /// Writes queued frames, coalescing what is already queued into one flush (one system call
-/// per batch), until the queue asks for a close or is dropped.
+/// per batch), until the queue asks for a close or is dropped. With a `hold`, a frame that
+/// finds the queue idle waits that long for the frames that follow it.
 async fn write_queued(
     sink: &mut SplitSink<Box<Ws>, Message>,
     rx: &OutboundRx,
+    hold: Duration,
 ) -> Result<CloseReason, WsError> {
     while let Some(first) = rx.recv().await {
+        if !hold.is_zero() && matches!(first, Outgoing::Frame(_)) {
+            // `game.flush_interval_ms`: what the game sends within the interval shares a write.
+            Box::pin(tokio::time::sleep(hold)).await;
+        }
         let mut next = Some(first);
         let mut batch = 0;
         while let Some(outgoing) = next.take() {
