@@ -109,9 +109,9 @@ export function confirmDialog({ title, description, content = null, confirmLabel
     });
     document.body.append(dialog);
     dialog.showModal();
-    // The first control of the content, or else Cancel: a destructive action is never one
-    // keypress away.
-    const first = content && content.querySelector("input, select, textarea");
+    // A destructive action starts on Cancel, so that no stray Enter confirms it; another
+    // starts on its first field.
+    const first = !danger && content && content.querySelector("input, select, textarea");
     (first || cancel).focus();
   });
 }
