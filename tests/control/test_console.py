@@ -61,6 +61,8 @@ DIST = REPO / "console" / "dist"
 # quickly over a slow link to a remote host.
 WEIGHT_BUDGET = 500 * 1000
 WAIT = 15.0
+# Longest one WebDriver command may take.
+COMMAND_TIMEOUT = 60
 
 # Ends its game session when asked to terminate, as a Realtime script should.
 SCRIPT = """
@@ -95,6 +97,8 @@ def browser():
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # A browser that stops answering fails the test instead of holding it up for good.
+    driver.command_executor.client_config.timeout = COMMAND_TIMEOUT
     driver.set_page_load_timeout(WAIT)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
@@ -247,7 +251,7 @@ def test_the_views_show_the_server_and_search_filters_sorts_and_pages(
     console = Console(browser, server)
     console.signed_in()
     assert console.browser.title.startswith("Fleet")
-    console.until(lambda: console.stat("players-connected") == "2", "two players connected")
+    assert console.stat("players-connected") == "2"
     assert console.stat("game-sessions") == "6"
     assert console.stat("player-sessions") == "3"
     assert console.stat("hosts") == "1"
@@ -502,8 +506,10 @@ def test_a_fleet_shows_every_host_and_drains_only_the_one_serving_the_console(
     other.signed_in()
     other.button("Drain host host-b").click()
     other.confirm(other.dialog())
+    wait_until(lambda: any(h["HostId"] == "host-b" and h["Draining"] for h in call(
+        a, {}, target="Volley.DescribeServer").json()["Fleet"]["Hosts"]), what="host-b draining")
     console.open()
-    console.until(lambda: "draining" in console.text("tr[data-host=host-b]"), "host-b draining")
+    assert "draining" in console.text("tr[data-host=host-b]")
     assert "active" in console.text("tr[data-host=host-a]")
     b.stop()
 
