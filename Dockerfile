@@ -14,6 +14,8 @@ ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 COPY Cargo.toml Cargo.lock ./
 COPY benches benches
 COPY src src
+# The operator console, built and committed (console/dist), is embedded in the binary.
+COPY console/dist console/dist
 RUN cargo build --release --locked
 
 # Runtime stage: the binary, a config for containers, a non-root user, script data in a volume.

@@ -131,7 +131,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
 pub async fn drain(args: DrainArgs) -> anyhow::Result<ExitCode> {
     let (client, signed) = connect(&args.connect, &args.key)?;
     let output = client
-        .send(&StartDrainInput {})
+        .send(&StartDrainInput::default())
         .await
         .map_err(|error| refused(&client, signed, error))?;
     let sessions = output.game_session_count;

@@ -303,7 +303,8 @@ fn the_build_stage_runs_the_documented_release_build_on_what_cargo_needs() {
         "the README documents `{RELEASE_BUILD}`"
     );
 
-    // Cargo reads the manifest, the lock file, the sources and every explicit target path.
+    // Cargo reads the manifest, the lock file, the sources, the files they include and every
+    // explicit target path.
     let copied: Vec<String> = build
         .all("COPY")
         .map(copy_parts)
@@ -320,6 +321,8 @@ fn the_build_stage_runs_the_documented_release_build_on_what_cargo_needs() {
         "Cargo.toml".to_owned(),
         "Cargo.lock".to_owned(),
         "src".to_owned(),
+        // The console's built files, which src/control/console.rs embeds.
+        "console/dist".to_owned(),
     ];
     for kind in ["bin", "bench", "example", "test"] {
         for target in manifest

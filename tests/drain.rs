@@ -263,3 +263,47 @@ async fn volley_drain_drains_through_the_control_api_and_the_server_exits_when_g
     let exit = server.exited().await;
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
+
+/// `Volley.StartDrain` through the real binary's control API: its answer and body.
+async fn start_drain(server: &RealServer, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let headers = [
+        ("X-Amz-Target", "Volley.StartDrain"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ];
+    let response = http_request(server.control, "POST", "/", &headers, &body.to_string()).await;
+    let body = serde_json::from_str(&response.body).expect("json body");
+    (response.status, body)
+}
+
+#[tokio::test]
+async fn a_drain_that_names_another_host_drains_nothing() {
+    let mut server = binary_server(600).await;
+    let headers = [
+        ("X-Amz-Target", "Volley.DescribeServer"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ];
+    let described = http_request(server.control, "POST", "/", &headers, "{}").await;
+    let described: serde_json::Value = serde_json::from_str(&described.body).expect("json");
+    let here = described["Fleet"]["HostId"]
+        .as_str()
+        .expect("host id")
+        .to_owned();
+
+    let (status, refused) = start_drain(&server, json!({"HostId": "host-elsewhere"})).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["__type"], "InvalidRequestException");
+    let message = refused["message"].as_str().expect("message");
+    assert!(
+        message.contains(&here) && message.contains("host-elsewhere"),
+        "{message}"
+    );
+    assert_eq!(http_get(server.control, "/ready").await.0, 200);
+
+    // Named right, it drains; with no game session to wait for, the server exits.
+    let (status, drained) = start_drain(&server, json!({"HostId": here})).await;
+    assert_eq!(status, 200, "{drained}");
+    assert_eq!(drained["Draining"], true);
+    assert_eq!(drained["AlreadyDraining"], false);
+    let exit = server.exited().await;
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+}

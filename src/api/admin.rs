@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::model::{GameSessionStatus, Timestamp};
-use super::validate::range;
+use super::validate::{optional_length, range};
 use super::{Operation, Request};
 
 /// Most game sessions one `DescribeServer` lists; the count always covers them all.
@@ -15,6 +15,10 @@ pub const MAX_DESCRIBE_SERVER_LIMIT: i64 = 1000;
 
 /// Most hosts one `DescribeServer` lists; the count always covers them all.
 pub const MAX_LISTED_HOSTS: usize = 1000;
+
+/// Longest `HostId` `StartDrain` reads: a configured `fleet.host_id` has at most 64
+/// characters, the default one (host name and game port) at most a host name's 253 and more.
+const MAX_HOST_ID_CHARS: usize = 512;
 
 /// `Volley.DescribeServer`: the server, its game sessions that have not ended and its
 /// headline counters.
@@ -251,7 +255,13 @@ pub struct Counters {
 
 /// `Volley.StartDrain`: drains the server, as SIGTERM does.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StartDrainInput {}
+#[serde(rename_all = "PascalCase")]
+pub struct StartDrainInput {
+    /// The host meant, when the caller knows it: a server with another id drains nothing
+    /// and refuses, so that a request a load balancer sends elsewhere does no harm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+}
 
 /// What `Volley.StartDrain` answers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,4 +280,8 @@ pub struct StartDrainOutput {
 impl Request for StartDrainInput {
     const OPERATION: Operation = Operation::StartDrain;
     type Output = StartDrainOutput;
+
+    fn validate(&self) -> Result<(), ApiError> {
+        optional_length("HostId", self.host_id.as_deref(), 1, MAX_HOST_ID_CHARS)
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use super::Control;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorType};
 use super::output::game_session_status;
 use super::resolve::catalog_error;
 use crate::api::admin::{
@@ -28,12 +28,19 @@ const DEFAULT_LIMIT: i32 = 100;
 
 /// Starts a drain, as SIGTERM does: no new placements, onProcessTerminate in every script,
 /// game sessions end by themselves within the drain grace, then the process exits. Calling
-/// it again changes nothing.
+/// it again changes nothing. With a `HostId` other than this server's, nothing drains.
 pub(super) async fn start_drain(
     control: &Control,
-    _input: StartDrainInput,
+    input: StartDrainInput,
 ) -> Result<StartDrainOutput, ApiError> {
     let admin = &control.admin;
+    let here = admin.host_id();
+    if let Some(meant) = input.host_id.filter(|meant| *meant != here) {
+        return Err(ApiError::new(
+            ErrorType::InvalidRequest,
+            format!("this is host {here}, not {meant}: nothing was drained"),
+        ));
+    }
     let already = admin.draining();
     if !already {
         tracing::info!("drain asked for by the control api");

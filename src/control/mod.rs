@@ -3,8 +3,9 @@
 //! endpoint URL (control-api.md). [`router`] answers `POST` on any path with an
 //! `X-Amz-Target: GameLift.<Operation>` header; operations act through the catalog and the host's library
 //! API ([`crate::Sessions`]). `GET /health` and `GET /ready` answer without authentication;
-//! `GET /metrics` serves the metrics to Prometheus ([`scrape`]). Volley's own operations
-//! (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
+//! `GET /metrics` serves the metrics to Prometheus ([`scrape`]), and `GET /console/` the
+//! operator console, a page that calls this same API from the browser ([`console`]). Volley's
+//! own operations (`X-Amz-Target: Volley.<Operation>`) are in [`admin`].
 //!
 //! Every operation is one [`Operation`], routed by [`dispatch`] to its handler, one module
 //! per group ([`game_sessions`], [`player_sessions`], [`fleets`], [`locations`], [`scripts`],
@@ -18,6 +19,7 @@
 mod admin;
 mod aliases;
 mod body;
+mod console;
 mod decode;
 mod error;
 mod fleets;
@@ -179,13 +181,16 @@ impl Control {
     }
 }
 
-/// The control API's routes: the unauthenticated health checks, the metrics, and the
-/// GameLift operations on any other path (and on `/metrics` by POST).
+/// The control API's routes: the unauthenticated health checks, the metrics, the console's
+/// files, and the GameLift operations on any other path (and on those by POST).
 pub(crate) fn router(control: Arc<Control>) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/metrics", get(scrape::metrics).fallback(handle))
+        .route("/console", get(console::redirect).fallback(handle))
+        .route("/console/", get(console::index).fallback(handle))
+        .route("/console/{*name}", get(console::asset).fallback(handle))
         .fallback(handle)
         .with_state(control)
 }
