@@ -36,6 +36,10 @@ use crate::script::{Bundle, Effect, Limits, ScriptInstance};
 /// whose writer keeps up never overflows, and one that falls behind for many wakes does.
 const MAX_BATCH: usize = 64;
 
+/// Further turns of the runtime a session woken by a lone message waits while each brings
+/// more messages, to handle a burst that is still arriving in one wake.
+const GATHER_TURNS: usize = 4;
+
 /// Rounds of "perform outputs, then apply the script's effects" per wake: effects can cause
 /// callbacks (a player leaving) that queue more effects. Each round is bounded by the
 /// script's own limits; what is left waits for the next wake.
@@ -181,8 +185,21 @@ pub(crate) async fn run(
             // Woken by a lone message: let the connections and the UDP reader that are ready
             // now add theirs first (players of a game often send in the same tick), so that
             // this wake handles them together and each recipient's writer gets one batch of
-            // frames to write at once instead of one write per frame.
+            // frames to write at once instead of one write per frame. While each turn brings
+            // more (a burst still arriving), wait a few more turns for the rest of it.
             tokio::task::yield_now().await;
+            let mut queued = rx.len();
+            for _ in 0..GATHER_TURNS {
+                if queued == 0 {
+                    break;
+                }
+                tokio::task::yield_now().await;
+                let now = rx.len();
+                if now == queued {
+                    break;
+                }
+                queued = now;
+            }
         }
         let now = Instant::now().into_std();
         if has_script && offload.is_slow(now, &metrics) && task.host.script_pool.has_slow_lane() {

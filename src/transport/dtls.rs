@@ -35,10 +35,14 @@ use crate::tls::CertStore;
 /// Largest DTLS datagram accepted: webrtc-dtls reads records through a buffer of this size.
 pub(crate) const MAX_DATAGRAM: usize = 8192;
 
-/// Bytes of datagrams queued for one association, waiting for its task: handshake flights and
-/// a burst of a player's input fit (500 fast messages sent at once are about 50 KiB of
-/// records), and no peer can make the server hold more for it.
-const INBOUND_BUDGET_BYTES: usize = 64 * 1024;
+/// Bytes of datagrams queued for one association, waiting for its task, each charged
+/// [`DATAGRAM_OVERHEAD`] beyond its length: handshake flights and a burst of a player's input
+/// fit (500 fast messages sent at once are about 70 KiB so counted), and no peer can make the
+/// server hold more for it, however small its datagrams.
+const INBOUND_BUDGET_BYTES: usize = 128 * 1024;
+
+/// What a queued datagram costs beyond its bytes: its queue slot and buffer handle.
+const DATAGRAM_OVERHEAD: usize = 64;
 
 /// Packets queued for one association to send; past it, fast messages are dropped.
 pub(crate) const OUTBOUND_QUEUE: usize = 256;
@@ -155,11 +159,11 @@ enum Offered {
 
 impl InboundTx {
     fn offer(&self, datagram: &[u8]) -> Offered {
-        let len = datagram.len();
+        let cost = datagram.len() + DATAGRAM_OVERHEAD;
         let reserved = self
             .queued
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |queued| {
-                (queued + len <= INBOUND_BUDGET_BYTES).then_some(queued + len)
+                (queued + cost <= INBOUND_BUDGET_BYTES).then_some(queued + cost)
             });
         if reserved.is_err() {
             return Offered::Full;
@@ -175,7 +179,8 @@ impl InboundRx {
     /// The next datagram; `None` once the UDP reader stopped.
     async fn recv(&self) -> Option<Bytes> {
         let datagram = self.rx.recv_async().await.ok()?;
-        self.queued.fetch_sub(datagram.len(), Ordering::Relaxed);
+        self.queued
+            .fetch_sub(datagram.len() + DATAGRAM_OVERHEAD, Ordering::Relaxed);
         Some(datagram)
     }
 }
@@ -414,10 +419,11 @@ mod tests {
             assert!(matches!(tx.offer(&record), Offered::Queued));
         }
         let big = vec![23u8; MAX_DATAGRAM];
-        let mut queued = 500 * record.len();
-        while queued + big.len() <= INBOUND_BUDGET_BYTES {
+        let cost = |datagram: &[u8]| datagram.len() + DATAGRAM_OVERHEAD;
+        let mut queued = 500 * cost(&record);
+        while queued + cost(&big) <= INBOUND_BUDGET_BYTES {
             assert!(matches!(tx.offer(&big), Offered::Queued));
-            queued += big.len();
+            queued += cost(&big);
         }
         assert!(matches!(tx.offer(&big), Offered::Full), "bounded in bytes");
         // Taking a datagram makes room for one of its size again.
