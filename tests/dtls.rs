@@ -13,7 +13,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use support::*;
 use tokio::net::UdpSocket;
-use volley::client::{Channel, ClientConfig, Event, RtMessage, SecureConfig};
+use volley::client::{Channel, Client, ClientConfig, Event, RtMessage, SecureConfig};
 use volley::config::SecureMode;
 use volley::protocol::{Body, GroupId, Opcode, Packet, PeerId, VerifyIdentityCommand, encode};
 use webrtc_dtls::conn::DTLSConn;
@@ -195,16 +195,16 @@ fn secure_client(dir: &TempDir) -> ClientConfig {
     }
 }
 
-#[tokio::test]
-async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
-    let dir = TempDir::new();
-    let server = dev_secure_server(&dir, SecureMode::Secure).await;
-    let mut a = server
-        .connect("a", secure_client(&dir))
+/// A secure dev server with players `a` and `b` logged in over `wss://`, their DTLS fast
+/// channels verified.
+async fn two_secure_players(dir: &TempDir) -> (TestServer, Client, Client) {
+    let server = dev_secure_server(dir, SecureMode::Secure).await;
+    let a = server
+        .connect("a", secure_client(dir))
         .await
         .expect("a logs in");
-    let mut b = server
-        .connect("b", secure_client(&dir))
+    let b = server
+        .connect("b", secure_client(dir))
         .await
         .expect("b logs in");
     for client in [&a, &b] {
@@ -212,6 +212,13 @@ async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
             .await
             .expect("fast channel verified");
     }
+    (server, a, b)
+}
+
+#[tokio::test]
+async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
+    let dir = TempDir::new();
+    let (server, mut a, mut b) = two_secure_players(&dir).await;
     assert_eq!(server.metrics().dtls_bound, 2);
     a.send(RtMessage::to_player(Opcode(7), b.peer_id(), "over dtls"))
         .await
@@ -250,20 +257,7 @@ async fn secure_clients_log_in_over_wss_bind_dtls_and_exchange_fast_messages() {
 async fn a_burst_of_fast_messages_over_dtls_reaches_the_other_player() {
     const BURST: u32 = 500;
     let dir = TempDir::new();
-    let server = dev_secure_server(&dir, SecureMode::Secure).await;
-    let a = server
-        .connect("a", secure_client(&dir))
-        .await
-        .expect("a logs in");
-    let mut b = server
-        .connect("b", secure_client(&dir))
-        .await
-        .expect("b logs in");
-    for client in [&a, &b] {
-        within("dtls bound", client.wait_fast_ready(STEP))
-            .await
-            .expect("fast channel verified");
-    }
+    let (server, a, mut b) = two_secure_players(&dir).await;
     for i in 0..BURST {
         a.send(RtMessage::to_player(
             Opcode(7),

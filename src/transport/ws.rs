@@ -520,12 +520,9 @@ async fn write_queued(
     hold: Duration,
 ) -> Result<CloseReason, WsError> {
     while let Some(first) = rx.recv().await {
-        if !hold.is_zero() && matches!(first, Outgoing::Frame(_)) {
-            // `game.flush_interval_ms`: what the game sends within the interval shares a write.
-            Box::pin(tokio::time::sleep(hold)).await;
-        }
         let mut next = Some(first);
         let mut batch = 0;
+        let mut held = hold.is_zero();
         while let Some(outgoing) = next.take() {
             let message = match message(outgoing) {
                 Ok(message) => message,
@@ -533,6 +530,12 @@ async fn write_queued(
             };
             sink.feed(message).await?;
             batch += 1;
+            if !held {
+                // `game.flush_interval_ms`: what the game sends within the interval shares
+                // this write. The first frame waits in the sink's buffer, not in this future.
+                held = true;
+                Box::pin(tokio::time::sleep(hold)).await;
+            }
             if batch < MAX_COALESCE {
                 next = rx.try_recv();
             }
