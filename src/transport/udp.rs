@@ -65,7 +65,7 @@ pub(crate) async fn serve(socket: UdpSocket, cx: Arc<GameContext>) {
             }
         }
         match socket.try_io(Interest::READABLE, || batch.receive(socket.as_raw_fd())) {
-            Ok(()) => sorter.sort(&batch),
+            Ok(()) => sorter.sort(&cx, &batch),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             // ICMP errors from earlier sends surface here on some systems; keep going.
             Err(e) => debug!(error = %e, "udp receive failed"),
@@ -137,10 +137,10 @@ impl ReceiveBatch {
         self.received.clear();
         let (slots, received) = (&mut self.slots, &mut self.received);
         RECEIVE_HEADERS.with_borrow_mut(|headers| {
-            let mut slices: Vec<[IoSliceMut<'_>; 1]> = slots
-                .chunks_mut(MAX_UDP_DATAGRAM)
-                .map(|slot| [IoSliceMut::new(slot)])
-                .collect();
+            // On the stack, one slot each: nothing is allocated per read.
+            let mut slots = slots.chunks_mut(MAX_UDP_DATAGRAM);
+            let mut slices: [[IoSliceMut<'_>; 1]; RECEIVE_BATCH] =
+                std::array::from_fn(|_| [IoSliceMut::new(slots.next().unwrap_or_default())]);
             let results = recvmmsg(fd, headers, slices.iter_mut(), MsgFlags::MSG_DONTWAIT, None)?;
             for message in results {
                 // Every datagram of an IP socket has a source address.
@@ -171,7 +171,6 @@ fn socket_addr(storage: &SockaddrStorage) -> Option<SocketAddr> {
 /// Sorts datagrams to their associations and sessions, with the per-address handshake
 /// budgets and the DTLS associations it keeps between batches.
 struct Sorter {
-    cx: Arc<GameContext>,
     associations: Option<Associations>,
     accept_plain: bool,
     connects: HandshakeLimiter,
@@ -188,7 +187,6 @@ impl Sorter {
         };
         let limits = cx.live().limits.clone();
         Self {
-            cx: Arc::clone(cx),
             associations,
             accept_plain: cx.mode != SecureMode::Secure,
             connects: HandshakeLimiter::new(limits.udp_connects_per_address, Instant::now()),
@@ -204,8 +202,7 @@ impl Sorter {
     }
 
     /// Sorts one batch; the reloadable limits are read once for it.
-    fn sort(&mut self, batch: &ReceiveBatch) {
-        let cx = Arc::clone(&self.cx);
+    fn sort(&mut self, cx: &Arc<GameContext>, batch: &ReceiveBatch) {
         let limits = cx.live();
         self.connects
             .set_rate(limits.limits.udp_connects_per_address);
@@ -217,7 +214,7 @@ impl Sorter {
         for (datagram, from) in batch.datagrams() {
             count += 1;
             bytes += datagram.len() as u64;
-            self.sort_one(&cx, datagram, from, max_frame);
+            self.sort_one(cx, datagram, from, max_frame);
         }
         Metrics::add(&cx.metrics.datagrams_in, count);
         Metrics::add(&cx.metrics.fast_bytes_in, bytes);
